@@ -1,0 +1,40 @@
+# Mirador de Obras. `make run`: install, load the demo data into PostGIS and serve the dashboard.
+# `make test`: the whole test suite (unit, PostGIS, headless Chromium).
+PYTHON ?= python3
+PIP ?= $(PYTHON) -m pip
+DEMO_WORKS ?= 20000
+DEMO_SEED ?= 42
+HOST ?= 127.0.0.1
+PORT ?= 8050
+DEMO_DIR ?= data/demo
+
+.PHONY: install migrate load demo-data run serve test lint bench loadtest clean
+
+install:
+	$(PIP) install -q -e '.[dev]'
+
+migrate: install
+	$(PYTHON) -m queries.migrate
+
+load: migrate
+	$(PYTHON) -m geodata.boundaries
+	$(PYTHON) -m geodata.ubigeo
+	$(PYTHON) -m geodata.generate --works $(DEMO_WORKS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.xlsx --history $(DEMO_DIR)/avance-mensual-demo.csv
+
+run: load serve
+
+serve:
+	$(PYTHON) -m dashboard --host $(HOST) --port $(PORT)
+
+test: install
+	$(PYTHON) -m pytest -q -n 2 --dist loadfile
+
+lint:
+	$(PYTHON) -m ruff check .
+
+bench: install
+	$(PYTHON) -m scripts.bench
+
+clean:
+	rm -rf $(DEMO_DIR) .pytest_cache .ruff_cache

@@ -1,0 +1,185 @@
+"""The Dash application: pages, the shared shell (header, navigation, error banner), Flask
+routes found in dashboard/routes/, the shared cache and gzip.
+
+`create_app()` builds it; `app` and `server` (for gunicorn: `dashboard.app:server`) are the
+module-level instance.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from pathlib import Path
+
+import dash
+import sqlalchemy as sa
+from dash import ALL, Input, Output, State, dcc, html
+from flask import Blueprint, Flask
+
+from dashboard import routes
+from dashboard.cache import init_cache
+from queries.db import DatabaseUnavailable
+from queries.filters import FilterError
+
+ROOT = Path(__file__).resolve().parent.parent
+TITLE = "Mirador de Obras"
+TAGLINE = "Vigilancia ciudadana de las obras públicas del Perú"
+DESCRIPTION = ("Mapa y cifras de las obras públicas del Perú por región, provincia y distrito: "
+               "inversión, avance, obras paralizadas y alertas, con datos de INFObras (CGR), "
+               "MEF e INEI.")
+DB_DOWN = ("No se pudo consultar la base de datos de obras (PostGIS). "
+           "Intente de nuevo en unos minutos; si el problema sigue, avise al administrador.")
+UNEXPECTED = ("No se pudo actualizar esta vista por un error inesperado. "
+              "Vuelva a intentarlo; si se repite, avise al administrador.")
+# The router may keep a page in place when only its query string changes (see keep_on_search).
+ROUTE_STATE = "_pages_store"
+
+log = logging.getLogger(__name__)
+
+INDEX = """<!DOCTYPE html>
+<html lang="es">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        <noscript>Mirador de Obras necesita JavaScript para mostrar el mapa y los
+        gráficos.</noscript>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def error_message(exc: BaseException) -> str:
+    """The Spanish sentence a user sees for a failure (never a traceback)."""
+    if isinstance(exc, FilterError):
+        return str(exc)
+    if isinstance(exc, DatabaseUnavailable | sa.exc.OperationalError | sa.exc.InterfaceError):
+        return DB_DOWN
+    return UNEXPECTED
+
+
+def _on_callback_error(exc: Exception) -> None:
+    """Any callback that fails shows one Spanish line in the shell's banner; outputs stay."""
+    if not isinstance(exc, FilterError):
+        log.exception("callback failed", exc_info=exc)
+    dash.set_props("app-error", {"children": error_message(exc), "hidden": False})
+
+
+def keep_on_search(page_title: str, previous: dict | None) -> bool:
+    """True when the router re-runs only because the query string of the page that is on
+    screen changed: a page that keeps its state in the URL then updates itself in place
+    (its layout returns dash.no_update) instead of being rebuilt."""
+    return bool(previous) and previous.get("title") == page_title
+
+
+def nav_links() -> list:
+    pages = sorted((p for p in dash.page_registry.values() if p.get("nav", True)),
+                   key=lambda p: (p.get("order") is None, p.get("order") or 0, p["name"]))
+    return [dcc.Link(p["name"], href=p["relative_path"], className="app-nav-link",
+                     id={"type": "app-nav", "path": p["relative_path"]}) for p in pages]
+
+
+def shell() -> html.Div:
+    """Header with the navigation, the error banner, the page, the footer."""
+    return html.Div(className="app", children=[
+        html.Header(className="app-header", children=[
+            dcc.Link(href="/", className="app-brand", children=[
+                html.Span(TITLE, className="app-title"),
+                html.Span(TAGLINE, className="app-tagline"),
+            ]),
+            html.Nav(nav_links(), className="app-nav", **{"aria-label": "Secciones"}),
+        ]),
+        html.Div(className="app-error", id="app-error-box", children=[
+            html.P(id="app-error", hidden=True, role="alert"),
+        ]),
+        html.Main(dash.page_container, className="app-main"),
+        html.Footer(className="app-footer", children=[
+            html.Span("Datos: INFObras (Contraloría General de la República), "
+                      "MEF (código único de inversión) e INEI (límites y población). "),
+            dcc.Link("Fuentes y calidad de los datos", href="/datos"),
+        ]),
+    ])
+
+
+def register_blueprints(server: Flask) -> list[str]:
+    """Every module of dashboard/routes/ that defines a Blueprint `bp`."""
+    names = []
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+        bp = getattr(module, "bp", None)
+        if isinstance(bp, Blueprint) and bp.name not in server.blueprints:
+            server.register_blueprint(bp)
+            names.append(bp.name)
+    return names
+
+
+def _register_error_pages(server: Flask) -> None:
+    def database_down(exc: Exception):
+        log.warning("database unavailable: %s", exc)
+        return {"error": DB_DOWN}, 503
+
+    server.register_error_handler(DatabaseUnavailable, database_down)
+    server.register_error_handler(sa.exc.OperationalError, database_down)
+    server.register_error_handler(FilterError, lambda exc: ({"error": str(exc)}, 400))
+
+
+def _register_shell_callbacks(app: dash.Dash) -> None:
+    app.clientside_callback(
+        """function(pathname, ids) {
+            return ids.map(function(id) {
+                var here = id.path === '/' ? pathname === '/' :
+                    pathname === id.path || pathname.indexOf(id.path + '/') === 0;
+                return here ? 'app-nav-link active' : 'app-nav-link';
+            });
+        }""",
+        Output({"type": "app-nav", "path": ALL}, "className"),
+        Input("_pages_location", "pathname"),
+        State({"type": "app-nav", "path": ALL}, "id"),
+    )
+    # A new page clears the previous page's error.
+    app.clientside_callback("function(p) { return true; }",
+                            Output("app-error", "hidden"), Input("_pages_location", "pathname"),
+                            prevent_initial_call=True)
+
+
+def create_app() -> dash.Dash:
+    """The whole dashboard; pages are the modules of dashboard/pages/."""
+    app = dash.Dash(
+        "dashboard",  # the package: pages import as dashboard.pages.<name>, once
+        use_pages=True,
+        pages_folder=str(Path(__file__).parent / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        title=TITLE,
+        update_title=None,
+        compress=True,
+        suppress_callback_exceptions=True,
+        index_string=INDEX,
+        meta_tags=[{"name": "description", "content": DESCRIPTION},
+                   {"name": "theme-color", "content": "#1f3a5f"}],
+        routing_callback_inputs={ROUTE_STATE: State(ROUTE_STATE, "data")},
+        on_error=_on_callback_error,
+    )
+    server = app.server
+    server.config["COMPRESS_MIMETYPES"] = [
+        "text/html", "text/css", "text/plain", "text/csv", "application/json",
+        "application/geo+json", "application/javascript", "text/javascript",
+        "image/svg+xml"]
+    init_cache(server)
+    register_blueprints(server)
+    _register_error_pages(server)
+    app.layout = shell
+    _register_shell_callbacks(app)
+    return app
+
+
+app = create_app()
+server = app.server

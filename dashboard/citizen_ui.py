@@ -1,0 +1,59 @@
+"""Small pieces shared by the citizen pages (/cerca, /obra, /moderacion): status chip,
+progress bar, labelled facts, alerts in one line. Text only through Dash components, which
+escape it; styling lives in assets/citizen.css."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import html
+
+from geodata.infobras_format import STATUS_LABELS
+from layers import format as fmt
+
+
+def status_chip(status: str | None) -> html.Span:
+    return html.Span(STATUS_LABELS.get(status or "", status or "Sin estado"),
+                     className=f"citizen-chip citizen-status-{status or 'none'}")
+
+
+def progress_bar(value: float | None, label: str = "Avance físico") -> html.Div:
+    """A labelled bar (0-100 %); "sin dato" when unknown."""
+    known = value is not None
+    width = max(0.0, min(100.0, float(value))) if known else 0.0
+    return html.Div(className="citizen-progress", children=[
+        html.Div(className="citizen-progress-head", children=[
+            html.Span(label), html.Strong(fmt.percent(value) if known else "sin dato")]),
+        html.Div(className="citizen-progress-track", role="progressbar",
+                 **{"aria-valuenow": str(round(width)), "aria-valuemin": "0",
+                    "aria-valuemax": "100", "aria-label": label},
+                 children=html.Div(className="citizen-progress-fill",
+                                   style={"width": f"{width:.1f}%"})),
+    ])
+
+
+def facts(rows: Sequence[tuple[str, Any]], class_name: str = "citizen-facts") -> html.Dl:
+    """A definition list of (label, value) pairs; a value may be a component."""
+    items: list = []
+    for label, value in rows:
+        items += [html.Dt(label), html.Dd(fmt.MISSING if value in (None, "") else value)]
+    return html.Dl(items, className=class_name)
+
+
+def alerts_line(names: Sequence[str], computed: bool) -> html.P:
+    """"⚠ 2 alertas: Obra retrasada · Sobrecosto", or that there are none."""
+    if not computed:
+        return html.P("Alertas: aún no calculadas.", className="citizen-alerts-line muted")
+    if not names:
+        return html.P("Sin alertas.", className="citizen-alerts-line ok")
+    return html.P(className="citizen-alerts-line warn", children=[
+        html.Span("⚠ ", **{"aria-hidden": "true"}),
+        html.Strong(fmt.count_label(len(names), "alerta", "alertas") + ": "),
+        " · ".join(names)])
+
+
+def section(title: str, *children, id: str | None = None) -> html.Section:  # noqa: A002
+    kwargs = {"id": id} if id else {}
+    return html.Section(className="citizen-card", children=[html.H2(title), *children],
+                        **kwargs)

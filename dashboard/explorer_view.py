@@ -1,0 +1,103 @@
+"""Everything one explorer view needs from the database, gathered once per data version and
+state and kept in the shared cache (a new load changes the version, so nothing is stale)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from dashboard.cache import cache, data_version
+from dashboard.explorer_state import ExplorerState
+from dashboard.routes.geo import GEO_LOADERS, geojson_url
+from layers.choropleth import METRICS
+from queries import alerts as alert_queries
+from queries import areas, areas_geojson, explorer
+from queries.explorer import POINTS_LIMIT, View
+
+CACHE_SECONDS = 3600
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ViewData:
+    """A view's figures: the sums, the alerts per area (None when not computed), the works
+    when few enough, where to frame the map and which boundaries to draw."""
+
+    state: ExplorerState
+    summary: explorer.Summary
+    alerts: dict[str, float] | None
+    points: list[dict[str, Any]]
+    bounds: dict[str, float] | None
+    breadcrumb: list[tuple[str | None, str]]
+    geojson: str
+    context_geojson: str
+    polygon_less: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def view(self) -> View:
+        return View(self.state.filters.area)
+
+    @property
+    def total_works(self) -> int:
+        return self.summary.totals.get("works") or 0
+
+    @property
+    def shows_points(self) -> bool:
+        return 0 < self.total_works <= POINTS_LIMIT
+
+
+def _cached(version: int, key: str, compute):
+    full_key = f"explorer:{version}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, timeout=CACHE_SECONDS)
+    return value
+
+
+def alerts_by_area(filters, level: int) -> dict[str, float] | None:
+    """Alerts per area of `level`; None when the alerts were never computed."""
+    try:
+        rows = alert_queries.alert_counts(filters, level)
+    except sa.exc.ProgrammingError:  # a database without the alerts tables
+        log.warning("alerts tables missing: the alerts metric shows no data")
+        return None
+    if not rows and alert_queries.last_run() is None:
+        return None
+    return {r["ubigeo"]: r["alerts"] for r in rows}
+
+
+def view_data(state: ExplorerState) -> ViewData:
+    """The view of `state`, from the cache when this data version already computed it."""
+    version = data_version()
+    filters = state.filters
+    view = View(filters.area)
+    summary = _cached(version, f"summary:{filters.key()}", lambda: explorer.summary(filters))
+    alerts = None
+    if METRICS[state.metric].base == "alerts":
+        parent_filters = filters.with_area(view.parent)
+        alerts = _cached(version, f"alerts:{view.level}:{parent_filters.key()}",
+                         lambda: alerts_by_area(parent_filters, view.level))
+    total = summary.totals.get("works") or 0
+    points = (_cached(version, f"points:{filters.key()}", lambda: explorer.points(filters))
+              if 0 < total <= POINTS_LIMIT else [])
+    geo = _cached(version, f"geo:{view.selected}", lambda: _geography(view))
+    return ViewData(state=state, summary=summary, alerts=alerts, points=points, **geo)
+
+
+def _geography(view: View) -> dict[str, Any]:
+    """Frame, breadcrumb and boundary URLs of a view: they change only with the boundaries."""
+    geo_version = data_version(GEO_LOADERS)
+    focus = view.parent if not view.is_district else view.selected[:4]
+    return {
+        "bounds": explorer.bounds(focus),
+        "breadcrumb": areas.breadcrumb(view.selected) if view.selected else
+        areas.breadcrumb(""),
+        "geojson": geojson_url(view.level, view.parent, geo_version),
+        "context_geojson": geojson_url(1, None, geo_version),
+        "polygon_less": {p["ubigeo"]: (p["lon"], p["lat"])
+                         for p in areas_geojson.area_points(view.level, view.parent)},
+    }

@@ -1,0 +1,278 @@
+"""The OpenAPI 3.1 description of the open-data routes (/api/openapi.json) and a plain
+HTML page that lists them (/api/docs). Built from the same constants the routes use."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import fields
+from typing import Any
+
+from geodata.alert_rules import RULES, SEVERITIES
+from geodata.infobras_format import STATUS_LABELS
+from queries import api_works, exports
+from queries.alerts import STATES
+from queries.api_alerts import PARAMS as ALERT_PARAMS
+from queries.filters import MAX_TEXT, STATUSES, Filters
+
+FILTER_PARAMS: tuple[str, ...] = tuple(f.name for f in fields(Filters) if f.name != "extra")
+EXPLORER_PARAMS = ("metric",)  # the explorer's own parameter: accepted and ignored by exports
+
+_NULLABLE = {"string": ["string", "null"], "number": ["number", "null"],
+             "integer": ["integer", "null"], "boolean": ["boolean", "null"]}
+
+_FILTER_DOCS: dict[str, tuple[dict, str]] = {
+    "area": ({"type": "string", "pattern": r"^\d{2}(\d{2}(\d{2})?)?$"},
+             "Ubigeo INEI de la región (2 dígitos), provincia (4) o distrito (6)."),
+    "status": ({"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
+               "Estado de ejecución; varios valores repitiendo el parámetro o separados por "
+               "comas: " + ", ".join(f"{k} ({v})" for k, v in STATUS_LABELS.items()) + "."),
+    "government_level": ({"type": "array", "items": {"type": "string"}},
+                         "Nivel de gobierno (p. ej. «Gobierno Local»)."),
+    "sector": ({"type": "array", "items": {"type": "string"}},
+               "Tipo de obra, clasificador nivel 1 (p. ej. «Transporte»)."),
+    "modality": ({"type": "array", "items": {"type": "string"}},
+                 "Modalidad de ejecución (p. ej. «Contrata»)."),
+    "year_min": ({"type": "integer", "minimum": 1990, "maximum": 2100},
+                 "Año de inicio desde."),
+    "year_max": ({"type": "integer", "minimum": 1990, "maximum": 2100},
+                 "Año de inicio hasta."),
+    "amount_min": ({"type": "number", "minimum": 0}, "Inversión mínima en soles."),
+    "amount_max": ({"type": "number", "minimum": 0}, "Inversión máxima en soles."),
+    "q": ({"type": "string", "maxLength": MAX_TEXT},
+          "Palabras del nombre de la obra, o un código INFObras, CUI o SNIP."),
+}
+
+
+def _work_schema() -> dict[str, Any]:
+    types = {name: "string" for name in exports.export_columns()}
+    types.update({name: "number" for name in (*exports.AMOUNT_COLUMNS,
+                                              *exports.PERCENT_COLUMNS,
+                                              "longitude", "latitude")})
+    types.update(infobras_code="integer", paralysis_days="integer", location_mismatch="boolean")
+    props: dict[str, Any] = {name: {"type": _NULLABLE[t]} for name, t in types.items()}
+    for name in (*exports.DATE_COLUMNS, "last_update", "source_date"):
+        props[name]["format"] = "date"
+    props["infobras_code"] = {"type": "integer", "description": "Código INFObras"}
+    props["status"] = {"type": "string", "enum": list(STATUSES)}
+    return {"type": "object", "properties": props, "required": ["infobras_code", "status"],
+            "description": "Montos en soles (S/), porcentajes 0-100, coordenadas WGS84."}
+
+
+def _page_schema(item: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["total", "page", "per_page", "pages", "items"],
+            "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                           "per_page": {"type": "integer"}, "pages": {"type": "integer"},
+                           "links": {"type": "object", "properties": {
+                               "next": {"type": "string"}, "prev": {"type": "string"}}},
+                           "items": {"type": "array", "items": {"$ref": item}}}}
+
+
+def _param(name: str, schema: dict, text: str) -> dict:
+    """A query parameter; arrays repeat the key (?status=a&status=b)."""
+    array = schema["type"] == "array"
+    return {"name": name, "in": "query", "schema": schema, "description": text,
+            **({"style": "form", "explode": True} if array else {})}
+
+
+def _alert_parameters() -> dict[str, dict]:
+    """The alert selection's own parameters (queries.alerts.AlertSelection reads them)."""
+    param = _param
+    return {
+        "severity": param("severity", {"type": "array", "items": {
+            "type": "string", "enum": list(SEVERITIES)}}, "Severidad de la alerta."),
+        "rule": param("rule", {"type": "array", "items": {
+            "type": "string", "enum": [r.code for r in RULES]}}, "Regla de alerta."),
+        "state": param("state", {"type": "string", "enum": list(STATES), "default": "alerta"},
+                       "«alerta», o «no_calculable» (faltan datos para evaluar la regla)."),
+        "entity": param("entity", {"type": "string", "maxLength": MAX_TEXT},
+                        "Palabras del nombre de la entidad."),
+        "risk_min": param("risk_min", {"type": "number"}, "Monto en riesgo mínimo (S/)."),
+        "risk_max": param("risk_max", {"type": "number"}, "Monto en riesgo máximo (S/)."),
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": schema}}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {400: "Parámetro no válido (mensaje en castellano).",
+             404: "Código o ubigeo desconocido.",
+             503: "Base de datos o alertas no disponibles."}
+    return {str(c): _json("#/components/schemas/Error", texts[c]) for c in codes}
+
+
+def _file(media: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": {
+        "type": "string", "contentMediaType": media}}}}
+
+
+def _op(summary: str, params: list, responses: dict, description: str = "") -> dict:
+    op = {"summary": summary, "parameters": params, "responses": responses}
+    if description:
+        op["description"] = description
+    return {"get": op}
+
+
+def openapi_document(server: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route of the API, export and briefing modules."""
+    filters = [_ref(name) for name in FILTER_PARAMS]
+    paging = [_ref("page"), _ref("per_page")]
+    works_file = ("La selección exacta de obras para los mismos filtros que el explorador "
+                  "(acepta también su parámetro `metric`, que se ignora).")
+    ubigeo = {"name": "ubigeo", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": r"^\d{2}(\d{2}(\d{2})?)?$"}}
+    level = {"name": "level", "in": "query", "schema": {"type": "integer", "enum": [1, 2, 3]},
+             "description": "1 región, 2 provincia, 3 distrito."}
+    parent = {"name": "parent", "in": "query", "schema": {"type": "string"},
+              "description": "Ubigeo del área que contiene a las áreas listadas."}
+    paths = {
+        "/api/v1/works": _op("Obras filtradas, paginadas (orden: código INFObras)",
+                             filters + paging,
+                             {"200": _json("#/components/schemas/WorkPage", "Una página"),
+                              **_errors(400)}),
+        "/api/v1/works/{code}": _op(
+            "Una obra con su historial mensual y sus alertas",
+            [{"name": "code", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            {"200": _json("#/components/schemas/WorkDetail", "La obra"), **_errors(404)}),
+        "/api/v1/areas": _op("Regiones, provincias o distritos (sin polígonos)",
+                             [level, parent],
+                             {"200": _json("#/components/schemas/AreaList", "Áreas"),
+                              **_errors(400)}),
+        "/api/v1/areas/{ubigeo}": _op("Un área con sus indicadores", [ubigeo],
+                                      {"200": _json("#/components/schemas/Area", "El área"),
+                                       **_errors(400, 404)}),
+        "/api/v1/aggregates": _op(
+            "Indicadores por área (absolutos y por habitante)", [level, parent, *filters],
+            {"200": _json("#/components/schemas/AggregateList", "Una fila por área"),
+             **_errors(400)},
+            "Sin `parent` se usa el área del filtro `area`; sin `level`, sus áreas hijas."),
+        "/api/v1/alerts": _op(
+            "Alertas activas de las obras filtradas (mayor monto en riesgo primero)",
+            [*filters, *paging, *(_ref(name) for name in ALERT_PARAMS)],
+            {"200": _json("#/components/schemas/AlertPage", "Una página"),
+             **_errors(400, 503)}),
+        "/api/v1/works.csv": _op(
+            "Descarga CSV (UTF-8 con BOM, separador coma, punto decimal)", filters,
+            {"200": _file("text/csv", works_file), **_errors(400)}),
+        "/api/v1/works.geojson": _op(
+            "Descarga GeoJSON (puntos WGS84; geometría nula si la obra no tiene coordenadas)",
+            filters, {"200": _file("application/geo+json", works_file), **_errors(400)}),
+        "/api/v1/works.gpkg": _op(
+            "Descarga GeoPackage (capa «obras», EPSG:4326)", filters,
+            {"200": _file("application/geopackage+sqlite3", works_file), **_errors(400)}),
+        "/api/v1/aggregates.csv": _op(
+            "Indicadores por área en CSV", [level, parent, *filters],
+            {"200": _file("text/csv", "Una fila por área"), **_errors(400)}),
+        "/api/v1/oc4ids.json": _op(
+            "Obras como proyectos OC4IDS 0.9 (paquete de proyectos)", filters + paging,
+            {"200": {"description": "Project package de OC4IDS; `links.next` si hay más.",
+                     "content": {"application/json": {"schema": {"type": "object"}}}},
+             **_errors(400)},
+            "Estado: sin_ejecucion→preparation, en_ejecucion y paralizada→implementation "
+            "(statusDetails dice «Paralizada»), finalizada→completion. Identificador del "
+            "proyecto: prefijo local `oc4ids-mirador-pe-` + código INFObras; CUI en "
+            "`identifiers`. Adicionales de obra y ampliaciones de plazo como "
+            "`modifications`. Máximo 1000 proyectos por página."),
+        "/informe/{ubigeo}.pdf": _op(
+            "Informe del área en PDF (una página A4 apaisada)", [ubigeo, *filters],
+            {"200": _file("application/pdf", "Indicadores, mapa, alertas, obras paralizadas "
+                          "y tendencia, con la fecha de los datos y los filtros"),
+             **_errors(400, 404)}),
+        "/informe/{ubigeo}.png": _op(
+            "Informe del área en PNG", [ubigeo, *filters],
+            {"200": _file("image/png", "La misma página como imagen"), **_errors(400, 404)}),
+        "/api/openapi.json": _op("Este documento", [], {"200": {"description": "OpenAPI 3.1"}}),
+    }
+    parameters = {name: _param(name, schema, text)
+                  for name, (schema, text) in _FILTER_DOCS.items()}
+    parameters["page"] = _param("page", {"type": "integer", "minimum": 1, "default": 1,
+                                         "maximum": api_works.MAX_PAGE}, "Página (desde 1).")
+    parameters["per_page"] = _param("per_page", {
+        "type": "integer", "minimum": 1, "default": api_works.DEFAULT_PER_PAGE,
+        "maximum": api_works.MAX_PER_PAGE}, "Elementos por página.")
+    parameters.update(_alert_parameters())
+    number = {"type": ["number", "null"]}
+    schemas = {
+        "Error": {"type": "object", "required": ["error"],
+                  "properties": {"error": {"type": "string"}}},
+        "Work": _work_schema(),
+        "WorkPage": _page_schema("#/components/schemas/Work"),
+        "WorkDetail": {"allOf": [{"$ref": "#/components/schemas/Work"}, {
+            "type": "object", "properties": {
+                "history": {"type": "array", "items": {"type": "object"}},
+                "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}]},
+        "Area": {"type": "object", "required": ["ubigeo", "level", "name"], "properties": {
+            "ubigeo": {"type": "string"}, "level": {"type": "integer"},
+            "name": {"type": "string"}, "parent": {"type": ["string", "null"]},
+            "population": {"type": ["integer", "null"]},
+            "metrics": {"$ref": "#/components/schemas/Aggregate"}}},
+        "AreaList": {"type": "object", "properties": {
+            "total": {"type": "integer"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Area"}}}},
+        "Aggregate": {"type": "object", "properties": {
+            "ubigeo": {"type": "string"}, "name": {"type": "string"},
+            **{k: number for k in (
+                "works", "investment", "accrued", "paralysed", "paralysed_investment",
+                "avg_physical", "alerts", "works_with_alerts", "amount_at_risk",
+                "paralysed_pct", "accrued_pct", "works_per_10k", "investment_per_capita",
+                "accrued_per_capita", "amount_at_risk_per_capita")}}},
+        "AggregateList": {"type": "object", "properties": {
+            "total": {"type": "integer"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Aggregate"}}}},
+        "Alert": {"type": "object", "properties": {
+            "infobras_code": {"type": "integer"}, "rule_code": {"type": "string"},
+            "rule_name": {"type": ["string", "null"]},
+            "severity": {"type": ["string", "null"], "enum": [*SEVERITIES, None]},
+            "state": {"type": "string", "enum": list(STATES)},
+            "amount_at_risk": number, "message": {"type": "string"},
+            "work_name": {"type": "string"}, "ubigeo": {"type": "string"}}},
+        "AlertPage": _page_schema("#/components/schemas/Alert"),
+    }
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "Mirador de Obras — datos abiertos", "version": "1.0.0",
+                 "description": (
+                     "API de solo lectura de las obras públicas del Perú (INFObras/CGR, "
+                     "CUI del MEF, límites del INEI). Los filtros son los mismos del "
+                     "explorador, así que una descarga es exactamente lo que se ve en "
+                     "pantalla. Errores: JSON {\"error\": \"mensaje\"} con código 4xx."),
+                 "license": {"name": "Ver la página /datos (fuentes y licencias)",
+                             "url": "/datos"}},
+        "paths": paths,
+        "components": {"parameters": parameters, "schemas": schemas},
+    }
+    if server:
+        doc["servers"] = [{"url": server}]
+    return doc
+
+
+def docs_html() -> str:
+    """A plain page listing every route with its summary and parameters."""
+    doc = openapi_document()
+    params = doc["components"]["parameters"]
+    items = []
+    for path, methods in doc["paths"].items():
+        op = methods["get"]
+        names = [params[p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"]
+                 for p in op["parameters"]]
+        items.append(
+            f"<li><code>GET {html.escape(path)}</code> — {html.escape(op['summary'])}"
+            + (f"<br><small>Parámetros: {html.escape(', '.join(names))}</small>" if names
+               else "") + "</li>")
+    filters = "".join(f"<li><code>{html.escape(name)}</code>: {html.escape(p['description'])}"
+                      "</li>" for name, p in params.items())
+    return ("<!doctype html><html lang='es'><head><meta charset='utf-8'>"
+            "<title>API de Mirador de Obras</title></head><body style='font-family:sans-serif;"
+            "max-width:60rem;margin:2rem auto;line-height:1.5'>"
+            f"<h1>{html.escape(doc['info']['title'])}</h1>"
+            f"<p>{html.escape(doc['info']['description'])}</p>"
+            "<p>Descripción OpenAPI 3.1: <a href='/api/openapi.json'>/api/openapi.json</a>. "
+            "Fuentes, fechas y licencias: <a href='/datos'>/datos</a>.</p>"
+            f"<h2>Rutas</h2><ul>{''.join(items)}</ul><h2>Parámetros</h2><ul>{filters}</ul>"
+            "</body></html>")

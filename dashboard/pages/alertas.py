@@ -1,0 +1,281 @@
+"""Alertas: the works that trip a risk rule, with filters by rule, severity, area, entity and
+amount at risk; a table paged and sorted by the server, each row linking to its work; a map of
+alerts per district (absolute or per inhabitant); and where the money at risk is.
+
+The selection lives in the URL (?area=&rule=&severity=&entity=&risk_min=&risk_max=&state=).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+import dash
+from dash import Input, Output, State, callback, dash_table, dcc, html
+
+from dashboard.app import keep_on_search
+from dashboard.cache import memoize
+from dashboard.routes.geo import geojson_url
+from geodata.alert_rules import RULES, SEVERITIES
+from layers import alerts as alerts_layer
+from layers import format as fmt
+from queries import alerts, api_areas, areas
+from queries.filters import FilterError
+
+TITLE = "Alertas — Mirador de Obras"
+dash.register_page(__name__, path="/alertas", name="Alertas", order=1, title=TITLE)
+
+DISTRICTS = 3
+MAP_MEASURE = "alerts_per_10k"
+RULE_OPTIONS = [{"label": r.name, "value": r.code} for r in RULES]
+SEVERITY_OPTIONS = [{"label": alerts_layer.SEVERITY_LABELS[s], "value": s} for s in SEVERITIES]
+STATE_OPTIONS = [{"label": "Alertas", "value": "alerta"},
+                 {"label": "Reglas no calculables", "value": "no_calculable"}]
+MEASURE_OPTIONS = [{"label": m.label, "value": m.key} for m in alerts_layer.MEASURES]
+
+
+# -- layout ---------------------------------------------------------------------------------------
+def layout(_pages_store: dict | None = None, **query) -> html.Div:
+    if keep_on_search(TITLE, _pages_store):
+        return dash.no_update  # only the query changed: the callbacks update in place
+    params = {k: [v] if isinstance(v, str) else list(v) for k, v in query.items()}
+    try:
+        selection, message = alerts.AlertSelection.from_query(params), ""
+    except FilterError as exc:
+        selection, message = alerts.AlertSelection(), f"{exc} Se muestran todas las alertas."
+    area = selection.filters.area or ""
+    region, province, district = area[:2] or None, area[:4] or None, area[:6] or None
+    measure = alerts_layer.MEASURE_BY_KEY[MAP_MEASURE]
+    return html.Div(className="alertas-page", children=[
+        dcc.Location(id="alertas-url", refresh=False),
+        html.H1("Alertas"),
+        html.P(_lead(), className="alertas-lead"),
+        html.Div(className="alertas-filters", children=[
+            _field("Región", dcc.Dropdown(id="alertas-region", options=_area_options(1),
+                                          value=region, placeholder="Todo el Perú")),
+            _field("Provincia", dcc.Dropdown(id="alertas-province", value=province,
+                                             options=_area_options(2, region),
+                                             placeholder="Todas")),
+            _field("Distrito", dcc.Dropdown(id="alertas-district", value=district,
+                                            options=_area_options(3, province),
+                                            placeholder="Todos")),
+            _field("Alerta", dcc.Dropdown(id="alertas-rule", options=RULE_OPTIONS, multi=True,
+                                          value=list(selection.rules),
+                                          placeholder="Todas las reglas")),
+            _field("Severidad", dcc.Checklist(id="alertas-severity", options=SEVERITY_OPTIONS,
+                                              value=list(selection.severities), inline=True)),
+            _field("Entidad", dcc.Input(id="alertas-entity", type="search", debounce=True,
+                                        value=selection.entity or "", maxLength=120,
+                                        placeholder="Parte del nombre")),
+            _field("Monto en riesgo desde (S/)", dcc.Input(
+                id="alertas-risk-min", type="number", min=0, debounce=True,
+                value=selection.risk_min)),
+            _field("hasta (S/)", dcc.Input(id="alertas-risk-max", type="number", min=0,
+                                           debounce=True, value=selection.risk_max)),
+            _field("Mostrar", dcc.RadioItems(id="alertas-state", options=STATE_OPTIONS,
+                                             value=selection.state, inline=True)),
+        ]),
+        html.P(message, id="alertas-message", className="alertas-message", role="status"),
+        html.P(id="alertas-summary", className="alertas-summary", **{"aria-live": "polite"}),
+        html.Section(className="alertas-grid", children=[
+            html.Div(className="alertas-map", children=[
+                html.H2("Alertas por distrito"),
+                dcc.RadioItems(id="alertas-measure", options=MEASURE_OPTIONS,
+                               value=measure.key, inline=True),
+                dcc.Graph(id="alertas-map", config={"displaylogo": False,
+                                                    "scrollZoom": False},
+                          figure=alerts_layer.map_figure(geojson_url(DISTRICTS),
+                                                         _district_codes(), measure,
+                                                         _view(area or None))),
+            ]),
+            html.Div(className="alertas-bars", children=[
+                dcc.Graph(id="alertas-top-areas", config={"displayModeBar": False}),
+                dcc.Graph(id="alertas-top-entities", config={"displayModeBar": False}),
+            ]),
+        ]),
+        html.H2("Lista de alertas"),
+        dash_table.DataTable(
+            id="alertas-table",
+            columns=[{"name": label, "id": key,
+                      **({"presentation": "markdown"} if key == "link" else {})}
+                     for key, label in alerts_layer.TABLE_COLUMNS],
+            data=[], page_action="custom", page_current=0, page_size=alerts.DEFAULT_PAGE_SIZE,
+            sort_action="custom", sort_mode="single",
+            sort_by=[{"column_id": "amount_at_risk", "direction": "desc"}],
+            markdown_options={"link_target": "_self"},
+            style_table={"overflowX": "auto"},
+            style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto",
+                        "fontSize": "0.9rem", "padding": "6px"},
+            style_cell_conditional=[{"if": {"column_id": "message"}, "minWidth": "320px"},
+                                    {"if": {"column_id": "work_name"}, "minWidth": "240px",
+                                     "maxWidth": "360px"},
+                                    {"if": {"column_id": "amount_at_risk"},
+                                     "textAlign": "right"}],
+            style_header={"fontWeight": "bold"},
+            css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+        ),
+        html.Details(className="alertas-rules", children=[
+            html.Summary("Cómo se calculan las alertas"), _rules_list()]),
+    ])
+
+
+def _field(label: str, control) -> html.Div:
+    return html.Div(className="alertas-field", children=[
+        html.Label(label, htmlFor=control.id, className="alertas-label"), control])
+
+
+def _lead() -> str:
+    run = memoize("alertas-last-run", alerts.last_run)
+    text = ("Cada alerta es una regla aplicada a una obra, con la evidencia que la activó y la "
+            "fuente de su umbral. Una alerta no prueba una irregularidad: señala qué revisar.")
+    if run is None:
+        return text + " Las alertas aún no se han calculado."
+    return f"{text} Fecha de corte de los datos: {run['as_of']:%d/%m/%Y}."
+
+
+def _rules_list() -> html.Ul:
+    rows = memoize("alertas-rules", alerts.rules)
+    return html.Ul([html.Li([html.Strong(r["name"]), f" — {r['description']} ",
+                             html.Em(f"Fuente: {r['source']}")]) for r in rows])
+
+
+def _area_options(level: int, parent: str | None = None) -> list[dict[str, str]]:
+    if level > 1 and not parent:
+        return []
+    return memoize(f"alertas-areas:{level}:{parent}", lambda: [
+        {"label": a["name"], "value": a["ubigeo"]} for a in api_areas.areas(level, parent)])
+
+
+def _districts() -> list[dict]:
+    return memoize("alertas-districts", lambda: api_areas.areas(DISTRICTS))
+
+
+def _district_codes() -> list[str]:
+    return [a["ubigeo"] for a in _districts()]
+
+
+def _view(ubigeo: str | None) -> dict:
+    """Where the map looks: the selected area, or all of Peru."""
+    bounds = memoize(f"alertas-bounds:{ubigeo}", lambda: areas.area(ubigeo)) if ubigeo else None
+    return alerts_layer.map_view(bounds)
+
+
+# -- callbacks ------------------------------------------------------------------------------------
+def _below(parent: str | None, chosen: str | None, level: int):
+    """The areas under a newly chosen parent; the chosen child is kept if it is one."""
+    keep = chosen if chosen and parent and chosen.startswith(parent) else None
+    return _area_options(level, parent), keep
+
+
+@callback(Output("alertas-province", "options"), Output("alertas-province", "value"),
+          Input("alertas-region", "value"), State("alertas-province", "value"),
+          prevent_initial_call=True)
+def region_changed(region: str | None, province: str | None):
+    return _below(region, province, 2)
+
+
+@callback(Output("alertas-district", "options"), Output("alertas-district", "value"),
+          Input("alertas-province", "value"), State("alertas-district", "value"),
+          prevent_initial_call=True)
+def province_changed(province: str | None, district: str | None):
+    return _below(province, district, 3)
+
+
+CONTROLLED = ("area", "rule", "severity", "entity", "risk_min", "risk_max", "state")
+
+
+@callback(Output("alertas-url", "search"), Output("alertas-message", "children"),
+          Output("alertas-table", "page_current"),
+          Input("alertas-region", "value"), Input("alertas-province", "value"),
+          Input("alertas-district", "value"), Input("alertas-rule", "value"),
+          Input("alertas-severity", "value"), Input("alertas-entity", "value"),
+          Input("alertas-risk-min", "value"), Input("alertas-risk-max", "value"),
+          Input("alertas-state", "value"), State("alertas-url", "search"),
+          prevent_initial_call=True)
+def select(region, province, district, rules, severities, entity, risk_min, risk_max, state,
+           search=None):
+    """The controls become the URL's query (the one source of the selection); the works
+    filters the page has no control for (a link from the explorer) are kept."""
+    params = {k: v for k, v in parse_qs((search or "").lstrip("?")).items()
+              if k not in CONTROLLED}
+    chosen = {"area": district or province or region, "rule": rules or [],
+              "severity": severities or [], "entity": entity, "risk_min": risk_min,
+              "risk_max": risk_max, "state": state}
+    params |= {k: v for k, v in chosen.items() if v not in (None, "", [])}
+    try:
+        selection = alerts.AlertSelection.from_query(params)
+    except FilterError as exc:
+        return dash.no_update, str(exc), dash.no_update
+    return "?" + urlencode(selection.to_query(), doseq=True), "", 0
+
+
+def _selection(search: str | None) -> alerts.AlertSelection:
+    try:
+        return alerts.AlertSelection.from_query(parse_qs((search or "").lstrip("?")))
+    except FilterError:
+        return alerts.AlertSelection()
+
+
+@callback(Output("alertas-table", "data"), Output("alertas-table", "page_count"),
+          Output("alertas-summary", "children"),
+          Input("alertas-url", "search"), Input("alertas-table", "page_current"),
+          Input("alertas-table", "page_size"), Input("alertas-table", "sort_by"))
+def table(search: str | None, page: int, size: int, sort_by: list[dict] | None):
+    selection = _selection(search)
+    sort = tuple((s["column_id"], s["direction"]) for s in sort_by or []
+                 if s["column_id"] in alerts.SORTABLE) or alerts.DEFAULT_SORT
+    page_spec = alerts.TablePage(sort=sort, page=page or 0, size=size)
+    result = memoize(f"alertas-table:{selection.key()}:{sort}:{page_spec.page}:{size}",
+                    lambda: alerts.alerts_table(selection, page_spec))
+    totals = memoize(f"alertas-summary:{selection.key()}", lambda: alerts.summary(selection))
+    return (alerts_layer.table_records(result["rows"]), result["pages"],
+            _summary_text(selection, totals))
+
+
+def _summary_text(selection: alerts.AlertSelection, totals: dict) -> str:
+    works = fmt.count_label(totals["works"], "obra", "obras")
+    if selection.state == "no_calculable":
+        rules = fmt.count_label(totals["alerts"], "regla no se pudo", "reglas no se pudieron")
+        return f"{rules} calcular en {works} por falta de datos."
+    text = (f"{fmt.count_label(totals['alerts'], 'alerta', 'alertas')} en {works}; monto en "
+            f"riesgo: {fmt.money(totals['amount_at_risk'])} (cada obra cuenta una vez, con su "
+            "mayor monto en riesgo).")
+    if not selection.filters.is_empty(include_area=False):
+        text += " Se aplican además los filtros de obras del enlace."
+    return text
+
+
+@callback(Output("alertas-map", "figure"), Input("alertas-url", "search"),
+          Input("alertas-measure", "value"))
+def district_map(search: str | None, measure_key: str):
+    """Only values travel: the GeoJSON stays in the browser."""
+    selection = _selection(search)
+    measure = alerts_layer.MEASURE_BY_KEY.get(measure_key, alerts_layer.MEASURES[0])
+    counts = memoize(f"alertas-counts:{selection.key()}", lambda: alerts.alert_counts(
+        selection.filters, DISTRICTS, selection.rules, selection.severities)
+        if selection.state == "alerta" else [])
+    values = alerts_layer.map_values(counts, _districts(), measure)
+    patch = dash.Patch()
+    patch["data"][0]["z"] = values["z"]
+    patch["data"][0]["text"] = values["text"]
+    patch["data"][0]["zmax"] = values["zmax"]
+    patch["data"][0]["colorbar"]["title"]["text"] = values["title"]
+    view = _view(selection.filters.area)
+    patch["layout"]["map"]["center"] = view["center"]
+    patch["layout"]["map"]["zoom"] = view["zoom"]
+    return patch
+
+
+@callback(Output("alertas-top-areas", "figure"), Output("alertas-top-entities", "figure"),
+          Input("alertas-url", "search"))
+def where_the_money_is(search: str | None):
+    selection = _selection(search)
+    key = selection.key()
+    areas = memoize(f"alertas-top-areas:{key}",
+                   lambda: alerts.top_areas(selection, DISTRICTS))
+    entities = memoize(f"alertas-top-entities:{key}", lambda: alerts.top_entities(selection))
+    return (alerts_layer.top_bars(areas, alerts_layer.area_label,
+                                  "Distritos con más monto en riesgo",
+                                  "Sin monto en riesgo en esta selección."),
+            alerts_layer.top_bars(entities, lambda r: r["entity"],
+                                  "Entidades con más monto en riesgo",
+                                  "Sin monto en riesgo en esta selección."))

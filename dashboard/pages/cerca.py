@@ -1,0 +1,239 @@
+"""Obras cerca de mí (/cerca): the works around the citizen's location (the browser's, with
+permission) or around a district typed in, nearest first, within 1-25 km: a map and a card
+per work (what, who, how much, how far along, status, alerts, distance, how precise its
+location is).
+
+The search lives in the URL (?lat=&lon=&r= or ?area=<ubigeo>&r=), so a result can be shared;
+the browser's position is rounded to ~100 m before it goes into the URL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
+
+from dashboard.app import keep_on_search
+from dashboard.cache import memoize
+from dashboard.citizen_ui import alerts_line, progress_bar, status_chip
+from dashboard.routes.geo import geojson_url
+from layers import format as fmt
+from layers import nearby as nearby_layer
+from queries import alerts as alerts_query
+from queries import areas, nearby
+from queries.filters import FilterError
+
+TITLE = "Obras cerca de mí — Mirador de Obras"
+dash.register_page(__name__, path="/cerca", name="Cerca de mí", order=2, title=TITLE,
+                   description="Las obras públicas a su alrededor: qué son, quién las hace, "
+                               "cuánto cuestan, cómo avanzan y sus alertas.")
+
+URL_DECIMALS = 3          # ~110 m: a shared link does not pin the citizen's home
+DISTRICTS = 3
+SEARCH_RESULTS = 20
+DROPDOWN_LABELS = {"search": "Nombre del distrito o ciudad", "clear_search": "Borrar",
+                   "no_options_found": "Sin resultados: escriba al menos 2 letras del nombre"}
+RADIUS_OPTIONS = [{"label": f"{r} km", "value": r} for r in nearby.RADII_KM]
+
+
+# -- layout ---------------------------------------------------------------------------------------
+def layout(_pages_store: dict | None = None, **query) -> html.Div:
+    if keep_on_search(TITLE, _pages_store):
+        return dash.no_update  # only the query changed: the callbacks update in place
+    try:
+        radius = nearby.parse_radius(query.get("r"))
+    except FilterError:
+        radius = nearby.DEFAULT_RADIUS_KM
+    ubigeo = query.get("area") if isinstance(query.get("area"), str) else None
+    option = _option(areas.area(ubigeo)) if ubigeo else None
+    return html.Div(className="citizen-page cerca-page", children=[
+        dcc.Location(id="cerca-url", refresh=False),
+        dcc.Store(id="cerca-geo"),
+        html.Header(className="citizen-header", children=[
+            html.H1("Obras cerca de mí"),
+            html.P("Vea qué obras públicas se construyen a su alrededor: qué son, quién las "
+                   "hace, cuánto cuestan y cómo avanzan.", className="citizen-lead"),
+        ]),
+        html.Section(className="citizen-card cerca-search", children=[
+            html.Button([html.Span("◎ ", **{"aria-hidden": "true"}), "Usar mi ubicación"],
+                        id="cerca-locate", n_clicks=0, className="citizen-button primary wide"),
+            html.P(id="cerca-locate-message", className="citizen-message",
+                   role="status", **{"aria-live": "polite"}),
+            html.Label("o escriba su distrito o ciudad", htmlFor="cerca-place",
+                       className="citizen-label"),
+            dcc.Dropdown(id="cerca-place", options=[option] if option else [],
+                         value=option["value"] if option else None, searchable=True,
+                         placeholder="Ej.: Huancayo, Miraflores, Iquitos…",
+                         className="citizen-dropdown", clearable=False, maxHeight=320,
+                         search_order="original", labels=DROPDOWN_LABELS),
+            html.Div(className="cerca-radius", children=[
+                html.Span("Radio", className="citizen-label", id="cerca-radius-label"),
+                dcc.RadioItems(id="cerca-radius", options=RADIUS_OPTIONS, value=radius,
+                               inline=True, className="citizen-segmented"),
+            ]),
+        ]),
+        html.P(id="cerca-summary", className="cerca-summary", **{"aria-live": "polite"}),
+        dcc.Loading(type="dot", color="#1f3a5f", children=html.Div(id="cerca-results",
+                                                                    children=[_how_to()])),
+    ])
+
+
+def _how_to() -> html.Div:
+    return html.Div(className="citizen-card muted", children=[
+        html.P("Toque «Usar mi ubicación» (su navegador le pedirá permiso) o escriba el nombre "
+               "de su distrito para ver las obras cercanas, de la más próxima a la más lejana.")])
+
+
+def _option(area: dict | None) -> dict | None:
+    """A district as a dropdown option: "Chilca · Huancayo, Junín"."""
+    if not area:
+        return None
+    where = ", ".join(v for v in (area.get("province_name"), area.get("region_name")) if v)
+    label = f"{area['name']} · {where}" if where else area["name"]
+    capital = area.get("capital")
+    if capital and capital != area["name"] and not area.get("name_match", True):
+        label += f" (capital: {capital})"
+    return {"label": label, "value": area["ubigeo"]}
+
+
+# -- callbacks --------------------------------------------------------------------------------
+clientside_callback(
+    """function(n) {
+        if (!n) { return window.dash_clientside.no_update; }
+        var help = ' Puede escribir el nombre de su distrito.';
+        if (!window.isSecureContext || !navigator.geolocation) {
+            return {error: 'Su navegador no permite compartir la ubicación en esta página.'
+                           + help, t: Date.now()};
+        }
+        return new Promise(function(resolve) {
+            navigator.geolocation.getCurrentPosition(function(p) {
+                resolve({lat: p.coords.latitude, lon: p.coords.longitude, t: Date.now()});
+            }, function(e) {
+                var why = e.code === 1 ? 'No nos dio permiso para ver su ubicación.' :
+                          e.code === 3 ? 'Su ubicación tardó demasiado en llegar.' :
+                          'No pudimos obtener su ubicación.';
+                resolve({error: why + help, t: Date.now()});
+            }, {enableHighAccuracy: false, timeout: 15000, maximumAge: 300000});
+        });
+    }""",
+    Output("cerca-geo", "data"), Input("cerca-locate", "n_clicks"), prevent_initial_call=True)
+
+
+@callback(Output("cerca-place", "options"), Input("cerca-place", "search_value"),
+          State("cerca-place", "value"), State("cerca-place", "options"),
+          prevent_initial_call=True)
+def suggest(text: str | None, value: str | None, current: list | None):
+    """Districts whose name or capital matches what is typed (accents and case ignored)."""
+    if not text or len(text.strip()) < 2:
+        return dash.no_update
+    found = [a for a in areas.search_areas(text, SEARCH_RESULTS) if a["level"] == DISTRICTS]
+    options = [_option(a) for a in found]
+    kept = [o for o in current or [] if o["value"] == value and
+            o["value"] not in {p["value"] for p in options}]
+    return kept + options
+
+
+@callback(Output("cerca-url", "search"), Output("cerca-locate-message", "children"),
+          Input("cerca-geo", "data"), Input("cerca-place", "value"),
+          Input("cerca-radius", "value"), State("cerca-url", "search"),
+          prevent_initial_call=True)
+def navigate(geo: dict | None, ubigeo: str | None, radius: int, search: str | None):
+    """Put the new search in the URL (the results follow the URL)."""
+    params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    params["r"] = str(radius or nearby.DEFAULT_RADIUS_KM)
+    if ctx.triggered_id == "cerca-geo":
+        if not geo or "error" in geo:
+            return dash.no_update, (geo or {}).get("error", "No pudimos obtener su ubicación.")
+        params = {"lat": f"{geo['lat']:.{URL_DECIMALS}f}",
+                  "lon": f"{geo['lon']:.{URL_DECIMALS}f}", "r": params["r"]}
+    elif ctx.triggered_id == "cerca-place" and ubigeo:
+        params = {"area": ubigeo, "r": params["r"]}
+    return f"?{urlencode(params)}", ""
+
+
+@callback(Output("cerca-summary", "children"), Output("cerca-results", "children"),
+          Input("cerca-url", "search"))
+def show(search: str | None):
+    params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    if not ({"lat", "lon"} <= params.keys() or params.get("area")):
+        return "", [_how_to()]
+    try:
+        radius = nearby.parse_radius(params.get("r"))
+        place = _place(params)
+    except FilterError as exc:
+        return html.Span(str(exc), className="citizen-message error"), [_how_to()]
+    found = nearby.nearby(place, radius)
+    works, total = found["works"], found["total"]
+    return _summary(place, radius, works, total), _results(place, radius, works)
+
+
+def _place(params: dict) -> nearby.Place:
+    if params.get("area"):
+        place = nearby.area_place(params["area"])
+        if place is None:
+            raise FilterError("No encontramos ese distrito. Escriba su nombre de nuevo.")
+        return place
+    return nearby.parse_point(params.get("lat"), params.get("lon"))
+
+
+def _summary(place: nearby.Place, radius: int, works: list, total: int) -> list:
+    if not works:
+        return [f"No encontramos obras a menos de {radius} km de {place.label}. ",
+                "Pruebe con un radio mayor." if radius < max(nearby.RADII_KM) else ""]
+    many = total > nearby.COUNT_CAP
+    count = (f"Más de {fmt.number(nearby.COUNT_CAP)} obras" if many
+             else fmt.count_label(total, "obra", "obras"))
+    lines = [html.Strong(count),
+             f" a menos de {radius} km de {place.label}, de la más cercana a la más lejana."]
+    if total > len(works):
+        lines.append(f" Se muestran las {len(works)} más cercanas.")
+    approx = sum(w["geom_source"] != "surveyed" for w in works)
+    if approx:
+        lines.append(f" {fmt.count_label(approx, 'obra no tiene', 'obras no tienen')} "
+                     "coordenadas propias: se " + ("ubica" if approx == 1 else "ubican")
+                     + " en la capital de su distrito.")
+    return lines
+
+
+def _results(place: nearby.Place, radius: int, works: list) -> list:
+    if not works:
+        return []
+    outline = geojson_url(DISTRICTS, works[0]["ubigeo"][:2])
+    figure = nearby_layer.nearby_map(place.lon, place.lat, radius, works, outline)
+    computed = memoize("cerca-alerts-run", alerts_query.last_run) is not None
+    return [
+        html.Div(className="citizen-card cerca-map", children=dcc.Graph(
+            id="cerca-map", figure=figure,
+            config={"displayModeBar": False, "scrollZoom": False})),
+        html.Ol([_card(w, computed) for w in works], className="cerca-list"),
+    ]
+
+
+def _card(work: dict, alerts_computed: bool) -> html.Li:
+    surveyed = work["geom_source"] == "surveyed"
+    who = [html.Span("Entidad: ", className="muted"), work["entity"] or "no registrada"]
+    if work.get("contractor_name"):
+        who += [html.Br(), html.Span("Contratista: ", className="muted"),
+                work["contractor_name"]]
+    return html.Li(className="citizen-card cerca-card", children=[
+        html.Div(className="cerca-card-head", children=[
+            status_chip(work["status"]),
+            html.Span(("" if surveyed else "≈ ") + nearby_layer.distance_text(work["distance_m"]),
+                      className="cerca-distance", title="Distancia en línea recta"),
+        ]),
+        html.H3(dcc.Link(work["name"], href=f"/obra/{work['infobras_code']}",
+                         className="cerca-card-title")),
+        html.P(who, className="cerca-who"),
+        html.Div(className="cerca-card-figures", children=[
+            html.Div([html.Span("Inversión", className="muted"),
+                      html.Strong(fmt.money(work["amount_investment"]))],
+                     className="cerca-amount"),
+            progress_bar(work["physical_progress"]),
+        ]),
+        alerts_line(work["alert_names"], alerts_computed),
+        html.P(("◉ Ubicación registrada por la entidad" if surveyed else
+                f"◌ Ubicación aproximada: capital del distrito de {work['district']} (la "
+                "distancia es hasta la capital)"),
+               className="cerca-where" + ("" if surveyed else " approx")),
+    ])

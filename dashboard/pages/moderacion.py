@@ -1,0 +1,167 @@
+"""Moderation of citizen reports (/moderacion, not in the navigation): approve or reject each
+report, set its public status (recibido, en revisión, derivado, cerrado) and a public answer.
+
+Access: credentials from the environment (see dashboard/reports_auth.py); every callback
+checks the session again, so hiding a button is never the only protection.
+
+Why these callbacks are CSRF-safe without a token: a Dash callback is a POST of a JSON body
+with `Content-Type: application/json` to /_dash-update-component. A page on another site can
+only send that with fetch(), and a cross-origin request with that content type needs a CORS
+preflight that this server never grants; the cross-site requests that need no preflight (HTML
+forms: urlencoded, multipart or text/plain bodies) are refused by Dash, which reads the body
+with Flask's get_json (415). Besides, the session cookie is SameSite=Lax, so a browser does not
+attach it to a cross-site POST at all: a forged request arrives logged out.
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import MATCH, Input, Output, State, callback, dcc, html
+
+from dashboard import reports_auth
+from layers import work_story as story
+from queries import reports as reports_query
+
+TITLE = "Moderación de reportes — Mirador de Obras"
+dash.register_page(__name__, path="/moderacion", name="Moderación", nav=False, title=TITLE)
+
+EXPIRED = "Su sesión terminó. Vuelva a ingresar."
+STATE_OPTIONS = list(reports_query.MODERATION.items())
+
+
+def layout(**_query) -> html.Div:
+    return html.Div(className="citizen-page moderacion-page", children=[
+        html.H1("Moderación de reportes ciudadanos"),
+        html.Div(id="moderacion-body", children=_body()),
+    ])
+
+
+def _body() -> list:
+    if not reports_auth.moderation_enabled():
+        return [html.P(reports_auth.DISABLED, className="citizen-message error", role="alert")]
+    name = reports_auth.moderator()
+    return _panel(name, "pendiente") if name else _login()
+
+
+def _login(message: str = "") -> list:
+    return [html.Section(className="citizen-card moderacion-login", children=[
+        html.H2("Ingresar"),
+        html.Label("Usuario", htmlFor="moderacion-user"),
+        dcc.Input(id="moderacion-user", type="text", autoComplete="username",
+                  className="citizen-input", maxLength=200),
+        html.Label("Contraseña", htmlFor="moderacion-password"),
+        dcc.Input(id="moderacion-password", type="password", autoComplete="current-password",
+                  className="citizen-input", maxLength=200, n_submit=0),
+        html.Button("Ingresar", id="moderacion-login", n_clicks=0,
+                    className="citizen-button primary"),
+        html.P(message, id="moderacion-login-message", role="alert",
+               className="citizen-message error" if message else "citizen-message"),
+    ])]
+
+
+def _panel(name: str, state: str) -> list:
+    counts = reports_query.queue_counts()
+    options = [{"label": f"{label} ({counts[key]})", "value": key}
+               for key, label in STATE_OPTIONS]
+    return [
+        html.Div(className="moderacion-bar", children=[
+            html.Span(["Sesión de ", html.Strong(name)]),
+            html.Button("Salir", id="moderacion-logout", n_clicks=0, className="citizen-button"),
+        ]),
+        dcc.RadioItems(id="moderacion-state", options=options, value=state, inline=True,
+                       className="citizen-segmented"),
+        html.Div(id="moderacion-queue", children=_queue(state)),
+    ]
+
+
+def _queue(state: str) -> list:
+    rows = reports_query.queue(state)
+    if not rows:
+        return [html.P("No hay reportes en este estado.", className="muted")]
+    return [_report(r) for r in rows]
+
+
+def _report(r: dict) -> html.Article:
+    key = r["id"]
+    return html.Article(className="citizen-card moderacion-report", children=[
+        html.Div(className="citizen-report-head", children=[
+            html.Strong(f"N.° {key} · {reports_query.CATEGORIES.get(r['category'], '')}"),
+            html.Span(story.date_text(r["created_at"].date()), className="muted")]),
+        html.P(dcc.Link(r["work_name"], href=f"/obra/{r['infobras_code']}")),
+        html.P(r["description"], className="citizen-report-text"),
+        html.P(f"Contacto (no público): {r['contact'] or 'no dejó'}", className="muted"),
+        html.Div(className="moderacion-controls", children=[
+            html.Label("Moderación", htmlFor={"type": "moderacion-decision", "id": key}),
+            dcc.RadioItems(id={"type": "moderacion-decision", "id": key},
+                           options=[{"label": v, "value": k}
+                                    for k, v in reports_query.MODERATION.items()],
+                           value=r["moderation"], inline=True),
+            html.Label("Estado público", htmlFor={"type": "moderacion-status", "id": key}),
+            dcc.Dropdown(id={"type": "moderacion-status", "id": key}, clearable=False,
+                         options=[{"label": v, "value": k}
+                                  for k, v in reports_query.STATUSES.items()],
+                         value=r["status"]),
+            html.Label("Respuesta pública (opcional)",
+                       htmlFor={"type": "moderacion-note", "id": key}),
+            dcc.Textarea(id={"type": "moderacion-note", "id": key}, value=r["public_note"] or "",
+                         maxLength=reports_query.NOTE_MAX, className="citizen-textarea small"),
+            html.Button("Guardar", id={"type": "moderacion-save", "id": key}, n_clicks=0,
+                        className="citizen-button primary"),
+            html.P(id={"type": "moderacion-saved", "id": key}, role="status",
+                   className="citizen-message"),
+        ]),
+    ])
+
+
+# -- callbacks --------------------------------------------------------------------------------
+@callback(Output("moderacion-body", "children", allow_duplicate=True),
+          Input("moderacion-login", "n_clicks"), Input("moderacion-password", "n_submit"),
+          State("moderacion-user", "value"), State("moderacion-password", "value"),
+          prevent_initial_call=True)
+def log_in(clicks, submitted, user, password):
+    if not (clicks or submitted):
+        return dash.no_update
+    problem = reports_auth.login(user, password)
+    if problem:
+        return _login(problem)
+    return _panel(reports_auth.moderator() or "", "pendiente")
+
+
+@callback(Output("moderacion-body", "children", allow_duplicate=True),
+          Input("moderacion-logout", "n_clicks"), prevent_initial_call=True)
+def log_out(clicks):
+    if not clicks:
+        return dash.no_update
+    reports_auth.logout()
+    return _login()
+
+
+@callback(Output("moderacion-queue", "children"), Input("moderacion-state", "value"),
+          prevent_initial_call=True)
+def show_state(state: str):
+    if not reports_auth.moderator():
+        return [html.P(EXPIRED, className="citizen-message error")]
+    return _queue(state if state in reports_query.MODERATION else "pendiente")
+
+
+@callback(Output({"type": "moderacion-saved", "id": MATCH}, "children"),
+          Input({"type": "moderacion-save", "id": MATCH}, "n_clicks"),
+          State({"type": "moderacion-decision", "id": MATCH}, "value"),
+          State({"type": "moderacion-status", "id": MATCH}, "value"),
+          State({"type": "moderacion-note", "id": MATCH}, "value"),
+          prevent_initial_call=True)
+def save(clicks, decision, status, note):
+    name = reports_auth.moderator()
+    if not name:
+        return EXPIRED
+    if not clicks:
+        return dash.no_update
+    report_id = dash.ctx.triggered_id["id"]
+    try:
+        found = reports_query.moderate(int(report_id), decision, status, note, name)
+    except reports_query.ReportError as exc:
+        return str(exc)
+    if not found:
+        return "Ese reporte ya no existe."
+    return (f"Guardado: {reports_query.MODERATION[decision].lower()}, "
+            f"{reports_query.STATUSES[status].lower()}.")

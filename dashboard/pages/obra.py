@@ -1,0 +1,407 @@
+"""A page per work (/obra/<código INFObras>), made to be shared: who builds it and for how
+much, where it is, how its cost and progress moved (paralysis periods shaded), its alerts
+with their reasons, where each figure comes from and where sources disagree, and the
+citizens' reports (approved ones only) with a form to report a problem.
+
+An unknown or malformed code gets a clear "Obra no encontrada" page (HTTP 404, see
+dashboard/routes/reports.py). Works without coordinates, history or alerts render too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import sqlalchemy as sa
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from flask import request
+
+from dashboard.cache import memoize
+from dashboard.citizen_ui import facts, progress_bar, section, status_chip
+from dashboard.reports_auth import current_client
+from dashboard.routes.geo import geojson_url
+from geodata.alert_rules import RULES_BY_CODE, SOURCE_GAPS
+from layers import format as fmt
+from layers import work_story as story
+from layers.alerts import SEVERITY_LABELS
+from queries import alerts as alerts_query
+from queries import areas
+from queries import reports as reports_query
+from queries.db import DatabaseUnavailable
+from queries.filters import FilterError
+from queries.work_detail import parse_code, work_detail
+
+SITE = "Mirador de Obras"
+NOT_FOUND = "Obra no encontrada"
+LONG_NAME = 70            # characters: a longer name gets a smaller heading
+NOT_SAVED = ("No pudimos guardar su reporte, intente de nuevo en unos minutos. Su texto "
+             "sigue en el formulario.")
+log = logging.getLogger(__name__)
+
+
+def _work(code: int) -> dict[str, Any] | None:
+    return memoize(f"obra:{code}", lambda: work_detail(code))
+
+
+def _work_or_none(codigo: str | None) -> dict[str, Any] | None:
+    """For the page's title and description (built with the HTML): never an error."""
+    try:
+        return _work(parse_code(codigo))
+    except (FilterError, DatabaseUnavailable, sa.exc.SQLAlchemyError):
+        return None
+
+
+def page_title(codigo: str | None = None) -> str:
+    """The browser tab and the shared link's title: the work's name."""
+    work = _work_or_none(codigo)
+    return f"{work['name'][:90]} — {SITE}" if work else f"{NOT_FOUND} — {SITE}"
+
+
+def page_description(codigo: str | None = None) -> str:
+    work = _work_or_none(codigo)
+    if not work:
+        return "Obra pública del Perú: costo, avance, alertas y reportes ciudadanos."
+    return (f"{work['status_label']} · {work['district']}, {work['region']} · inversión "
+            f"{fmt.money(work['amount_investment'])} · avance físico "
+            f"{fmt.percent(work['physical_progress'])}. {story.source_line(work)}")
+
+
+dash.register_page(__name__, path_template="/obra/<codigo>", name="Obra", nav=False,
+                   title=page_title, description=page_description)
+
+
+# -- layout ---------------------------------------------------------------------------------
+def layout(codigo: str | None = None, **_query) -> html.Div:
+    try:
+        code = parse_code(codigo)
+    except FilterError as exc:
+        return _not_found(str(exc))
+    work = _work(code)
+    if work is None:
+        return _not_found(f"No tenemos una obra con el código INFObras {code}. Revise el "
+                          "número o búsquela en el explorador.")
+    return html.Div(className="citizen-page obra-page", children=[
+        _header(work),
+        _kpis(work),
+        html.Div(className="citizen-columns", children=[
+            html.Div([_progress(work), _money(work)]),
+            html.Div([_location(work), _who(work)]),
+        ]),
+        _alerts(code),
+        _sources(work),
+        _reports(code),
+    ])
+
+
+def _not_found(message: str) -> html.Div:
+    return html.Div(className="citizen-page obra-page", children=[
+        html.Section(className="citizen-card citizen-notfound", role="alert", children=[
+            html.H1(NOT_FOUND), html.P(message),
+            html.P([dcc.Link("Buscar obras cerca de usted", href="/cerca"), " · ",
+                    dcc.Link("Ir al explorador", href="/")])])])
+
+
+def _header(work: dict) -> html.Header:
+    crumbs: list = []
+    for level, key in ((2, "region"), (4, "province"), (6, "district")):
+        if work.get(key):
+            crumbs += [dcc.Link(work[key], href=f"/informe/{work['ubigeo'][:level]}"), " › "]
+    codes = [f"Código INFObras {work['infobras_code']}"]
+    codes += [f"CUI {work['cui']}"] if work.get("cui") else []
+    return html.Header(className="citizen-header", children=[
+        html.P(crumbs[:-1], className="citizen-crumbs") if crumbs else None,
+        html.H1(work["name"], id="obra-title",
+                className="long" if len(work["name"]) > LONG_NAME else None),
+        html.Div(className="citizen-header-meta", children=[
+            status_chip(work["status"]),
+            *(html.Span(c, className="citizen-code") for c in codes),
+        ]),
+        html.Div(className="citizen-share", children=[
+            dcc.Clipboard(content=f"{request.host_url}obra/{work['infobras_code']}",
+                          id="obra-share",
+                          title="Copiar el enlace de esta obra", className="citizen-copy"),
+            html.Span("Copiar enlace para compartir", className="citizen-share-label"),
+            html.A("Reportar un problema", href="#obra-reports", id="obra-report-jump",
+                   className="citizen-button small"),
+        ]),
+    ])
+
+
+def _kpis(work: dict) -> html.Div:
+    rest = story.balance(work)
+    return html.Div(className="citizen-kpis", children=[
+        html.Div(className="citizen-kpi", children=[
+            html.Span("Inversión"), html.Strong(fmt.money(work["amount_investment"]))]),
+        html.Div(className="citizen-kpi", children=[
+            html.Span("Gastado (devengado)"), html.Strong(fmt.money(work["amount_accrued"]))]),
+        html.Div(className="citizen-kpi", children=[
+            html.Span("Saldo por ejecutar"), html.Strong(fmt.money(rest))]),
+        html.Div(className="citizen-kpi citizen-kpi-wide", children=[
+            progress_bar(work["physical_progress"], "Avance físico"),
+            progress_bar(work["financial_progress"], "Avance financiero (gasto)")]),
+    ])
+
+
+def _gaps(work: dict) -> frozenset[str]:
+    """Fields the work's source has no column for."""
+    return SOURCE_GAPS.get(work.get("source") or "", frozenset())
+
+
+def _missing(work: dict, field: str) -> str:
+    """Why a field is empty: the source does not publish it, or the record left it blank."""
+    return story.NOT_PUBLISHED if field in _gaps(work) else "no registrado"
+
+
+def _party(work: dict, name: str, ruc: str) -> Any:
+    if not work.get(name):
+        return html.Span(_missing(work, name), className="muted")
+    return [work[name], html.Span(f" · RUC {work[ruc]}", className="muted")
+            if work.get(ruc) else None]
+
+
+def _who(work: dict) -> html.Section:
+    kinds = " › ".join(fmt.label(t) for t in (work.get("work_type_1"), work.get("work_type_2"),
+                                              work.get("work_type_3")) if t)
+    rows = [("Entidad a cargo", work.get("entity")),
+            ("Nivel de gobierno", fmt.label(work.get("government_level"))),
+            ("Modalidad", fmt.label(work.get("modality"))),
+            ("Contratista", _party(work, "contractor_name", "contractor_ruc")),
+            ("Supervisor", _party(work, "supervisor_name", "supervisor_ruc")),
+            ("Tipo de obra", kinds or None), ("Sector", fmt.label(work.get("sector"))),
+            ("Código INFObras", str(work["infobras_code"])),
+            ("CUI (MEF)", work.get("cui")), ("Código SNIP", work.get("snip"))]
+    if work.get("project_name") and work["project_name"] != work["name"]:
+        rows.append(("Proyecto de inversión", work["project_name"]))
+    return section("¿Quién la hace?", facts(rows))
+
+
+def _location(work: dict) -> html.Section:
+    place = (f"?lat={work['latitude']:.4f}&lon={work['longitude']:.4f}"
+             if work.get("longitude") is not None else f"?area={work['ubigeo']}")
+    declared = ", ".join(v for v in (work.get("district"), work.get("province"),
+                                     work.get("region")) if v)
+    return section(
+        "¿Dónde está?",
+        dcc.Graph(id="obra-map", figure=_map(work), className="citizen-map-small",
+                  config={"displayModeBar": False, "scrollZoom": False}),
+        html.P([html.Span("■", className="legend-district"), " distrito declarado   ",
+                html.Span("●", className=f"legend-point citizen-status-{work['status']}"),
+                " la obra" if work.get("geom_source") == "surveyed"
+                else " capital del distrito (ubicación aproximada)"],
+               className="citizen-map-legend muted"),
+        html.P(story.location_note(work),
+               className="citizen-note" + (" warn" if work.get("location_mismatch") or
+                                           work.get("geom_source") != "surveyed" else "")),
+        facts([("Distrito declarado", declared)]),
+        html.P(dcc.Link("Ver otras obras cerca de aquí", href=f"/cerca{place}")))
+
+
+def _map(work: dict):
+    province = work["ubigeo"][:4]
+    area = memoize(f"area:{work['ubigeo']}", lambda: areas.area(work["ubigeo"]))
+    bounds = (area["west"], area["south"], area["east"], area["north"]) if area else None
+    return story.location_map(work, geojson_url(3, province), bounds)
+
+
+def _money(work: dict) -> html.Section:
+    rows = [html.Li([html.Div([html.Span(label), html.Strong(value)]),
+                     html.Small(note, className="muted")])
+            for label, value, note in story.money_rows(work, _gaps(work))]
+    steps = story.cost_steps(work)
+    chart = (dcc.Graph(id="obra-waterfall", figure=story.cost_waterfall(steps),
+                       config={"displayModeBar": False})
+             if steps else html.P("La fuente no da montos suficientes para ver cómo cambió el "
+                                  "costo (expediente técnico, contrato y costo actualizado).",
+                                  className="muted"))
+    return section("¿Cuánto cuesta?", html.Ul(rows, className="citizen-money"),
+                   html.H3("Del expediente técnico al costo actualizado"), chart)
+
+
+def _progress(work: dict) -> html.Section:
+    history = work["history"]
+    if history:
+        body = [dcc.Graph(id="obra-progress", figure=story.progress_figure(history),
+                          config={"displayModeBar": False}),
+                html.Ul([html.Li(line) for line in story.progress_summary(history)],
+                        className="citizen-summary")]
+    else:
+        body = [html.P(["La fuente no publica el avance mes a mes de esta obra. Último avance "
+                        "físico registrado: ", html.Strong(fmt.percent(work["physical_progress"])),
+                        f" ({story.date_text(work.get('last_progress_date'))})."],
+                       className="citizen-note")]
+    dates = [("Inicio", story.date_text(work.get("start_date"))),
+             ("Fin programado", story.date_text(work.get("programmed_end"))),
+             ("Fin reprogramado", story.date_text(work.get("reprogrammed_end"))),
+             ("Fin real", story.date_text(work.get("real_end"))),
+             ("Último avance registrado", story.date_text(work.get("last_progress_date")))]
+    if work["status"] == "paralizada":
+        dates += [("Paralizada desde", story.date_text(work.get("paralysis_date"))),
+                  ("Causa de la paralización", work.get("paralysis_cause"))]
+    return section("¿Cómo avanza?", *body, facts(dates, "citizen-facts compact"))
+
+
+# -- alerts -------------------------------------------------------------------------------------
+ALERTS_INTRO = ("Una alerta no prueba una irregularidad: señala qué conviene revisar, con los "
+                "datos que la activaron.")
+
+
+def _alerts(code: int) -> html.Section:
+    try:
+        computed = memoize("obra-alerts-run", alerts_query.last_run) is not None
+        rows = alerts_query.work_alerts(code) if computed else []
+    except sa.exc.ProgrammingError:  # the alerts tables are not there (old database)
+        log.warning("alert tables missing", exc_info=True)
+        computed, rows = False, []
+    if not computed:
+        return section("Alertas", html.P("Las alertas todavía no se han calculado.",
+                                         className="muted"), id="obra-alerts")
+    active = [_alert_item(a) for a in rows if a["state"] == "alerta"]
+    pending = [html.Li([html.Strong(_rule_name(a)), f": {a['message']}"])
+               for a in rows if a["state"] != "alerta"]
+    body = [html.P(ALERTS_INTRO, className="muted"),
+            html.Ul(active, className="citizen-alerts") if active else
+            html.P("Esta obra no activa ninguna alerta.", className="citizen-note ok")]
+    if pending:
+        body.append(html.Details([html.Summary(f"Reglas que no se pudieron evaluar por falta "
+                                               f"de datos ({len(pending)})"), html.Ul(pending)]))
+    return section("Alertas", *body, id="obra-alerts")
+
+
+def _rule_name(alert: dict) -> str:
+    rule = RULES_BY_CODE.get(alert["rule_code"])
+    return alert["rule_name"] or (rule.name if rule else alert["rule_code"])
+
+
+def _alert_item(a: dict) -> html.Li:
+    """Severity, rule, the sentence with its figures, the money at risk, the criterion."""
+    return html.Li(className=f"citizen-alert sev-{a['severity']}", children=[
+        html.Div(className="citizen-alert-head", children=[
+            html.Span(SEVERITY_LABELS.get(a["severity"], a["severity"]),
+                      className=f"citizen-chip sev-{a['severity']}"),
+            html.Strong(_rule_name(a))]),
+        html.P(a["message"]),
+        html.P(f"Monto en riesgo: {fmt.money(a['amount_at_risk'])}")
+        if a["amount_at_risk"] else None,
+        html.Details([html.Summary("Criterio y fuente"), html.P(a["source"], className="muted")])
+        if a.get("source") else None])
+
+
+# -- sources ----------------------------------------------------------------------------------
+def _sources(work: dict) -> html.Section:
+    comparisons = story.source_comparisons(work)
+    body: list = [html.P(story.source_line(work))]
+    if comparisons:
+        body.append(html.H3("Lo que dice cada fuente"))
+        for comparison in comparisons:
+            verdict = ("Coinciden" if comparison.agree else "No coinciden")
+            body.append(html.Div(className="citizen-compare", children=[
+                html.Div(className="citizen-compare-head", children=[
+                    html.Strong(comparison.label),
+                    html.Span(verdict, className="citizen-chip " +
+                              ("ok" if comparison.agree else "warn"))]),
+                html.Ul([html.Li([html.Span(source, className="muted"), html.Br(),
+                                  html.Strong(value),
+                                  f" · {when}" if when and when != fmt.MISSING else None])
+                         for source, value, when in comparison.values])]))
+    extra = story.extra_fields(work)
+    if extra:
+        body.append(html.Details([html.Summary(f"Otros datos publicados por la fuente "
+                                               f"({len(extra)})"),
+                                  facts(extra, "citizen-facts compact")]))
+    return section("¿De dónde vienen los datos?", *body, id="obra-sources")
+
+
+# -- citizen reports --------------------------------------------------------------------------
+def _reports(code: int) -> html.Section:
+    return section(
+        "Reportes ciudadanos",
+        html.P("¿Vio algún problema en esta obra? Cuéntenos. Los reportes se publican aquí "
+               "después de que un moderador los revisa; su contacto nunca se publica.",
+               className="muted"),
+        html.Div(id="obra-reports-list", children=_report_list(code)),
+        html.Details(className="citizen-report-form", id="obra-report-details", children=[
+            html.Summary("Reportar un problema", className="citizen-button"),
+            dcc.Store(id="obra-report-code", data=code),
+            html.Fieldset([
+                html.Legend("¿Qué problema ve?"),
+                dcc.RadioItems(id="obra-report-category", className="citizen-radios",
+                               options=[{"label": v, "value": k}
+                                        for k, v in reports_query.CATEGORIES.items()]),
+            ]),
+            html.Label("Describa el problema", htmlFor="obra-report-description"),
+            dcc.Textarea(id="obra-report-description", maxLength=reports_query.DESCRIPTION_MAX,
+                         placeholder="Qué vio, dónde y desde cuándo (mínimo "
+                                     f"{reports_query.DESCRIPTION_MIN} caracteres).",
+                         className="citizen-textarea"),
+            html.P(id="obra-report-count", className="citizen-count muted",
+                   **{"aria-live": "polite"}),
+            html.Label("Contacto (opcional, no se publica)", htmlFor="obra-report-contact"),
+            dcc.Input(id="obra-report-contact", type="text", inputMode="email",
+                      maxLength=reports_query.CONTACT_MAX, autoComplete="email",
+                      placeholder="correo o teléfono", className="citizen-input"),
+            html.Button("Enviar reporte", id="obra-report-send", n_clicks=0,
+                        className="citizen-button primary"),
+            html.Div(id="obra-report-message", role="status", **{"aria-live": "polite"}),
+        ]),
+        id="obra-reports")
+
+
+def _report_list(code: int) -> list:
+    rows = reports_query.public_reports(code)
+    if not rows:
+        return [html.P("Aún no hay reportes publicados sobre esta obra.", className="muted")]
+    return [html.Ul(className="citizen-reports", children=[
+        html.Li(className="citizen-report", children=[
+            html.Div(className="citizen-report-head", children=[
+                html.Strong(reports_query.CATEGORIES.get(r["category"], r["category"])),
+                html.Span(reports_query.STATUSES.get(r["status"], r["status"]),
+                          className=f"citizen-chip report-{r['status']}")]),
+            html.P(r["description"], className="citizen-report-text"),
+            html.P(f"Respuesta: {r['public_note']}", className="citizen-report-note")
+            if r.get("public_note") else None,
+            html.P(f"Reporte N.° {r['id']} · {story.date_text(r['created_at'].date())}",
+                   className="muted")])
+        for r in rows])]
+
+
+# The header's "Reportar un problema" opens the form it jumps to.
+clientside_callback("function(n) { return n ? true : window.dash_clientside.no_update; }",
+                    Output("obra-report-details", "open"), Input("obra-report-jump", "n_clicks"),
+                    prevent_initial_call=True)
+
+clientside_callback(
+    f"""function(text) {{
+        var n = (text || '').length;
+        return n ? n + ' de {reports_query.DESCRIPTION_MAX} caracteres' : '';
+    }}""",
+    Output("obra-report-count", "children"), Input("obra-report-description", "value"))
+
+
+@callback(Output("obra-report-message", "children"),
+          Output("obra-report-description", "value"), Output("obra-report-contact", "value"),
+          Output("obra-report-category", "value"),
+          Input("obra-report-send", "n_clicks"),
+          State("obra-report-code", "data"), State("obra-report-category", "value"),
+          State("obra-report-description", "value"), State("obra-report-contact", "value"),
+          prevent_initial_call=True,
+          running=[(Output("obra-report-send", "disabled"), True, False)])
+def send_report(_clicks, code, category, description, contact):
+    """Store the report; on any failure the form keeps what was written."""
+    keep = (dash.no_update,) * 3
+    try:
+        report = reports_query.validate(code, category, description, contact)
+        saved = reports_query.submit(report, current_client())
+    except reports_query.ReportError as exc:
+        return _message(str(exc), "error"), *keep
+    except reports_query.ReportNotSaved:
+        log.warning("report not saved: database unavailable", exc_info=True)
+        return _message(NOT_SAVED, "error"), *keep
+    status = reports_query.STATUSES[saved["status"]]
+    return _message([html.Strong(f"Reporte N.° {saved['id']}: {status.lower()}."),
+                     " Gracias. Lo publicaremos aquí cuando un moderador lo revise."],
+                    "ok"), "", "", None
+
+
+def _message(children, kind: str) -> html.P:
+    return html.P(children, className=f"citizen-message {kind}")

@@ -1,0 +1,1 @@
+"""Mirador de Obras: geodata."""

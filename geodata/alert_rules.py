@@ -1,0 +1,359 @@
+"""The alert rules in one place: code, name, severity, thresholds and where each threshold
+comes from, what the amount at risk means, and the sentences a citizen reads.
+
+geodata/alerts.py applies each rule in PostGIS. A sentence's `{placeholders}` are either the
+rule's thresholds (filled in here) or figures the rule's SQL computes for each work (filled in
+there). Variants named `nc_*` are the "no calculable" sentences: the data a rule needs is
+missing for that work, which is said, never taken for "no alert".
+
+Amount at risk ("monto en riesgo"), per rule:
+- rules about the execution or the record of a work (paralysed, late, stale record, late start,
+  location, contractor/supervisor, contractor with paralysed works): the balance not yet executed
+  (saldo por ejecutar = inversión − devengado acumulado, never below zero): public money still
+  to be spent on a work whose execution is in doubt;
+- cost overrun: updated cost − technical-file amount;
+- additional works: the amount of additional works;
+- financial ahead of physical: the money paid ahead of the physical progress
+  ((avance financiero − avance físico) % × inversión).
+By area, a work counts once, with the largest amount at risk of its alerts.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+SEVERITIES = ("alta", "media", "baja")
+NOT_COMPUTABLE_PREFIX = "nc_"
+
+# Fields a source does not carry at all: where a rule needs them, the work is "no calculable"
+# (a blank there means "the source has no such column", not "nothing registered").
+SOURCE_GAPS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "paralizadas": frozenset({"contractor_ruc", "contractor_name", "supervisor_name",
+                              "supervisor_ruc", "amount_contract", "amount_additional",
+                              "approval_date", "programmed_end", "reprogrammed_end",
+                              "last_update"}),
+})
+
+_CGR = "Contraloría General de la República"
+_OCP = ("metodología de banderas rojas de Open Contracting Partnership («Red Flags for "
+        "Integrity», 2016)")
+_OC4IDS = "estándar de datos de infraestructura OC4IDS (CoST / Open Contracting Partnership)"
+_LCE = "TUO de la Ley N.° 30225, Ley de Contrataciones del Estado (D.S. N.° 082-2019-EF)"
+_GFP = ("«Alertas de Obras Públicas Paralizadas en el Perú — resultados a mayo del 2026» "
+        "(Programa GFP Subnacional, Cooperación Suiza SECO, Basel Institute on Governance)")
+_BALANCE = "saldo por ejecutar (inversión − devengado acumulado)"
+
+
+class ThresholdError(ValueError):
+    """A threshold override that does not fit a rule; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One explainable rule. `threshold` values are numbers; `messages` maps a variant to a
+    sentence; `basis` is appended to every variant that is an alert (not to `nc_*`)."""
+
+    code: str
+    name: str
+    severity: str
+    threshold: Mapping[str, float]
+    source: str
+    description: str
+    amount_at_risk: str
+    basis: str
+    messages: Mapping[str, str] = field(default_factory=dict)
+
+    def sentence(self, variant: str) -> str:
+        """The full template of one variant, thresholds still as placeholders."""
+        text = self.messages[variant]
+        if variant.startswith(NOT_COMPUTABLE_PREFIX) or not self.basis:
+            return text
+        return f"{text} {self.basis}"
+
+    def columns(self) -> tuple[str, ...]:
+        """The per-work figures the sentences need, in a fixed order (SQL provides them)."""
+        names = {name for variant in self.messages for name in _fields(self.sentence(variant))}
+        return tuple(sorted(names - set(self.threshold)))
+
+    def sql_format(self, variant: str) -> str:
+        """The variant as a PostgreSQL format() string: thresholds written in, figures as
+        positional %n$s arguments in the order of `columns()`."""
+        columns = self.columns()
+        out = []
+        for literal, name, _spec, _conv in string.Formatter().parse(self.sentence(variant)):
+            out.append(literal.replace("%", "%%"))
+            if name is None:
+                continue
+            if name in self.threshold:
+                out.append(number_es(self.threshold[name]).replace("%", "%%"))
+            else:
+                out.append(f"%{columns.index(name) + 1}$s")
+        return "".join(out)
+
+    def with_threshold(self, **values: float) -> Rule:
+        unknown = sorted(set(values) - set(self.threshold))
+        if unknown:
+            raise ThresholdError(
+                f"La regla «{self.code}» no tiene el umbral «{unknown[0]}». "
+                f"Umbrales: {', '.join(sorted(self.threshold))}.")
+        for key, value in values.items():
+            if not isinstance(value, int | float) or value != value or value < 0:
+                raise ThresholdError(f"El umbral «{self.code}.{key}» debe ser un número ≥ 0.")
+        return replace(self, threshold=MappingProxyType({**self.threshold, **values}))
+
+
+def _fields(template: str) -> list[str]:
+    return [name for _lit, name, _spec, _conv in string.Formatter().parse(template) if name]
+
+
+def number_es(value: float) -> str:
+    """6 -> "6", 1.5 -> "1,5" (thresholds in sentences)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
+
+
+def _t(**values: float) -> Mapping[str, float]:
+    return MappingProxyType(values)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        code="paralizada",
+        name="Obra paralizada",
+        severity="alta",
+        threshold=_t(umbral_meses=6),
+        source=(f"{_CGR}: se considera paralizada la obra no concluida que no reporta avance "
+                "físico durante seis meses o más (criterio de sus reportes de obras paralizadas; "
+                "la Ley N.° 31589, art. 2, usa el mismo plazo para obras por administración "
+                "directa)."),
+        description=(
+            "Obra no terminada (ni en estado «sin ejecución») sin avance físico durante "
+            "{umbral_meses} meses o más hasta la fecha de corte. Evidencia, en este orden: el "
+            "historial mensual de avance (último mes en que el avance físico subió); si no hay "
+            "historial, la fecha de paralización de una obra en estado «paralizada»; si no, la "
+            "fecha del último avance registrado. Meses calendario."),
+        amount_at_risk=_BALANCE,
+        basis=("La Contraloría considera paralizada una obra sin avance físico durante "
+               "{umbral_meses} meses o más."),
+        messages=MappingProxyType({
+            "historial": "Sin avance físico desde {desde}: {meses} meses según su historial "
+                         "mensual de avance.",
+            "fecha_paralizacion": "Paralizada desde {desde}: {meses} meses según la fecha de "
+                                  "paralización registrada.",
+            "ultimo_avance": "Último avance físico registrado en {desde}: {meses} meses sin "
+                             "avance.",
+            "nc_sin_datos": "No se puede saber si está paralizada: no tiene historial de avance "
+                            "ni fecha de paralización o del último avance.",
+        }),
+    ),
+    Rule(
+        code="retrasada",
+        name="Obra retrasada",
+        severity="media",
+        threshold=_t(umbral_alta_meses=12),
+        source=(f"{_LCE}: el plazo de ejecución es el del contrato más las ampliaciones "
+                f"aprobadas (fecha reprogramada); indicador de retraso del {_OC4IDS} y de la "
+                f"{_OCP}. Severidad alta con más de 12 meses de retraso: criterio del proyecto."),
+        description=("Obra no terminada cuya fecha de término reprogramada (o, si no tiene, la "
+                     "programada) ya pasó en la fecha de corte. Alta si el retraso supera "
+                     "{umbral_alta_meses} meses."),
+        amount_at_risk=_BALANCE,
+        basis="",
+        messages=MappingProxyType({
+            "vencida": "Debía terminar el {fin} ({tipo_fecha}) y no ha terminado: {retraso} "
+                       "de retraso.",
+            "nc_sin_fecha": "No se puede saber si está retrasada: no tiene fecha de término "
+                            "programada ni reprogramada.",
+        }),
+    ),
+    Rule(
+        code="sobrecosto",
+        name="Sobrecosto",
+        severity="media",
+        threshold=_t(umbral_media_pct=10, umbral_alta_pct=30),
+        source=(f"{_OCP} (sobrecostos en la ejecución) y variación de costo del {_OC4IDS}. Los "
+                "grados de 10 % (media) y 30 % (alta) son un criterio del proyecto, "
+                "configurable; como referencia legal, la Ley de Contrataciones exige "
+                "autorización de la Contraloría para adicionales por encima del 15 %."),
+        description=("Costo actualizado por encima del monto del expediente técnico: más de "
+                     "{umbral_media_pct} % es alerta media; más de {umbral_alta_pct} %, alta."),
+        amount_at_risk="costo actualizado − monto del expediente técnico",
+        basis="",
+        messages=MappingProxyType({
+            "sobrecosto": "Su costo actualizado ({costo}) supera en {pct} al monto del "
+                          "expediente técnico ({expediente}): {diferencia} más.",
+            "nc_sin_expediente": "No se puede medir el sobrecosto: no tiene monto del "
+                                 "expediente técnico.",
+            "nc_sin_costo": "No se puede medir el sobrecosto: no tiene costo actualizado.",
+        }),
+    ),
+    Rule(
+        code="adicionales",
+        name="Adicionales de obra sobre el 15 %",
+        severity="media",
+        threshold=_t(umbral_pct=15, umbral_alta_pct=50),
+        source=(f"{_LCE}, art. 34 (34.4 y 34.5): la entidad aprueba adicionales de obra hasta "
+                "el 15 % del monto del contrato original; por encima del 15 %, y hasta un "
+                "máximo del 50 %, requieren autorización previa de la Contraloría."),
+        description=("Obra por contrata cuyos adicionales superan el {umbral_pct} % del monto "
+                     "del contrato (media; alta si superan el tope legal de "
+                     "{umbral_alta_pct} %). Un monto de adicionales en blanco, en una fuente que "
+                     "tiene ese campo, es «sin adicionales registrados»."),
+        amount_at_risk="monto de los adicionales de obra",
+        basis=("Por encima del {umbral_pct} % del contrato, los adicionales necesitan "
+               "autorización previa de la Contraloría (tope legal: {umbral_alta_pct} %)."),
+        messages=MappingProxyType({
+            "adicionales": "Adicionales de obra por {adicionales}: {pct} del monto del "
+                           "contrato ({contrato}).",
+            "nc_sin_contrato": "No se pueden evaluar sus adicionales de obra: no tiene monto "
+                               "del contrato.",
+            "nc_fuente": "No se pueden evaluar sus adicionales de obra: la fuente de esta obra "
+                         "({fuente}) no informa adicionales ni monto del contrato.",
+        }),
+    ),
+    Rule(
+        code="brecha_financiera",
+        name="Pagos por delante del avance físico",
+        severity="media",
+        threshold=_t(umbral_puntos=20, umbral_alta_puntos=50),
+        source=(f"{_GFP}: criterio «brecha físico-financiera» (en su base, toda obra marcada "
+                f"así tiene más de 20 puntos de brecha); {_OCP}: pagos adelantados respecto de "
+                "lo entregado. Alta con más de 50 puntos: criterio del proyecto."),
+        description=("El avance financiero supera al físico en más de {umbral_puntos} puntos "
+                     "(alta con más de {umbral_alta_puntos})."),
+        amount_at_risk="(avance financiero − avance físico) % × inversión",
+        basis="",
+        messages=MappingProxyType({
+            "brecha": "Su avance financiero ({financiero}) supera al físico ({fisico}) en "
+                      "{puntos} puntos: se ha pagado más de lo construido.",
+            "nc_sin_avance": "No se puede comparar lo pagado con lo construido: no tiene "
+                             "{falta}.",
+        }),
+    ),
+    Rule(
+        code="registro_desactualizado",
+        name="Registro desactualizado",
+        severity="baja",
+        threshold=_t(umbral_meses=3),
+        source=(f"Directiva de INFObras de la {_CGR} (Directiva N.° 007-2013-CG/OEA): la "
+                "entidad registra el avance de la obra cada mes. Plazo de 3 meses: criterio "
+                "del proyecto, configurable."),
+        description=("Obra en ejecución cuya información no se actualiza desde hace más de "
+                     "{umbral_meses} meses (la más reciente de: fecha de actualización, fecha "
+                     "del último avance, último mes del historial)."),
+        amount_at_risk=_BALANCE,
+        basis="La entidad debe registrar el avance de la obra cada mes.",
+        messages=MappingProxyType({
+            "desactualizado": "Figura en ejecución, pero su información no se actualiza desde "
+                              "{desde}: {meses} meses.",
+            "nc_sin_fecha": "No se puede saber si su registro está al día: no tiene fecha de "
+                            "actualización ni de avance.",
+        }),
+    ),
+    Rule(
+        code="inicio_tardio",
+        name="Inicio tardío tras aprobar el expediente",
+        severity="baja",
+        threshold=_t(umbral_anios=2),
+        source=(f"{_CGR}: «deficiencia en el expediente técnico» es una causa de paralización "
+                "de sus reportes (72 de las 1 151 obras del archivo de obras paralizadas de "
+                "mayo de 2026). Plazo de 2 años: criterio del proyecto, configurable."),
+        description=("La obra empezó (o sigue sin empezar) más de {umbral_anios} años después "
+                     "de aprobado su expediente técnico: precios, metrados y normas pueden "
+                     "estar desactualizados."),
+        amount_at_risk=_BALANCE,
+        basis="Un expediente técnico de más de {umbral_anios} años puede estar desactualizado.",
+        messages=MappingProxyType({
+            "inicio": "Empezó el {inicio}, {anios} años después de aprobado su expediente "
+                      "técnico ({aprobacion}).",
+            "sin_inicio": "Su expediente técnico se aprobó el {aprobacion} y la obra aún no "
+                          "empieza: {anios} años.",
+            "nc_sin_aprobacion": "No se puede calcular: no tiene fecha de aprobación del "
+                                 "expediente técnico.",
+            "nc_sin_inicio": "No se puede calcular: no tiene fecha de inicio de obra.",
+        }),
+    ),
+    Rule(
+        code="ubicacion_fuera_distrito",
+        name="Ubicación fuera del distrito declarado",
+        severity="media",
+        threshold=_t(tolerancia_km=1),
+        source=("Calidad de datos de INFObras: las coordenadas levantadas deben caer en el "
+                "distrito declarado. Tolerancia de 1 km por la simplificación de los límites "
+                "INEI usados (capa nacional simplificada al 3 %)."),
+        description=("Coordenadas levantadas en campo que caen a más de {tolerancia_km} km del "
+                     "distrito declarado (alta si caen en otra región o fuera del país)."),
+        amount_at_risk=_BALANCE,
+        basis="",
+        messages=MappingProxyType({
+            "fuera": "Sus coordenadas caen en {distrito_punto}, a {distancia} del distrito "
+                     "declarado ({distrito}).",
+            "fuera_del_pais": "Sus coordenadas caen fuera de los distritos del Perú, a "
+                              "{distancia} del distrito declarado ({distrito}).",
+            "nc_sin_coordenadas": "No se puede verificar la ubicación: no tiene coordenadas "
+                                  "levantadas en campo.",
+            "nc_sin_limite": "No se puede verificar la ubicación: el distrito declarado "
+                             "({distrito}) no tiene límites en el mapa.",
+        }),
+    ),
+    Rule(
+        code="sin_contratista_supervisor",
+        name="Sin RUC del contratista o sin supervisor",
+        severity="media",
+        threshold=_t(),
+        source=("Reglamento de la Ley de Contrataciones del Estado (D.S. N.° 344-2018-EF), "
+                "art. 187: toda obra cuenta de modo permanente con un inspector o supervisor; "
+                "la directiva de INFObras exige registrar al contratista y al supervisor. RUC "
+                "válido: 11 dígitos con dígito verificador (SUNAT)."),
+        description=("Obra por contrata (ya iniciada) sin RUC válido del contratista (media) o "
+                     "sin supervisor registrado (baja)."),
+        amount_at_risk=_BALANCE,
+        basis="",
+        messages=MappingProxyType({
+            "sin_ruc": "Obra por contrata sin RUC del contratista registrado.",
+            "ruc_invalido": "El RUC del contratista registrado ({ruc}) no es válido.",
+            "sin_supervisor": "Obra por contrata sin supervisor registrado.",
+            "sin_ruc_ni_supervisor": "Obra por contrata sin RUC del contratista ni "
+                                     "supervisor registrados.",
+            "nc_fuente": "No se puede verificar: la fuente de esta obra ({fuente}) no informa "
+                         "contratista ni supervisor.",
+        }),
+    ),
+    Rule(
+        code="contratista_paralizadas",
+        name="Contratista con obras paralizadas en varios distritos",
+        severity="alta",
+        threshold=_t(umbral_distritos=3),
+        source=(f"{_OCP}: proveedor con historial de incumplimientos. Umbral de 3 distritos: "
+                "criterio del proyecto, configurable."),
+        description=("Obra paralizada (estado «paralizada» o alerta de paralización) cuyo "
+                     "contratista (mismo RUC) tiene obras paralizadas en {umbral_distritos} "
+                     "distritos o más."),
+        amount_at_risk=_BALANCE,
+        basis="",
+        messages=MappingProxyType({
+            "contratista": "Su contratista ({contratista}, RUC {ruc}) tiene {obras} obras "
+                           "paralizadas en {distritos} distritos.",
+        }),
+    ),
+)
+
+RULES_BY_CODE: Mapping[str, Rule] = MappingProxyType({r.code: r for r in RULES})
+
+
+def rules(overrides: Mapping[str, Mapping[str, float]] | None = None) -> tuple[Rule, ...]:
+    """The rules, with thresholds replaced where `overrides` says ({code: {name: value}})."""
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(RULES_BY_CODE))
+    if unknown:
+        raise ThresholdError(f"No existe la regla «{unknown[0]}». "
+                             f"Reglas: {', '.join(RULES_BY_CODE)}.")
+    return tuple(rule.with_threshold(**overrides[rule.code]) if rule.code in overrides else rule
+                 for rule in RULES)
+
+
+def describe(rule: Rule) -> str:
+    """The rule's description with its thresholds written in."""
+    return rule.description.format(**{k: number_es(v) for k, v in rule.threshold.items()})

@@ -1,0 +1,196 @@
+"""Seeded generator of a realistic national works dataset in the real INFObras export format.
+
+    python -m geodata.generate --works 20000 --seed 42 --out data/demo [--format xlsx|csv|both]
+                               [--as-of 2026-10-31]
+
+writes, in --out:
+- DataSet-Obras-Publicas-demo.xlsx (and/or .csv): the layout of geodata.infobras_format:
+  three title rows, the header on row 4 (COLUMNS, in order), one row per work, every cell a
+  text as the real file writes it. The CSV variant is UTF-8 with BOM and the same rows and
+  cell texts.
+- avance-mensual-demo.csv: the monthly history (HISTORY_COLUMNS), UTF-8, same cell formats.
+- resumen-generacion-demo.json: counts, and the row number and code of every deliberately
+  bad row, so the loader's quarantine can be checked.
+Same seed, same bytes. The distributions and their sources are in geodata.generate_profiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geodata import generate_names as names
+from geodata import generate_profiles as P
+from geodata.generate_defects import apply_defects, defects_report, plan_defects
+from geodata.generate_export import add_extras, cell_columns
+from geodata.generate_history import build_history, history_lines, history_months, past_paralysis
+from geodata.generate_works import sample_works, status_is
+from geodata.generate_xlsx import SheetWriter
+from geodata.infobras_format import COLUMNS, HEADER_ROW, HISTORY_COLUMNS
+
+EXPORT_STEM = "DataSet-Obras-Publicas-demo"
+HISTORY_FILE = "avance-mensual-demo.csv"
+SUMMARY_FILE = "resumen-generacion-demo.json"
+CHUNK_ROWS = 50_000        # works formatted and written at a time (bounds memory)
+XLSX_MAX_WORKS = 300_000   # above this the default format is CSV (the XLSX takes minutes)
+TITLES = ("CONTRALORÍA GENERAL DE LA REPÚBLICA", "INFOBRAS - DataSet de Obras Públicas")
+
+
+@dataclass
+class Dataset:
+    """A generated dataset: the typed works in file order (with their texts), the planned
+    name variants and bad rows, and each work's stoppage for the history. Cells and history
+    are produced per slice of rows, so big datasets are written in bounded memory."""
+
+    works: pd.DataFrame
+    edits: pd.DataFrame
+    stoppages: tuple[np.ndarray, np.ndarray]
+    as_of: date
+    summary: dict = field(default_factory=dict)
+
+    def title_rows(self) -> list[list[str]]:
+        return [[TITLES[0]], [TITLES[1]], [f"Fecha de corte: {self.as_of:%d/%m/%Y}"]]
+
+    def cells(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """The export cells of rows start..stop-1, flaws included."""
+        stop = len(self.works) if stop is None else stop
+        cells = cell_columns(self.works.iloc[start:stop])
+        apply_defects(cells, self.edits, start, stop)
+        return cells
+
+    def table(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.cells(start, stop))
+
+    def history(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """The typed monthly history of rows start..stop-1 (`row` = file position), without
+        the rows whose code was deliberately repeated (their code belongs to another work)."""
+        stop = len(self.works) if stop is None else stop
+        frm, to = self.stoppages
+        history = build_history(self.works.iloc[start:stop], frm[start:stop], to[start:stop])
+        history["row"] += start
+        repeated = self.edits.loc[self.edits["kind"] == "codigo_duplicado", "position"]
+        return history[~history["row"].isin(repeated)].reset_index(drop=True)
+
+
+def generate(works: int, seed: int, as_of: date | str = P.AS_OF,
+             places: pd.DataFrame | None = None) -> Dataset:
+    """Draw `works` works with numpy's default_rng(seed); deterministic for a seed."""
+    if works < 1:
+        raise ValueError("--works debe ser un entero positivo")
+    as_of = date.fromisoformat(str(as_of))
+    cut = np.datetime64(as_of, "D")
+    places = names.load_places() if places is None else places
+    rng = np.random.default_rng(seed)
+    frame = sample_works(places, works, rng, cut)
+    _add_texts(frame, places, rng)
+    add_extras(frame, places, rng, cut)
+    frame = frame.sort_values("infobras_code", kind="stable", ignore_index=True)
+    edits = plan_defects(frame, rng)
+    stoppages = past_paralysis(frame, rng)
+    repeated = edits.loc[edits["kind"] == "codigo_duplicado", "position"].to_numpy()
+    months = history_months(frame)
+    summary = {
+        "obras": works, "semilla": seed, "fecha_corte": as_of.isoformat(),
+        "filas_historial": int(months.sum() - months[repeated].sum()),
+        "estados": {s: int(status_is(frame, s).sum()) for s in P.STATUSES},
+        **defects_report(edits),
+    }
+    return Dataset(frame, edits, stoppages, as_of, summary)
+
+
+def _add_texts(frame: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Codes, entity, sector, names, firms and people, as columns of the typed frame."""
+    ids = names.codes(frame, rng)
+    for column in ("infobras_code", "cui", "snip"):
+        frame[column] = ids[column]
+    frame["entity"] = names.entities(frame, places, rng)
+    frame["sector"] = names.sectors(frame, rng)
+    work_name, project, nature = names.work_names(frame, places, rng)
+    partner = ids["cui_partner"]
+    shares = partner >= 0
+    project[shares] = project[partner[shares]]
+    saldo = shares | (rng.random(len(frame)) < P.SALDO_SHARE - P.SHARED_CUI_SHARE)
+    frame["name"] = np.where(saldo, "SALDO DE OBRA " + project, work_name)
+    frame["project_name"], frame["nature"], frame["saldo"] = project, nature, saldo
+    frame["contractor_name"], frame["contractor_ruc"] = names.firms(frame, places, rng)
+    frame["supervisor_name"], frame["supervisor_ruc"] = names.supervisors(frame, rng)
+    frame["locality"] = names.localities(places, frame["place"].to_numpy(), rng)
+
+
+def write(dataset: Dataset, out: Path, fmt: str = "xlsx") -> dict[str, Path]:
+    """Write the export (xlsx, csv or both), the history and the summary into `out`,
+    CHUNK_ROWS works at a time."""
+    out.mkdir(parents=True, exist_ok=True)
+    n = len(dataset.works)
+    paths = {}
+    with ExitStack() as stack:
+        sheet = table = None
+        if fmt in ("xlsx", "both"):
+            paths["xlsx"] = out / f"{EXPORT_STEM}.xlsx"
+            sheet = stack.enter_context(SheetWriter(paths["xlsx"], len(COLUMNS), HEADER_ROW + n))
+            sheet.append_rows([*dataset.title_rows(), list(COLUMNS)])
+        if fmt in ("csv", "both"):
+            paths["csv"] = out / f"{EXPORT_STEM}.csv"
+            handle = stack.enter_context(paths["csv"].open("w", encoding="utf-8-sig", newline=""))
+            table = csv.writer(handle, lineterminator="\n")
+            table.writerows([*dataset.title_rows(), list(COLUMNS)])
+        paths["history"] = out / HISTORY_FILE
+        history = stack.enter_context(paths["history"].open("w", encoding="utf-8", newline=""))
+        history.write(",".join(HISTORY_COLUMNS) + "\n")
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, n)
+            cells = dataset.cells(start, stop)
+            columns = [cells[c].tolist() for c in COLUMNS]
+            if sheet is not None:
+                sheet.append(columns)
+            if table is not None:
+                table.writerows(zip(*columns, strict=True))
+            history.write(history_lines(dataset.history(start, stop)))
+    paths["summary"] = out / SUMMARY_FILE
+    summary = {**dataset.summary, "archivos": {k: p.name for k, p in paths.items()}}
+    paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
+                                encoding="utf-8")
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m geodata.generate",
+        description="Genera un DataSet de obras públicas de demostración con el formato de "
+                    "INFObras (xlsx/csv) y su historial mensual de avance.")
+    parser.add_argument("--works", type=int, required=True, help="número de obras")
+    parser.add_argument("--seed", type=int, default=42, help="semilla (mismo valor, mismo archivo)")
+    parser.add_argument("--out", type=Path, required=True, help="carpeta de salida")
+    parser.add_argument("--format", choices=("xlsx", "csv", "both"), default=None,
+                        help=f"por defecto xlsx hasta {XLSX_MAX_WORKS:,} obras, csv por encima")
+    parser.add_argument("--as-of", default=P.AS_OF, help="fecha de corte aaaa-mm-dd")
+    args = parser.parse_args(argv)
+    try:
+        as_of = date.fromisoformat(args.as_of)
+    except ValueError:
+        parser.error(f"--as-of no es una fecha aaaa-mm-dd: {args.as_of!r}")
+    if args.works < 1:
+        parser.error("--works debe ser un entero positivo")
+    fmt = args.format or ("xlsx" if args.works <= XLSX_MAX_WORKS else "csv")
+    began = time.perf_counter()
+    dataset = generate(args.works, args.seed, as_of)
+    paths = write(dataset, args.out, fmt)
+    seconds = time.perf_counter() - began
+    sizes = ", ".join(f"{p.name} ({p.stat().st_size / 1e6:.1f} MB)" for p in paths.values())
+    print(f"{args.works:,} obras, {dataset.summary['filas_historial']:,} meses de historial en "
+          f"{seconds:.1f} s: {sizes}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Load runs: one transaction per load, a quarantine for bad rows, a summary at the end.
+
+Every loader goes through `load_run`: the data and its quarantine rows are written in one
+transaction (a failed load leaves the previous data intact) while the run itself is recorded
+outside it, so a failure is still on record with its message.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from tqdm import tqdm
+
+from queries import db
+
+
+class LoaderError(Exception):
+    """A bad input file or setting: one clear line for the user, no traceback."""
+
+
+@dataclass
+class Run:
+    """The state of one load: counters, quarantined rows and the open transaction."""
+
+    id: int
+    loader: str
+    source: str
+    conn: sa.Connection
+    rows_read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    _pending: list[dict] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.reasons.values())
+
+    def quarantine(self, row_number: int | None, reason_code: str, reason: str,
+                   raw: dict[str, Any], record_key: str | None = None) -> None:
+        """Keep a row that cannot be loaded as it is, with the reason."""
+        self.reasons[reason_code] += 1
+        self._pending.append({
+            "run": self.id, "loader": self.loader, "source": self.source,
+            "row_number": row_number, "record_key": record_key, "reason_code": reason_code,
+            "reason": reason, "raw": json.dumps(raw, default=str, ensure_ascii=False)})
+        if len(self._pending) >= 1000:
+            self.flush()
+
+    def note(self, text: str) -> None:
+        """A line for the summary (e.g. repaired geometries)."""
+        self.notes.append(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.conn.execute(sa.text(
+                "INSERT INTO quarantine (load_run_id, loader, source, row_number, record_key,"
+                " reason_code, reason, raw) VALUES (:run, :loader, :source, :row_number,"
+                " :record_key, :reason_code, :reason, CAST(:raw AS jsonb))"), self._pending)
+            self._pending.clear()
+
+    def count(self, inserted: int, updated: int, unchanged: int) -> None:
+        self.loaded += inserted
+        self.updated += updated
+        self.unchanged += unchanged
+
+    def summary(self) -> str:
+        secs = time.perf_counter() - self.started
+        lines = [f"[{self.loader}] {self.source}",
+                 f"  filas leídas: {self.rows_read:,}  cargadas: {self.loaded:,}  "
+                 f"actualizadas: {self.updated:,}  sin cambios: {self.unchanged:,}  "
+                 f"en cuarentena: {self.quarantined:,}  ({secs:.1f} s)"]
+        lines += [f"  cuarentena {code}: {n:,}" for code, n in self.reasons.most_common()]
+        lines += [f"  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+@contextmanager
+def load_run(loader: str, source: str, source_date: date | None = None,
+             engine: sa.Engine | None = None) -> Iterator[Run]:
+    """Open a load: yields a Run bound to a transaction; records the outcome either way."""
+    eng = engine or db.engine()
+    with eng.begin() as conn:
+        run_id = conn.execute(sa.text(
+            "INSERT INTO load_run (loader, source, source_date) VALUES (:l, :s, :d) RETURNING id"),
+            {"l": loader, "s": source, "d": source_date}).scalar_one()
+    try:
+        with eng.begin() as conn:
+            run = Run(run_id, loader, source, conn)
+            yield run
+            run.flush()
+    except BaseException as exc:
+        with eng.begin() as conn:
+            conn.execute(sa.text(
+                "UPDATE load_run SET status='failed', finished_at=now(), message=:m WHERE id=:id"),
+                {"m": str(exc)[:2000] or type(exc).__name__, "id": run_id})
+        raise
+    with eng.begin() as conn:
+        conn.execute(sa.text(
+            "UPDATE load_run SET status='ok', finished_at=now(), rows_read=:r, loaded=:l,"
+            " updated=:u, unchanged=:n, quarantined=:q, message=:m WHERE id=:id"),
+            {"r": run.rows_read, "l": run.loaded, "u": run.updated, "n": run.unchanged,
+             "q": run.quarantined, "m": "\n".join(run.notes) or None, "id": run_id})
+
+
+def progress(iterable, total: int | None = None, desc: str = "") -> Iterator:
+    """A progress bar on stderr (quiet when stderr is not a terminal and under tests)."""
+    return tqdm(iterable, total=total, desc=desc, unit=" filas", file=sys.stderr,
+                disable=None, mininterval=0.5)
+
+
+def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
+    """Run a loader's main: bad files and an absent database give one clear line, exit 1."""
+    try:
+        return main(argv)
+    except (LoaderError, db.DatabaseUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sa.exc.OperationalError as exc:
+        print(f"error: la base de datos no responde: {exc.orig}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrumpido: no se cambió nada", file=sys.stderr)
+        return 130

@@ -1,0 +1,137 @@
+"""Areas side by side: the metrics table, the ranking with the chosen areas highlighted and
+the monthly trend. Frames from queries.compare in, rows and Plotly figures out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from layers import format as fmt
+
+HIGHLIGHT, OTHERS = "#1d6fa5", "#cbd2d9"
+SERIES_COLORS = ("#1d6fa5", "#c0392b", "#2e8b57", "#e67e22", "#7b4fa0", "#16a5a5")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A comparable figure: its absolute column, its per-inhabitant column (if any)."""
+
+    key: str
+    label: str
+    column: str
+    per_inhabitant: str | None
+    per_label: str
+    kind: str  # money | number | percent
+
+    def column_for(self, per_inhabitant: bool) -> str:
+        return self.per_inhabitant if per_inhabitant and self.per_inhabitant else self.column
+
+    def label_for(self, per_inhabitant: bool) -> str:
+        return self.per_label if per_inhabitant and self.per_inhabitant else self.label
+
+    def formatter(self, per_inhabitant: bool) -> Callable[[float | None], str]:
+        if self.kind == "money":
+            return fmt.money
+        if self.kind == "percent":
+            return fmt.percent
+        return fmt.decimal if per_inhabitant and self.per_inhabitant else fmt.number
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("works", "Obras", "works", "works_per_10k", "Obras por 10 000 hab.", "number"),
+    Metric("investment", "Inversión", "investment", "investment_per_capita",
+           "Inversión por habitante", "money"),
+    Metric("accrued", "Devengado", "accrued", "accrued_per_capita",
+           "Devengado por habitante", "money"),
+    Metric("accrued_pct", "Devengado / inversión", "accrued_pct", None, "", "percent"),
+    Metric("paralysed", "Obras paralizadas", "paralysed", None, "", "number"),
+    Metric("paralysed_pct", "% de obras paralizadas", "paralysed_pct", None, "", "percent"),
+    Metric("avg_physical", "Avance físico promedio", "avg_physical", None, "", "percent"),
+    Metric("alerts", "Alertas", "alerts", "alerts_per_10k", "Alertas por 10 000 hab.",
+           "number"),
+    Metric("amount_at_risk", "Monto en riesgo", "amount_at_risk", "amount_at_risk_per_capita",
+           "Monto en riesgo por habitante", "money"),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+def comparison_rows(frame: pd.DataFrame, order: Sequence[str], per_inhabitant: bool
+                    ) -> tuple[list[str], list[list[str]]]:
+    """(area names, rows of [metric label, value per area]) in the order chosen."""
+    frame = frame.set_index("ubigeo").reindex([u for u in order if u in set(frame["ubigeo"])])
+    header = list(frame["name"])
+    rows = [["Población 2025", *(fmt.number(v) for v in frame["population"])]]
+    for metric in METRICS:
+        column, show = metric.column_for(per_inhabitant), metric.formatter(per_inhabitant)
+        rows.append([metric.label_for(per_inhabitant), *(show(v) for v in frame[column])])
+    return header, rows
+
+
+def ranking_figure(frame: pd.DataFrame, metric: Metric, per_inhabitant: bool,
+                   highlighted: Sequence[str], level_plural: str = "áreas") -> go.Figure:
+    """Every area of the level as a dot, best first; the chosen ones big, coloured, named.
+    A log scale when values span more than two orders of magnitude."""
+    column = metric.column_for(per_inhabitant)
+    show = metric.formatter(per_inhabitant)
+    data = frame.dropna(subset=[column]).sort_values(column, ascending=False)
+    data = data.assign(rank=range(1, len(data) + 1))
+    chosen = data["ubigeo"].isin(highlighted)
+    fig = go.Figure()
+    for subset, color, size, name in ((data[~chosen], OTHERS, 5, "Otras"),
+                                      (data[chosen], HIGHLIGHT, 13, "Elegidas")):
+        fig.add_trace(go.Scatter(
+            x=subset["rank"], y=subset[column], mode="markers", name=name,
+            marker={"color": color, "size": size, "line": {"width": 0}},
+            customdata=list(zip(subset["name"], [show(v) for v in subset[column]],
+                                strict=True)),
+            hovertemplate="%{customdata[0]}<br>#%{x}: %{customdata[1]}<extra></extra>"))
+    positive = data.loc[data[column] > 0, column]
+    log = not positive.empty and positive.max() / positive.min() > 100
+    for i, (_, row) in enumerate(data[chosen].iterrows()):
+        value = row[column]
+        if log and value <= 0:
+            continue  # not drawn on a log axis
+        # Annotations on a log axis take the exponent, not the value.
+        fig.add_annotation(x=row["rank"], y=math.log10(value) if log else value,
+                           text=f"{row['name']} (#{row['rank']})", showarrow=True,
+                           arrowhead=0, ax=0, ay=-30 - 22 * (i % 3), font={"size": 11},
+                           bgcolor="rgba(255,255,255,0.85)")
+    fig.update_layout(
+        title=f"{metric.label_for(per_inhabitant)}: posición entre {len(data)} {level_plural}",
+        xaxis_title="Posición (1 = el valor más alto)", yaxis_type="log" if log else "linear",
+        showlegend=False, margin={"l": 60, "r": 20, "t": 50, "b": 40}, template="plotly_white")
+    return fig
+
+
+def trend_figure(series: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    """Accrued money (running total) and average physical progress per month, per area."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=("Devengado acumulado (S/)",
+                                        "Avance físico promedio de las obras que reportan (%)"))
+    for i, (ubigeo, group) in enumerate(series.groupby("ubigeo", sort=False)):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        name = names.get(ubigeo, ubigeo)
+        fig.add_trace(go.Scatter(x=group["month"], y=group["accrued"], name=name,
+                                 line={"color": color}, legendgroup=ubigeo,
+                                 customdata=[fmt.money(v) for v in group["accrued"]],
+                                 hovertemplate="%{x|%m/%Y}: %{customdata}<extra>"
+                                 + name + "</extra>"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=group["month"], y=group["avg_physical"], name=name,
+                                 line={"color": color, "dash": "dot"}, legendgroup=ubigeo,
+                                 showlegend=False,
+                                 hovertemplate="%{x|%m/%Y}: %{y:.1f} %<extra>" + name
+                                 + "</extra>"), row=2, col=1)
+    fig.update_yaxes(range=[0, 100], row=2, col=1)
+    fig.update_xaxes(tickformat="%m/%Y")
+    fig.update_layout(template="plotly_white", height=520, hovermode="x unified",
+                      margin={"l": 60, "r": 20, "t": 40, "b": 30},
+                      legend={"orientation": "h", "y": -0.08})
+    if series.empty:
+        fig.add_annotation(text="Sin historial mensual para estas áreas", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig

@@ -1,0 +1,72 @@
+"""How every screen writes numbers, money and percentages (Peruvian Spanish).
+
+Thousands are separated by a space and decimals by a comma: 1 234 567, 45,3 %, S/ 1,2 M.
+A missing value (None or NaN) is written as "—", never as 0.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+MISSING = "—"
+Number = float | int | Decimal | None
+
+
+def _missing(value: Number) -> bool:
+    if value is None:
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def decimal(value: Number, digits: int = 1) -> str:
+    """1234.56 -> "1 234,6"."""
+    if _missing(value):
+        return MISSING
+    text = f"{float(value):,.{digits}f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def number(value: Number) -> str:
+    """Whole numbers: 1234567 -> "1 234 567"."""
+    return decimal(value, 0)
+
+
+def percent(value: Number, digits: int = 1) -> str:
+    """45.26 -> "45,3 %" (the value is already a percentage)."""
+    return MISSING if _missing(value) else f"{decimal(value, digits)} %"
+
+
+def money(value: Number, exact: bool = False) -> str:
+    """Soles. Below a million, exact: "S/ 130 100"; above, abbreviated to three figures at
+    most: "S/ 1,2 M", "S/ 196 mil M" (mil millones), "S/ 2,4 billones" (10^12).
+    `exact=True` always writes every sol. Amounts under S/ 10 keep their céntimos."""
+    if _missing(value):
+        return MISSING
+    amount = float(value)
+    size = abs(amount)
+    if exact or size < 1e6:
+        return f"S/ {decimal(amount, 2 if 0 < size < 10 else 0)}"
+    scale, unit = next((s, u) for s, u in ((1e12, "billones"), (1e9, "mil M"), (1e6, "M"))
+                       if size >= s)
+    scaled = amount / scale
+    return f"S/ {decimal(scaled, 1 if abs(scaled) < 100 else 0)} {unit}"
+
+
+def count_label(n: int, singular: str, plural: str) -> str:
+    """3, "obra", "obras" -> "3 obras"."""
+    return f"{number(n)} {singular if n == 1 else plural}"
+
+
+def label(text: str | None) -> str:
+    """A source's category as a label: "GOBIERNO LOCAL" and "Transportes Y Comunicaciones"
+    -> "Gobierno local", "Transportes y comunicaciones"; acronyms (APP) are kept."""
+    if not text:
+        return MISSING
+    shouting = text.isupper()
+    out = " ".join(word if not shouting and word.isupper() and len(word) > 1 else word.lower()
+                   for word in text.split(" "))
+    return out[:1].upper() + out[1:]

@@ -1,0 +1,102 @@
+"""The map of works near a place (/cerca): the place, the search circle and the works by
+status. Rows of queries.nearby in, a Plotly figure out; district outlines come by URL."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from pyproj import Geod
+
+from geodata.infobras_format import STATUS_LABELS
+from layers import format as fmt
+from layers.briefing import STATUS_COLORS
+from layers.work_story import FONT, MUTED, SEPARATORS
+
+_WGS84 = Geod(ellps="WGS84")
+RING_POINTS = 73
+HERE_COLOR = "#111827"
+STACK_COLOR = "#52606d"
+
+
+def distance_text(metres: float | None) -> str:
+    """850 -> "850 m"; 1234 -> "1,2 km"."""
+    if metres is None:
+        return fmt.MISSING
+    if metres < 1000:
+        return f"{fmt.number(round(metres / 10) * 10)} m"
+    return f"{fmt.decimal(metres / 1000, 1)} km"
+
+
+def radius_ring(lon: float, lat: float, radius_m: float) -> tuple[list[float], list[float]]:
+    """The circle of `radius_m` metres around a point, on the ellipsoid (lon, lat lists)."""
+    azimuths = [360.0 * i / (RING_POINTS - 1) for i in range(RING_POINTS)]
+    lons, lats, _ = _WGS84.fwd([lon] * RING_POINTS, [lat] * RING_POINTS, azimuths,
+                               [radius_m] * RING_POINTS)
+    return list(lons), list(lats)
+
+
+def zoom_for_radius(lat: float, radius_m: float, pixels: int = 270) -> float:
+    """The web-map zoom at which the circle's diameter fills `pixels` (MapLibre: 512 px tiles,
+    metres per pixel = 40 075 km · cos(lat) / (512 · 2^zoom))."""
+    metres_per_pixel = 2.2 * radius_m / pixels
+    return math.log2(40_075_016 * math.cos(math.radians(lat)) / (512 * metres_per_pixel))
+
+
+def _stacks(works: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Works sharing one point (mostly those placed at their district's capital)."""
+    groups: dict[tuple[float, float], list] = {}
+    for w in works:
+        groups.setdefault((round(w["lon"], 5), round(w["lat"], 5)), []).append(w)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _stack_text(group: Sequence[Mapping[str, Any]]) -> str:
+    where = ("en la capital del distrito (ubicación aproximada)"
+             if all(w.get("geom_source") != "surveyed" for w in group) else "en el mismo punto")
+    return f"{len(group)} obras {where}"
+
+
+def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[str, Any]],
+               outline_url: str | None = None) -> go.Figure:
+    """Works as dots coloured by status (tap one to see its name), the place and the circle."""
+    fig = go.Figure()
+    ring_lon, ring_lat = radius_ring(lon, lat, radius_km * 1000)
+    fig.add_trace(go.Scattermap(lon=ring_lon, lat=ring_lat, mode="lines", hoverinfo="skip",
+                                line={"color": MUTED, "width": 1.5}, showlegend=False))
+    stacks = _stacks(works)
+    stacked = {code for group in stacks for code in (w["infobras_code"] for w in group)}
+    for status, label in STATUS_LABELS.items():
+        group = [w for w in works if w.get("status") == status
+                 and w["infobras_code"] not in stacked]
+        if not group:
+            continue
+        fig.add_trace(go.Scattermap(
+            lon=[w["lon"] for w in group], lat=[w["lat"] for w in group], mode="markers",
+            name=label, marker={"size": 11, "color": STATUS_COLORS[status], "opacity": 0.85},
+            customdata=[[w["infobras_code"], w["name"][:80], distance_text(w["distance_m"])]
+                        for w in group],
+            hovertemplate="%{customdata[1]}<br>a %{customdata[2]}<extra></extra>"))
+    if stacks:
+        fig.add_trace(go.Scattermap(
+            lon=[g[0]["lon"] for g in stacks], lat=[g[0]["lat"] for g in stacks],
+            mode="markers", name="Varias obras en un punto",
+            marker={"size": [min(34, 16 + 2 * len(g)) for g in stacks], "color": STACK_COLOR,
+                    "opacity": 0.8},
+            hovertext=[_stack_text(g) for g in stacks], hoverinfo="text"))
+    fig.add_trace(go.Scattermap(lon=[lon], lat=[lat], mode="markers", name="Punto de búsqueda",
+                                marker={"size": 14, "color": HERE_COLOR},
+                                hovertemplate="Punto de búsqueda<extra></extra>"))
+    layers = ([{"sourcetype": "geojson", "source": outline_url, "type": "line",
+                "color": "#9aa5b1", "line": {"width": 1}, "below": "traces"}]
+              if outline_url else [])
+    fig.update_layout(
+        map={"style": "white-bg", "center": {"lon": lon, "lat": lat},
+             "zoom": zoom_for_radius(lat, radius_km * 1000), "layers": layers},
+        height=320, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font=FONT, separators=SEPARATORS,
+        legend={"orientation": "h", "y": 0, "x": 0, "bgcolor": "rgba(255,255,255,0.85)",
+                "font": {"size": 11}},
+        paper_bgcolor="rgba(0,0,0,0)")
+    return fig

@@ -1,0 +1,283 @@
+"""The explorer's numbers: works summed by the areas on the map, by status, sector and start
+year, the selected area's totals, and the works themselves when few enough.
+
+Every figure is a sum over the works that `Filters` selects. The sums come from the
+explorer cube (sql/views.sql: works pre-summed by region and by province for every
+combination of the categorical filters) when it is fresh and can answer, else from the work
+table; both give the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from queries import db
+from queries.areas import children_stmt
+from queries.explorer_views import (
+    explorer_cube,
+    explorer_summary,
+    explorer_works,
+    views_are_fresh,
+)
+from queries.filters import Filters
+from queries.tables import area, work
+
+POINTS_LIMIT = 2000   # works drawn one by one at most; above, the map shows only the areas
+MEASURES = ("works", "investment", "accrued", "paralysed", "paralysed_investment",
+            "progress_sum", "progress_n")
+BREAKDOWNS = ("status", "sector", "year")
+
+
+@dataclass(frozen=True)
+class View:
+    """Which areas the map draws for a selected area: a country's regions, a region's
+    provinces, a province's districts; a district is shown among its province's."""
+
+    selected: str | None
+
+    @property
+    def level(self) -> int:
+        return min(len(self.selected or "") // 2 + 1, 3)
+
+    @property
+    def parent(self) -> str | None:
+        if self.selected is None:
+            return None
+        return self.selected[:4] if len(self.selected) == 6 else self.selected
+
+    @property
+    def is_district(self) -> bool:
+        return len(self.selected or "") == 6
+
+
+@dataclass
+class Summary:
+    """The sums of a view: one row per area drawn (`children`, every area of the level, with
+    None where it has no works), per status, sector and start year, and the selected area's
+    totals."""
+
+    children: list[dict[str, Any]]
+    totals: dict[str, Any]
+    by_status: list[dict[str, Any]] = field(default_factory=list)
+    by_sector: list[dict[str, Any]] = field(default_factory=list)
+    by_year: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "work"
+
+
+def source_for(filters: Filters, view: View, fresh: bool) -> str:
+    """Which rows can answer: "summary" (every area's unfiltered figures, precomputed),
+    "cube" (sums by region/province: categorical filters only), "works" (one narrow row per
+    work: no text search), else "work" (the table itself)."""
+    if not fresh or filters.q is not None:
+        return "work"
+    if filters.is_empty(include_area=False):
+        return "summary"
+    if (view.level in (1, 2) and not view.is_district
+            and filters.amount_min is None and filters.amount_max is None):
+        return "cube"
+    return "works"
+
+
+def _rows_stmt(filters: Filters, level: int, source: str) -> sa.Subquery:
+    """The filtered works (or cube rows) with the columns the sums need."""
+    if source == "cube":
+        c = explorer_cube.c
+        stmt = (sa.select(c.ubigeo, c.status, c.work_type_1, c.start_year, c.works,
+                          c.investment, c.accrued, c.progress_sum, c.progress_n)
+                .where(c.level == level))
+        return filters.where(stmt, explorer_cube).subquery("rows")
+    table = explorer_works if source == "works" else work
+    w = table.c
+    stmt = sa.select(w.ubigeo, w.status, w.work_type_1, w.start_year,
+                     sa.literal(1).label("works"), w.amount_investment.label("investment"),
+                     w.amount_accrued.label("accrued"),
+                     w.physical_progress.label("progress_sum"),
+                     sa.cast(w.physical_progress.isnot(None), sa.Integer).label("progress_n"))
+    return filters.where(stmt, table).subquery("rows")
+
+
+def _measures(rows: sa.Subquery) -> list:
+    r = rows.c
+    paralysed = r.status == "paralizada"
+    as_float = lambda expr: sa.cast(expr, sa.Float)  # noqa: E731
+    return [
+        sa.cast(sa.func.sum(r.works), sa.Integer).label("works"),
+        as_float(sa.func.sum(r.investment)).label("investment"),
+        as_float(sa.func.sum(r.accrued)).label("accrued"),
+        sa.cast(sa.func.coalesce(sa.func.sum(r.works).filter(paralysed), 0),
+                sa.Integer).label("paralysed"),
+        as_float(sa.func.sum(r.investment).filter(paralysed)).label("paralysed_investment"),
+        as_float(sa.func.sum(r.progress_sum)).label("progress_sum"),
+        sa.cast(sa.func.sum(r.progress_n), sa.Integer).label("progress_n"),
+    ]
+
+
+def breakdown_stmt(filters: Filters, level: int, sets: tuple[str, ...],
+                   source: str = "work") -> sa.Select:
+    """One pass over the filtered works, summed by each of `sets` ("child": the areas of
+    `level`; "status", "sector", "year"; "total"). Rows carry `dim` and `key`."""
+    rows = _rows_stmt(filters, level, source)
+    r = rows.c
+    keys = {"child": sa.func.left(r.ubigeo, level * 2), "status": r.status,
+            "sector": r.work_type_1, "year": sa.cast(r.start_year, sa.Text)}
+    used = [name for name in keys if name in sets]
+    grouping_sets = [sa.tuple_(keys[name]) for name in used]
+    if "total" in sets:
+        grouping_sets.append(sa.tuple_())
+    dim = sa.case(*((sa.func.grouping(keys[name]) == 0, name) for name in used),
+                  else_="total")
+    key = sa.func.coalesce(*(sa.case((sa.func.grouping(keys[name]) == 0, keys[name]))
+                             for name in used)) if used else sa.null()
+    return (sa.select(dim.label("dim"), key.label("key"), *_measures(rows))
+            .select_from(rows).group_by(sa.func.grouping_sets(*grouping_sets)))
+
+
+def _measures_of(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The sums of a row; None for each where no work was summed."""
+    return {name: (row or {}).get(name) for name in MEASURES}
+
+
+def summary(filters: Filters, conn: sa.Connection | None = None) -> Summary:
+    """The sums the explorer shows for `filters` (its area is the selected one)."""
+    view = View(filters.area)
+    with _connection(conn) as c:
+        source = source_for(filters, view, views_are_fresh(c))
+        areas = [dict(r) for r in c.execute(children_stmt(view.parent)).mappings()]
+        scope_sets = ("total", *BREAKDOWNS)
+        if source == "summary":
+            groups = _grouped(c.execute(summary_stmt(view)))
+        elif view.is_district:  # the map: the province's districts; the rest: this one
+            groups = _grouped(c.execute(breakdown_stmt(filters.with_area(view.parent),
+                                                       3, ("child",), source)))
+            groups.update(_grouped(c.execute(breakdown_stmt(filters, 3, scope_sets, source))))
+        else:
+            groups = _grouped(c.execute(breakdown_stmt(filters, view.level,
+                                                       ("child", *scope_sets), source)))
+    by_child = {row["key"]: row for row in groups.get("child", [])}
+    children = [{"ubigeo": a["ubigeo"], "name": a["name"], "population": a["population"],
+                 **_measures_of(by_child.get(a["ubigeo"]))} for a in areas]
+    totals = (groups.get("total") or [None])[0]
+    return Summary(children=children, totals=_measures_of(totals),
+                   by_status=groups.get("status", []), by_sector=groups.get("sector", []),
+                   by_year=groups.get("year", []), source=source)
+
+
+def summary_stmt(view: View) -> sa.Select:
+    """The precomputed unfiltered rows of a view: its children's (under the parent) and
+    the selected area's breakdowns and total; rows like breakdown_stmt's."""
+    s = explorer_summary.c
+    parent, selected = view.parent or "", view.selected or ""
+    numeric = [sa.cast(s[name], sa.Float).label(name) for name in
+               ("investment", "accrued", "paralysed_investment", "progress_sum")]
+    return (sa.select(s.dim, s.key, s.works, s.paralysed, s.progress_n, *numeric)
+            .where(sa.or_(sa.and_(s.scope == parent, s.dim == "child"),
+                          sa.and_(s.scope == selected, s.dim != "child"))))
+
+
+def _grouped(result: sa.CursorResult) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in result.mappings():
+        item = {"key": row["key"], **{name: row[name] for name in MEASURES}}
+        out.setdefault(row["dim"], []).append(item)
+    return out
+
+
+class _connection:
+    """Use the caller's connection, or open one on the read engine."""
+
+    def __init__(self, conn: sa.Connection | None):
+        self.conn, self.own = conn, conn is None
+
+    def __enter__(self) -> sa.Connection:
+        if self.own:
+            self.conn = db.read_engine().connect()
+        return self.conn
+
+    def __exit__(self, *exc) -> None:
+        if self.own:
+            self.conn.close()
+
+
+# -- works one by one --------------------------------------------------------------------
+def points_stmt(filters: Filters, fresh: bool = False, limit: int = POINTS_LIMIT) -> sa.Select:
+    """The filtered works with a location, largest first (at most `limit`): from
+    explorer_works when fresh and no text search (an area's works are neighbours there)."""
+    if fresh and filters.q is None:
+        w, table = explorer_works.c, explorer_works
+        lon, lat, name = w.lon, w.lat, w.short_name
+    else:
+        w, table = work.c, work
+        lon, lat, name = sa.func.ST_X(w.geom), sa.func.ST_Y(w.geom), sa.func.left(w.name, 90)
+    stmt = (sa.select(w.infobras_code, lon.label("lon"), lat.label("lat"), w.status,
+                      sa.cast(w.amount_investment, sa.Float).label("investment"),
+                      name.label("name"), w.geom_source)
+            .where(lon.isnot(None))
+            .order_by(w.amount_investment.desc().nulls_last(), w.infobras_code)
+            .limit(limit))
+    return filters.where(stmt, table)
+
+
+def points(filters: Filters, limit: int = POINTS_LIMIT) -> list[dict[str, Any]]:
+    with db.read_engine().connect() as conn:
+        stmt = points_stmt(filters, views_are_fresh(conn), limit)
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# -- bounds of an area, to frame the map ------------------------------------------------------
+def bounds_stmt(ubigeo: str | None) -> sa.Select:
+    """West, south, east, north of an area (of the whole country when None)."""
+    a = area.c
+    geom = sa.func.coalesce(a.geom_display, a.geom, a.capital_point)
+    extent = sa.func.ST_Extent(geom)
+    stmt = sa.select(sa.func.ST_XMin(extent).label("west"), sa.func.ST_YMin(extent).label("south"),
+                     sa.func.ST_XMax(extent).label("east"), sa.func.ST_YMax(extent).label("north"))
+    return stmt.where(a.ubigeo == ubigeo) if ubigeo else stmt.where(a.level == 1)
+
+
+def bounds(ubigeo: str | None) -> dict[str, float] | None:
+    with db.read_engine().connect() as conn:
+        row = conn.execute(bounds_stmt(ubigeo)).mappings().first()
+    return dict(row) if row and row["west"] is not None else None
+
+
+# -- the choices of the filters panel ----------------------------------------------------------
+def filter_options_stmt() -> sa.Select:
+    """Distinct government levels, sectors and modalities, and the year and amount range."""
+    w = work.c
+    return sa.select(
+        sa.func.array_agg(sa.distinct(w.government_level)).label("government_level"),
+        sa.func.array_agg(sa.distinct(w.work_type_1)).label("sector"),
+        sa.func.array_agg(sa.distinct(w.modality)).label("modality"),
+        sa.func.min(w.start_year).label("year_min"), sa.func.max(w.start_year).label("year_max"),
+        sa.cast(sa.func.max(w.amount_investment), sa.Float).label("amount_max"))
+
+
+def filter_options() -> dict[str, Any]:
+    with db.read_engine().connect() as conn:
+        row = dict(conn.execute(filter_options_stmt()).mappings().one())
+    for name in ("government_level", "sector", "modality"):
+        row[name] = sorted(v for v in (row[name] or []) if v)
+    return row
+
+
+# -- one work's summary card -------------------------------------------------------------------
+def work_card_stmt(code: int) -> sa.Select:
+    w, d = work.c, area.alias("district")
+    return (sa.select(w.infobras_code, w.cui, w.name, w.entity, w.contractor_name,
+                      w.contractor_ruc, w.status, w.ubigeo, d.c.name.label("district"),
+                      d.c.province_name, d.c.region_name,
+                      sa.cast(w.amount_investment, sa.Float).label("investment"),
+                      sa.cast(w.amount_accrued, sa.Float).label("accrued"),
+                      sa.cast(w.physical_progress, sa.Float).label("physical_progress"),
+                      w.geom_source, w.last_update)
+            .select_from(work.outerjoin(d, d.c.ubigeo == w.ubigeo))
+            .where(w.infobras_code == code))
+
+
+def work_card(code: int) -> dict[str, Any] | None:
+    with db.read_engine().connect() as conn:
+        row = conn.execute(work_card_stmt(code)).mappings().first()
+    return dict(row) if row else None

@@ -1,0 +1,80 @@
+"""The explorer's derived tables (DDL in sql/views.sql): refreshing them after a load and
+knowing whether they are fresh.
+
+Loaders call `refresh_views(conn)` inside their load transaction, after writing the works;
+readers call `views_are_fresh(conn)` and read the work table itself when it says no (a load
+that did not refresh, works edited by hand), so a stale view is never shown.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# Refresh order: the cube and the summary sum explorer_works.
+VIEWS = ("explorer_works", "explorer_cube", "explorer_summary")
+FRESHNESS_NAME = "explorer"
+
+_meta = sa.MetaData()
+_FILTER_COLUMNS = ("status", "government_level", "work_type_1", "modality")
+# Column names match the work table's, so Filters.conditions() applies to both views.
+explorer_works = sa.Table(
+    "explorer_works", _meta,
+    sa.Column("ubigeo", sa.Text), *(sa.Column(name, sa.Text) for name in _FILTER_COLUMNS),
+    sa.Column("start_year", sa.SmallInteger),
+    sa.Column("amount_investment", sa.Numeric(16, 2)),
+    sa.Column("amount_accrued", sa.Numeric(16, 2)),
+    sa.Column("physical_progress", sa.Numeric(7, 2)),
+    sa.Column("infobras_code", sa.BigInteger), sa.Column("lon", sa.Float),
+    sa.Column("lat", sa.Float), sa.Column("geom_source", sa.Text),
+    sa.Column("short_name", sa.Text),
+)
+explorer_cube = sa.Table(
+    "explorer_cube", _meta,
+    sa.Column("level", sa.SmallInteger), sa.Column("ubigeo", sa.Text),
+    *(sa.Column(name, sa.Text) for name in _FILTER_COLUMNS),
+    sa.Column("start_year", sa.SmallInteger), sa.Column("works", sa.Integer),
+    sa.Column("investment", sa.Numeric(18, 2)), sa.Column("accrued", sa.Numeric(18, 2)),
+    sa.Column("progress_sum", sa.Numeric), sa.Column("progress_n", sa.Integer),
+)
+
+explorer_summary = sa.Table(
+    "explorer_summary", _meta,
+    sa.Column("scope", sa.Text), sa.Column("dim", sa.Text), sa.Column("key", sa.Text),
+    sa.Column("works", sa.Integer), sa.Column("investment", sa.Numeric(18, 2)),
+    sa.Column("accrued", sa.Numeric(18, 2)), sa.Column("paralysed", sa.Integer),
+    sa.Column("paralysed_investment", sa.Numeric(18, 2)), sa.Column("progress_sum", sa.Numeric),
+    sa.Column("progress_n", sa.Integer),
+)
+
+_INSTALLED = sa.text("SELECT to_regclass('view_freshness') IS NOT NULL "
+                     "AND to_regclass('work_changes') IS NOT NULL "
+                     "AND to_regclass('explorer_summary') IS NOT NULL")
+_FRESH = sa.text("SELECT f.work_changes = c.n FROM view_freshness f, work_changes c "
+                 "WHERE f.name = :name")
+
+
+def refresh_views(conn: sa.Connection) -> None:
+    """Recompute the explorer's derived tables from the work table and record the works'
+    change count they reflect. Readers of the views wait for the refresh to commit."""
+    for name in VIEWS:
+        conn.execute(sa.text(f"REFRESH MATERIALIZED VIEW {name}"))
+        conn.execute(sa.text(f"ANALYZE {name}"))
+    conn.execute(sa.text(
+        "INSERT INTO view_freshness (name, work_changes, refreshed_at) "
+        "SELECT :name, n, now() FROM work_changes "
+        "ON CONFLICT (name) DO UPDATE SET work_changes = EXCLUDED.work_changes, "
+        "refreshed_at = EXCLUDED.refreshed_at"), {"name": FRESHNESS_NAME})
+
+
+_installed_in: set[str] = set()  # databases known to have the tables (migrations never drop them)
+
+
+def views_are_fresh(conn: sa.Connection) -> bool:
+    """True when the views were refreshed after the last change to the works (False in a
+    database migrated before they existed, or never refreshed)."""
+    url = conn.engine.url.render_as_string(hide_password=True)
+    if url not in _installed_in:
+        if not conn.execute(_INSTALLED).scalar():
+            return False
+        _installed_in.add(url)
+    return bool(conn.execute(_FRESH, {"name": FRESHNESS_NAME}).scalar())

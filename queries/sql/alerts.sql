@@ -1,0 +1,115 @@
+-- Alerts: one rule applied to one work, with its evidence and a sentence a citizen understands.
+-- Filled by geodata/alerts.py (`recompute`), which replaces every row in one transaction; the
+-- rules, thresholds and sentences live in geodata/alert_rules.py.
+
+-- The rules as last applied, with the thresholds used and where each threshold comes from.
+CREATE TABLE IF NOT EXISTS alert_rule (
+    code         text PRIMARY KEY,
+    name         text  NOT NULL,
+    severity     text  NOT NULL CHECK (severity IN ('alta', 'media', 'baja')),  -- the usual one
+    threshold    jsonb NOT NULL DEFAULT '{}',
+    source       text  NOT NULL,
+    description  text  NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS alert (
+    infobras_code   bigint NOT NULL REFERENCES work(infobras_code) ON DELETE CASCADE,
+    rule_code       text   NOT NULL,
+    state           text   NOT NULL CHECK (state IN ('alerta', 'no_calculable')),
+    severity        text   CHECK (severity IN ('alta', 'media', 'baja')),  -- NULL: no_calculable
+    amount_at_risk  numeric(16, 2),
+    evidence        jsonb  NOT NULL DEFAULT '{}',
+    message         text   NOT NULL,
+    computed_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (infobras_code, rule_code)
+);
+CREATE INDEX IF NOT EXISTS alert_rule_state_idx ON alert (rule_code, state, severity);
+CREATE INDEX IF NOT EXISTS alert_amount_idx ON alert (amount_at_risk DESC NULLS LAST)
+    WHERE state = 'alerta';
+
+-- One row per work with at least one tripped alert, rebuilt with the alerts. Sums by area use
+-- it: a work's amount at risk is the largest of its alerts' (adding them would count the same
+-- soles several times).
+CREATE TABLE IF NOT EXISTS alert_work (
+    infobras_code   bigint PRIMARY KEY REFERENCES work(infobras_code) ON DELETE CASCADE,
+    ubigeo          text     NOT NULL,
+    alerts          smallint NOT NULL,
+    alta            smallint NOT NULL,
+    media           smallint NOT NULL,
+    baja            smallint NOT NULL,
+    amount_at_risk  numeric(16, 2),
+    rules           text[]   NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_work_ubigeo_idx ON alert_work (ubigeo text_pattern_ops);
+
+-- Alerts per district (the explorer and the alerts map aggregate up from here by prefix).
+CREATE OR REPLACE VIEW alert_district AS
+SELECT ubigeo,
+       sum(alerts)::integer   AS alerts,
+       count(*)::integer      AS works_with_alerts,
+       sum(alta)::integer     AS alta,
+       sum(media)::integer    AS media,
+       sum(baja)::integer     AS baja,
+       sum(amount_at_risk)    AS amount_at_risk
+FROM alert_work
+GROUP BY ubigeo;
+
+-- Helpers to write the sentences in SQL (set-based: no per-row Python). Declared STABLE (to_char
+-- and text concatenation are) so that PostgreSQL inlines them into the rules' queries.
+-- Calendar months from the month of `since` to the month of `until` (May 2026 - March 2025 = 14).
+CREATE OR REPLACE FUNCTION alert_months(since date, until date) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ((extract(year FROM until) - extract(year FROM since)) * 12
+            + extract(month FROM until) - extract(month FROM since))::integer
+$$;
+
+-- "marzo de 2025"
+CREATE OR REPLACE FUNCTION alert_month_es(d date) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT (ARRAY['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto',
+                  'septiembre', 'octubre', 'noviembre', 'diciembre'])[extract(month FROM d)::int]
+           || ' de ' || extract(year FROM d)::int::text
+$$;
+
+-- "12 de marzo de 2025"
+CREATE OR REPLACE FUNCTION alert_date_es(d date) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT extract(day FROM d)::int::text || ' de ' || alert_month_es(d)
+$$;
+
+-- "1 234 567" (thin groups with a space, no decimals)
+CREATE OR REPLACE FUNCTION alert_int(x numeric) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT replace(to_char(round(x), 'FM999,999,999,999,990'), ',', ' ')
+$$;
+
+-- "S/ 1 234 567"
+CREATE OR REPLACE FUNCTION alert_money(x numeric) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT 'S/ ' || alert_int(x)
+$$;
+
+-- "45,3 %"
+CREATE OR REPLACE FUNCTION alert_pct(x numeric) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT translate(to_char(round(x, 1), 'FM999,999,990.0'), ',.', ' ,') || ' %'
+$$;
+
+-- {"faltan": [...]}: the fields a rule needed and a work lacks (NULL arguments are dropped).
+CREATE OR REPLACE FUNCTION alert_missing(VARIADIC fields text[]) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT jsonb_build_object('faltan', to_jsonb(array_remove(fields, NULL)))
+$$;
+
+-- SUNAT RUC: 11 digits, a known prefix, and the modulo-11 check digit (weights 5432765432).
+CREATE OR REPLACE FUNCTION alert_ruc_valid(ruc text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN ruc ~ '^(10|15|16|17|20)[0-9]{9}$' THEN
+        (11 - (5 * substr(ruc, 1, 1)::int + 4 * substr(ruc, 2, 1)::int
+               + 3 * substr(ruc, 3, 1)::int + 2 * substr(ruc, 4, 1)::int
+               + 7 * substr(ruc, 5, 1)::int + 6 * substr(ruc, 6, 1)::int
+               + 5 * substr(ruc, 7, 1)::int + 4 * substr(ruc, 8, 1)::int
+               + 3 * substr(ruc, 9, 1)::int + 2 * substr(ruc, 10, 1)::int) % 11) % 10
+        = substr(ruc, 11, 1)::int
+    ELSE false END
+$$;

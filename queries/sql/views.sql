@@ -1,0 +1,99 @@
+-- Derived tables of the explorer. Applied idempotently by `python -m queries.migrate`;
+-- filled by queries.explorer_views.refresh_views(conn), which the works loaders call.
+
+-- Every statement that changes `work` bumps this counter; a derived table records the count
+-- it was computed at, so a reader knows whether it is fresh (hand edits, loads without a
+-- refresh) and falls back to the live table when it is not.
+CREATE TABLE IF NOT EXISTS work_changes (
+    id  boolean PRIMARY KEY DEFAULT true CHECK (id),
+    n   bigint  NOT NULL DEFAULT 0
+);
+INSERT INTO work_changes (id, n) VALUES (true, 0) ON CONFLICT DO NOTHING;
+
+CREATE TABLE IF NOT EXISTS view_freshness (
+    name          text PRIMARY KEY,
+    work_changes  bigint NOT NULL,          -- work_changes.n when the view was refreshed
+    refreshed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE OR REPLACE FUNCTION bump_work_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE work_changes SET n = n + 1 WHERE id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER work_changes_bump
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON work
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_work_changes();
+
+-- The works reduced to the columns the explorer sums, in ubigeo order: an area's works are
+-- neighbours on disk, so a province's or district's sums read a few pages, not the whole
+-- (wide, load-ordered) work table.
+-- It also holds what the map needs to draw a work as a point.
+CREATE MATERIALIZED VIEW IF NOT EXISTS explorer_works AS
+SELECT ubigeo, status, government_level, work_type_1, modality, start_year,
+       amount_investment, amount_accrued, physical_progress,
+       infobras_code, ST_X(geom) AS lon, ST_Y(geom) AS lat, geom_source,
+       left(name, 90) AS short_name
+FROM work
+ORDER BY ubigeo
+WITH NO DATA;
+
+CREATE INDEX IF NOT EXISTS explorer_works_area ON explorer_works (ubigeo text_pattern_ops);
+
+-- The works summed by region (level 1) and by province (level 2) for every combination of
+-- the explorer's categorical filters: the national and regional maps, KPIs and charts add up
+-- a few thousand of these rows instead of reading every work. Filters that these columns
+-- cannot answer (amount range, text search) read explorer_works or the work table.
+CREATE MATERIALIZED VIEW IF NOT EXISTS explorer_cube AS
+SELECT l.level::smallint                        AS level,
+       left(w.ubigeo, l.level * 2)              AS ubigeo,
+       w.status, w.government_level, w.work_type_1, w.modality, w.start_year,
+       count(*)::integer                        AS works,
+       sum(w.amount_investment)                 AS investment,
+       sum(w.amount_accrued)                    AS accrued,
+       sum(w.physical_progress)                 AS progress_sum,
+       count(w.physical_progress)::integer      AS progress_n
+FROM explorer_works w CROSS JOIN (VALUES (1), (2)) AS l(level)
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2
+WITH NO DATA;
+
+CREATE INDEX IF NOT EXISTS explorer_cube_area ON explorer_cube (level, ubigeo text_pattern_ops);
+
+-- Every area's figures with no filter, ready to read: for each scope ('' = Perú, then each
+-- region, province and district) the sums by child area, status, sector and start year, and
+-- its total. The explorer's most common views (drilling down without filters) read a few
+-- dozen rows by index.
+CREATE MATERIALIZED VIEW IF NOT EXISTS explorer_summary AS
+WITH scoped AS (
+    SELECT s.scope, s.child, w.status, w.work_type_1, w.start_year, w.amount_investment,
+           w.amount_accrued, w.physical_progress
+    FROM explorer_works w
+    CROSS JOIN LATERAL (VALUES ('', left(w.ubigeo, 2)),
+                               (left(w.ubigeo, 2), left(w.ubigeo, 4)),
+                               (left(w.ubigeo, 4), w.ubigeo),
+                               (w.ubigeo, NULL)) AS s(scope, child)
+)
+SELECT scope,
+       CASE WHEN grouping(child) = 0 THEN 'child' WHEN grouping(status) = 0 THEN 'status'
+            WHEN grouping(work_type_1) = 0 THEN 'sector'
+            WHEN grouping(start_year) = 0 THEN 'year' ELSE 'total' END AS dim,
+       COALESCE(CASE WHEN grouping(child) = 0 THEN child END,
+                CASE WHEN grouping(status) = 0 THEN status END,
+                CASE WHEN grouping(work_type_1) = 0 THEN work_type_1 END,
+                CASE WHEN grouping(start_year) = 0 THEN start_year::text END) AS key,
+       count(*)::integer                                            AS works,
+       sum(amount_investment)                                       AS investment,
+       sum(amount_accrued)                                          AS accrued,
+       (count(*) FILTER (WHERE status = 'paralizada'))::integer     AS paralysed,
+       sum(amount_investment) FILTER (WHERE status = 'paralizada')  AS paralysed_investment,
+       sum(physical_progress)                                       AS progress_sum,
+       count(physical_progress)::integer                            AS progress_n
+FROM scoped
+GROUP BY GROUPING SETS ((scope, child), (scope, status), (scope, work_type_1),
+                        (scope, start_year), (scope))
+HAVING grouping(child) = 1 OR child IS NOT NULL
+WITH NO DATA;
+
+CREATE INDEX IF NOT EXISTS explorer_summary_scope ON explorer_summary (scope);

@@ -1,0 +1,1 @@
+"""Benchmark and load-test scripts (not part of the test suite)."""

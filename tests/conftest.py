@@ -1,0 +1,70 @@
+"""Shared fixtures: a fresh PostGIS database per test run, the national areas loaded once.
+
+The server comes from TEST_DATABASE_URL, else DATABASE_URL, else the zero-configuration
+default. Under CI (CI=true) a missing PostGIS fails the database tests; elsewhere it skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from queries import db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MIRADOR_SHARED", ROOT.parent / "shared")) / "data"
+PARALIZADAS_CSV = SHARED / "obras" / "obras_paralizadas_alertas_2026-05.csv"
+
+
+def _server_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    return db._normalise(url) if url else db.database_url()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A new, empty, migrated database for this run; dropped at the end."""
+    base = make_url(_server_url())
+    name = f"mirador_test_{uuid.uuid4().hex[:10]}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.migrate(url)
+    except (db.DatabaseUnavailable, sa.exc.OperationalError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostGIS is required under CI: {exc}")
+        pytest.skip(f"PostGIS not available: {exc}")
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DATABASE_READ_URL")}
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("DATABASE_READ_URL", None)
+    db.reset_engines()
+    yield url
+    db.reset_engines()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> sa.Engine:
+    return db.engine()
+
+
+@pytest.fixture(scope="session")
+def national_areas(engine: sa.Engine) -> sa.Engine:
+    """The INEI regions, provinces and districts with population, loaded once per run."""
+    from geodata import boundaries, ubigeo
+
+    boundaries.load(engine=engine)
+    ubigeo.load(engine=engine)
+    return engine

@@ -1,0 +1,342 @@
+"""The explorer against a real PostGIS: its sums equal an independent computation on the
+works, the filters apply, the derived views give the same numbers as the work table; and,
+in headless Chromium, the map, drill-down and back, a filter, a shared URL and a phone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from dashboard.explorer_state import ExplorerState
+from geodata.runs import load_run
+from layers import choropleth as chm
+from queries import explorer
+from queries.explorer_views import refresh_views
+from queries.filters import Filters
+
+pytest_plugins = ["tests.browser_support"]  # live_server, browser
+pytestmark = pytest.mark.db
+TOKEN = "zzexplorador"
+FIRST = 9_700_001
+
+
+def _work(n, ubigeo, status, point, investment_column, amount, accrued, progress, sector,
+          government, start):
+    amounts = dict.fromkeys(("amount_technical_file", "amount_contract", "amount_updated"))
+    if investment_column:
+        amounts[investment_column] = amount
+    return {"infobras_code": FIRST + n, "cui": f"27{n:05d}", "name": f"Obra {TOKEN} {n}",
+            "entity": f"Entidad de prueba {n}", "government_level": government,
+            "work_type_1": sector, "modality": "Contrata", "ubigeo": ubigeo,
+            "geom": f"SRID=4326;POINT({point[0]} {point[1]})" if point else None,
+            "geom_source": "surveyed" if point else None, "status": status,
+            "amount_accrued": accrued, "physical_progress": progress, "start_date": start,
+            "contractor_name": "Consorcio Prueba" if n % 2 else None, "source": "prueba",
+            **amounts}
+
+
+WORKS = [
+    _work(0, "080101", "en_ejecucion", (-71.97, -13.52), "amount_updated", 1_000_000, 300_000,
+          30, "Transporte", "Gobierno Local", date(2020, 5, 1)),
+    _work(1, "080101", "paralizada", (-71.98, -13.51), "amount_contract", 2_000_000, 1_500_000,
+          60, "Educación", "Gobierno Regional", date(2019, 2, 1)),
+    _work(2, "080108", "finalizada", (-71.96, -13.53), "amount_technical_file", 500_000,
+          500_000, 100, "Salud", "Gobierno Local", date(2018, 7, 1)),
+    _work(3, "081301", "paralizada", (-72.12, -13.30), "amount_updated", 4_000_000, 1_000_000,
+          20, "Transporte", "Gobierno Nacional", date(2021, 1, 1)),
+    _work(4, "081306", "sin_ejecucion", None, None, None, None, None, "Transporte",
+          "Gobierno Local", None),
+    _work(5, "040101", "en_ejecucion", (-71.54, -16.40), "amount_updated", 750_000, 100_000,
+          45, "Saneamiento", "Gobierno Local", date(2022, 3, 1)),
+    _work(6, "150101", "finalizada", (-77.03, -12.05), "amount_updated", 3_000_000, 2_900_000,
+          100, "Educación", "Gobierno Nacional", date(2017, 9, 1)),
+]
+MINE = Filters(q=TOKEN)
+
+
+@pytest.fixture(scope="module")
+def explorer_works(national_areas: sa.Engine) -> sa.Engine:
+    """The hand-made works, through a real load run (so the data version moves)."""
+    with national_areas.connect() as conn:
+        present = conn.execute(sa.text("SELECT 1 FROM work WHERE infobras_code = :c"),
+                               {"c": FIRST}).first()
+    if not present:
+        with load_run("prueba-explorador", "tests/test_explorer.py", engine=national_areas) as run:
+            columns = list(WORKS[0])
+            values = ", ".join(f"CAST(:{c} AS geometry)" if c == "geom" else f":{c}"
+                               for c in columns)
+            run.conn.execute(sa.text(f"INSERT INTO work ({', '.join(columns)}) VALUES ({values})"),
+                             WORKS)
+            run.rows_read = len(WORKS)
+            run.count(len(WORKS), 0, 0)
+    return national_areas
+
+
+@pytest.fixture(scope="module")
+def all_works(explorer_works: sa.Engine) -> pd.DataFrame:
+    """Every work in the database, read directly: the independent computation's input."""
+    with explorer_works.connect() as conn:
+        return pd.read_sql(sa.text(
+            "SELECT ubigeo, status, work_type_1, start_year, amount_investment::float AS inv, "
+            "amount_accrued::float AS acc, physical_progress::float AS prog FROM work"), conn)
+
+
+def _by(frame: pd.DataFrame, key) -> pd.DataFrame:
+    return frame.groupby(key).agg(works=("status", "size"), inv=("inv", "sum"),
+                                  acc=("acc", "sum"),
+                                  paralysed=("status", lambda s: int((s == "paralizada").sum())))
+
+
+def _check_children(summary: explorer.Summary, expected: pd.DataFrame) -> None:
+    for child in summary.children:
+        if child["ubigeo"] in expected.index:
+            row = expected.loc[child["ubigeo"]]
+            assert child["works"] == row["works"]
+            assert child["investment"] == pytest.approx(row["inv"])
+            assert child["accrued"] == pytest.approx(row["acc"])
+            assert child["paralysed"] == row["paralysed"]
+        else:
+            assert child["works"] is None  # no works: no sums (the map shows "sin datos")
+
+
+def test_national_sums_equal_an_independent_computation(all_works):
+    summary = explorer.summary(Filters())
+    assert len(summary.children) == 25
+    _check_children(summary, _by(all_works, all_works["ubigeo"].str[:2]))
+    assert summary.totals["works"] == len(all_works)
+    assert summary.totals["investment"] == pytest.approx(all_works["inv"].sum())
+    assert sum(c["investment"] or 0 for c in summary.children) == pytest.approx(
+        summary.totals["investment"])
+    counts = all_works["status"].value_counts().to_dict()
+    assert {r["key"]: r["works"] for r in summary.by_status} == counts
+    assert summary.totals["paralysed"] == counts.get("paralizada", 0)
+    years = all_works.dropna(subset=["start_year"])["start_year"].astype(int).value_counts()
+    assert {int(r["key"]): r["works"] for r in summary.by_year if r["key"]} == years.to_dict()
+
+
+def test_own_works_figures(explorer_works):
+    summary = explorer.summary(MINE)
+    t = summary.totals
+    assert (t["works"], t["paralysed"]) == (7, 2)
+    assert t["investment"] == pytest.approx(11_250_000)
+    assert t["paralysed_investment"] == pytest.approx(6_000_000)
+    assert t["progress_sum"] / t["progress_n"] == pytest.approx(355 / 6)  # one without
+    by_region = {c["ubigeo"]: c["works"] for c in summary.children if c["works"]}
+    assert by_region == {"08": 5, "04": 1, "15": 1}
+    assert {r["key"]: r["works"] for r in summary.by_sector} == {
+        "Transporte": 3, "Educación": 2, "Salud": 1, "Saneamiento": 1}
+
+
+@pytest.mark.parametrize(("filters", "codes"), [
+    (Filters(area="08", status=("paralizada",), q=TOKEN), {1, 3}),
+    (Filters(year_min=2019, year_max=2020, q=TOKEN), {0, 1}),
+    (Filters(amount_min=1_000_000, q=TOKEN), {0, 1, 3, 6}),
+    (Filters(government_level=("Gobierno Nacional",), sector=("Educación",), q=TOKEN), {6}),
+    (Filters(area="0813", q=TOKEN), {3, 4}),
+    (Filters(q=str(FIRST + 5)), {5}),
+])
+def test_filters_apply(explorer_works, filters, codes):
+    summary = explorer.summary(filters)
+    assert summary.totals["works"] == len(codes)
+    assert summary.totals["investment"] == pytest.approx(
+        sum(WORKS[c]["amount_updated"] or WORKS[c]["amount_contract"]
+            or WORKS[c]["amount_technical_file"] or 0 for c in codes))
+
+
+def test_district_view_shows_its_province(explorer_works):
+    summary = explorer.summary(Filters(area="080108", q=TOKEN))
+    assert {c["ubigeo"][:4] for c in summary.children} == {"0801"}
+    works = {c["ubigeo"]: c["works"] for c in summary.children if c["works"]}
+    assert works == {"080101": 2, "080108": 1}
+    assert summary.totals["works"] == 1 and summary.by_status[0]["key"] == "finalizada"
+
+
+def test_per_inhabitant_values(explorer_works):
+    summary = explorer.summary(Filters(area="0801", q=TOKEN))
+    with explorer_works.connect() as conn:
+        population = dict(conn.execute(sa.text(
+            "SELECT ubigeo, population FROM area WHERE parent = '0801'")).all())
+    values = chm.values(summary.children, chm.METRICS["investment_hab"])
+    per_10k = chm.values(summary.children, chm.METRICS["works_hab"])
+    for child, value, count in zip(summary.children, values, per_10k, strict=True):
+        assert value == pytest.approx((child["investment"] or 0) / population[child["ubigeo"]])
+        assert count == pytest.approx((child["works"] or 0) / population[child["ubigeo"]] * 1e4)
+
+
+def test_derived_views_give_the_same_numbers_and_never_stale(explorer_works, all_works):
+    before = explorer.summary(Filters())
+    with explorer_works.begin() as conn:
+        refresh_views(conn)
+    for filters, source in ((Filters(), "summary"), (Filters(area="0801"), "summary"),
+                            (Filters(area="080108"), "summary"),
+                            (Filters(modality=("Contrata",)), "cube"),
+                            (Filters(status=("paralizada",), area="15"), "cube"),
+                            (Filters(area="0801", status=("finalizada",)), "works"),
+                            (Filters(amount_min=10), "works")):
+        fresh = explorer.summary(filters)
+        assert fresh.source == source
+        with explorer_works.begin() as conn:  # a change makes the views stale...
+            conn.execute(sa.text("UPDATE work SET name = name WHERE infobras_code = :c"),
+                         {"c": FIRST})
+        live = explorer.summary(filters)  # ...and the work table answers, with equal sums
+        assert live.source == "work"
+        _assert_same(fresh, live)
+        with explorer_works.begin() as conn:
+            refresh_views(conn)
+    assert explorer.summary(Filters()).totals == pytest.approx(before.totals)
+
+
+def _assert_same(a: explorer.Summary, b: explorer.Summary) -> None:
+    for x, y in zip(a.children, b.children, strict=True):
+        for key, value in x.items():
+            assert value == pytest.approx(y[key]), (x["ubigeo"], key)
+    assert a.totals == pytest.approx(b.totals)
+    for name in ("by_status", "by_sector", "by_year"):
+        rows = {r["key"]: r for r in getattr(b, name)}
+        assert set(rows) == {r["key"] for r in getattr(a, name)}
+        for row in getattr(a, name):
+            for key, value in row.items():
+                assert value == pytest.approx(rows[row["key"]][key]), (name, row["key"], key)
+
+
+def test_points_and_card(explorer_works):
+    points = explorer.points(Filters(area="08", q=TOKEN))
+    assert [p["infobras_code"] - FIRST for p in points] == [3, 1, 0, 2]  # largest first
+    assert {"lon", "lat", "status", "investment", "name"} <= set(points[0])
+    card = explorer.work_card(FIRST + 1)
+    assert card["district"] == "Cusco" and card["investment"] == pytest.approx(2_000_000)
+    assert explorer.work_card(1) is None
+
+
+def test_render_values_of_a_view(explorer_works):
+    from dashboard.app import app
+    from dashboard.explorer_view import view_data
+    from dashboard.pages.explorer import render_values
+
+    with app.server.app_context():
+        data = view_data(ExplorerState(Filters(area="0801", q=TOKEN), "investment"))
+        out = render_values(data, 900, 600)
+    assert data.geojson.endswith("/3/0801.json") and data.shows_points
+    assert [name for _, name in data.breadcrumb] == ["Perú", "Cusco", "Cusco"]
+    patch = out["map"].to_plotly_json()
+    assert any(op["location"][-1] == "geojson" and op["params"]["value"] == data.geojson
+               for op in patch["operations"])
+    assert out["kpis"][0].children[1].children == "3"
+
+
+# -- in the browser ----------------------------------------------------------------------------
+MAP = "document.querySelector('#explorar-map .js-plotly-plot')"
+
+
+def _areas_drawn(driver) -> list[str]:
+    return driver.execute_script(f"var g = {MAP}; return g && g.data ? g.data[0].locations : [];")
+
+
+def _text(driver, selector: str) -> str:
+    """An element's text read in one step (Dash may replace it between two WebDriver calls)."""
+    return driver.execute_script(
+        "var e = document.querySelector(arguments[0]); return e ? e.innerText : '';", selector)
+
+
+def _heading(driver) -> str:
+    return _text(driver, "#explorar-title").split("\n")[0]
+
+
+def _kpi(driver) -> str:
+    return _text(driver, "#explorar-kpis .explorer-kpi-value")
+
+
+def _click_map(driver, trace: int, location: str | None = None, point: int = 0) -> None:
+    """What Plotly emits when a user clicks an area (or a point) of the map."""
+    driver.execute_script(
+        f"{MAP}.emit('plotly_click', {{points: [{{curveNumber: arguments[0], "
+        "pointNumber: arguments[2], location: arguments[1]}]});", trace, location, point)
+
+
+def _shows(driver, area: str | None, children: int, works: int):
+    def ready(_) -> bool:
+        drawn = _areas_drawn(driver)
+        return (len(drawn) == children and all(u.startswith(area or "") for u in drawn)
+                and _kpi(driver) == f"{works:,}".replace(",", " "))
+    return ready
+
+
+@pytest.mark.browser
+def test_explore_drill_down_filter_share_and_phone(live_server, browser, explorer_works):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.browser_support import resize, screenshot
+
+    def total(**filters) -> int:
+        return explorer.summary(Filters(**filters)).totals["works"] or 0
+
+    wait = WebDriverWait(browser, 30)
+    browser.get(f"{live_server}/")
+    wait.until(_shows(browser, None, 25, total()))
+    assert _heading(browser) == "Perú"
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+    screenshot(browser, "explorar-peru")
+
+    # Region: a click on its bar in the top-10 chart.
+    bars = browser.execute_script(
+        "return document.querySelector('#explorar-chart-top .js-plotly-plot').data[0].customdata;")
+    bar = browser.find_elements(By.CSS_SELECTOR, "#explorar-chart-top .bars .point path")[
+        list(bars).index("08")]
+    ActionChains(browser).move_to_element(bar).click().perform()  # as a user, through Plotly
+    wait.until(_shows(browser, "08", 13, total(area="08")))
+    assert "area=08" in browser.current_url and _heading(browser) == "Cusco"
+
+    # Province, then district: clicks on the map.
+    _click_map(browser, chm.VALUES, "0813")
+    wait.until(_shows(browser, "0813", 7, total(area="0813")))
+    _click_map(browser, chm.VALUES, "081301")
+    wait.until(lambda _: "area=081301" in browser.current_url
+               and _kpi(browser) == str(total(area="081301")))
+    crumbs = _text(browser, "#explorar-breadcrumb").replace("\n", " ")
+    assert crumbs == "Perú › Cusco › Urubamba › Urubamba"
+    _click_map(browser, chm.FIRST_WORKS_TRACE + 1, None, 0)  # the paralysed work
+    wait.until(lambda _: browser.find_element(By.ID, "explorar-card").is_displayed())
+    assert TOKEN in _text(browser, "#explorar-card")
+    screenshot(browser, "explorar-distrito-ficha")
+
+    # Back up: the breadcrumb, then the browser's back button walks the drill-down again.
+    browser.find_element(By.LINK_TEXT, "Cusco").click()
+    wait.until(_shows(browser, "08", 13, total(area="08")))
+    browser.back()
+    wait.until(lambda _: "area=081301" in browser.current_url
+               and _kpi(browser) == str(total(area="081301")))
+    browser.back()
+    wait.until(_shows(browser, "0813", 7, total(area="0813")))
+
+    # A filter changes the figures and the URL.
+    browser.find_element(By.XPATH, "//*[@id='explorar-status']//label[contains(., "
+                                   "'Paralizada')]").click()
+    expected = total(area="0813", status=("paralizada",))
+    wait.until(lambda _: "status=paralizada" in browser.current_url
+               and _kpi(browser) == str(expected))
+
+    # The URL, opened anew, gives the same view.
+    shared = browser.current_url
+    browser.get(shared)
+    wait.until(_shows(browser, "0813", 7, expected))
+    checked = browser.find_element(By.XPATH, "//*[@id='explorar-status']//label[contains(., "
+                                             "'Paralizada')]//input")
+    assert checked.is_selected() and _heading(browser) == "Urubamba"
+    screenshot(browser, "explorar-provincia-filtro")
+
+    # A phone: nothing wider than the screen.
+    resize(browser, 390, 844)
+    try:
+        browser.get(f"{live_server}/?area=08")
+        wait.until(_shows(browser, "08", 13, total(area="08")))
+        widths = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
+        assert widths[0] <= widths[1]
+        screenshot(browser, "explorar-telefono")
+    finally:
+        resize(browser, 1366, 900)

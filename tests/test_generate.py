@@ -1,0 +1,302 @@
+"""The demo generator: deterministic, in the real export's layout and formats, realistic
+distributions, internally consistent snapshot and history, and its deliberate flaws."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from geodata import generate_profiles as P
+from geodata.generate import EXPORT_STEM, HISTORY_FILE, SUMMARY_FILE, generate, main, write
+from geodata.generate_export import EXPORT_CELLS, decimal_text
+from geodata.generate_names import load_places
+from geodata.generate_works import DAY
+from geodata.infobras_format import COLUMNS, HEADER_ROW, HISTORY_COLUMNS, STATUS
+from geodata.names import DistrictMatcher
+from geodata.parsing import fold, parse_date, parse_decimal
+from tests.conftest import PARALIZADAS_CSV
+
+WORKS = 10_000
+AMOUNT = re.compile(r"-?\d+( \d{1,2})?")
+DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+AMOUNT_COLUMNS = ("Monto aprobado en soles", "Costo de la obra en soles",
+                  "Monto del contrato  en soles", "Monto de adicionales de obra",
+                  "Monto de ejecución financiera de la obra", "Porcentaje de ejecución financiera",
+                  "Avance Físico Real Acumulado (%)")
+DATE_COLUMNS = [c for c in COLUMNS if c.startswith("Fecha")]
+
+
+@pytest.fixture(scope="module")
+def places() -> pd.DataFrame:
+    return load_places()
+
+
+@pytest.fixture(scope="module")
+def dataset(places):
+    return generate(WORKS, seed=123, places=places)
+
+
+@pytest.fixture(scope="module")
+def table(dataset) -> pd.DataFrame:
+    return dataset.table()
+
+
+@pytest.fixture(scope="module")
+def bad(dataset) -> np.ndarray:
+    """Positions of the deliberately damaged rows."""
+    return dataset.edits.loc[dataset.edits["bad"], "position"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def history(dataset) -> pd.DataFrame:
+    return dataset.history()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, places):
+    """A small dataset written twice with one seed and once with another."""
+    paths = []
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        data = generate(1_500, seed=seed, places=places)
+        paths.append(write(data, tmp_path_factory.mktemp(name), "both"))
+    return paths
+
+
+def test_same_seed_same_bytes(written):
+    first, again, other = written
+    for kind in ("xlsx", "csv", "history", "summary"):
+        assert first[kind].read_bytes() == again[kind].read_bytes(), kind
+    assert first["csv"].read_bytes() != other["csv"].read_bytes()
+
+
+def test_xlsx_has_titles_then_the_header_on_row_4(written):
+    paths = written[0]
+    book = openpyxl.load_workbook(paths["xlsx"], read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "CONTRALORÍA GENERAL DE LA REPÚBLICA"
+    assert rows[2][0].startswith("Fecha de corte: ") and DATE.fullmatch(rows[2][0][-10:])
+    assert list(rows[HEADER_ROW - 1]) == list(COLUMNS)
+    assert len(rows) == HEADER_ROW + 1_500
+    from_xlsx = pd.read_excel(paths["xlsx"], header=HEADER_ROW - 1, dtype=str,
+                              keep_default_na=False)
+    from_csv = pd.read_csv(paths["csv"], header=HEADER_ROW - 1, dtype=str,
+                           keep_default_na=False, encoding="utf-8-sig")
+    assert list(from_csv.columns) == list(COLUMNS)
+    pd.testing.assert_frame_equal(from_xlsx, from_csv)
+
+
+def test_history_file_matches_the_summary(written):
+    paths = written[0]
+    history = pd.read_csv(paths["history"], dtype=str, keep_default_na=False)
+    summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
+    assert tuple(history.columns) == HISTORY_COLUMNS
+    assert len(history) == summary["filas_historial"]
+    assert history["Mes"].str.fullmatch(r"01/\d{2}/\d{4}").all()
+    assert {fold(s) for s in history["Estado de ejecución"]} <= set(STATUS)
+
+
+def test_every_export_column_has_a_cell_format():
+    assert tuple(EXPORT_CELLS) == tuple(COLUMNS)
+
+
+def test_decimals_are_written_with_a_space():
+    values = [1205287.56, 27.78, 27.5, 27.05, 100.0, np.nan, -3.2]
+    assert decimal_text(values).tolist() == ["1205287 56", "27 78", "27 5", "27 05", "100", "",
+                                             "-3 2"]
+
+
+def test_cells_use_the_export_formats(table, bad):
+    good = table.drop(index=bad)
+    for column in AMOUNT_COLUMNS:
+        values = good[column][good[column] != ""]
+        assert values.str.fullmatch(AMOUNT).all(), column
+        assert not values.str.startswith("-").any(), column
+    for column in DATE_COLUMNS:
+        values = good[column][good[column] != ""]
+        assert values.str.fullmatch(DATE).all(), column
+    assert good["Código INFOBRAS"].str.fullmatch(r"\d+").all()
+    cui = table["Código único de inversión"]
+    assert cui.str.fullmatch(r"\d{7}").all()
+    assert {fold(s) for s in table["Estado de ejecución"]} <= set(STATUS)
+
+
+def test_places_are_uppercase_names_without_accents(table, dataset):
+    variants = dataset.edits.loc[~dataset.edits["bad"], "position"]
+    plain = table.drop(index=np.union1d(variants, dataset.edits["position"]))
+    for column in ("Departamento", "Provincia", "Distrito"):
+        assert plain[column].str.fullmatch(r"[A-ZÑ0-9 .'()-]+").all(), column
+    assert "P C DEL CALLAO" in set(plain["Departamento"])
+    assert "CALLAO" not in set(plain["Departamento"])
+
+
+def test_every_district_gets_works_more_where_more_people(dataset, places):
+    counts = np.bincount(dataset.works["place"], minlength=len(places))
+    assert (counts > 0).all()
+    population = places["population"].to_numpy()
+    big = counts[population >= np.quantile(population, 0.9)].mean()
+    small = counts[population <= np.quantile(population, 0.1)].mean()
+    assert big > 3 * small
+
+
+def test_shares_are_within_their_bands(table, dataset):
+    status = table["Estado de ejecución"].value_counts(normalize=True)
+    for name, share in zip(P.STATUSES, P.STATUS_SHARES, strict=True):
+        assert abs(status[name] - share) < 0.02, name
+    level = table["Nivel de gobierno"].value_counts(normalize=True)
+    for name, share in zip(P.LEVELS, P.LEVEL_SHARES, strict=True):
+        assert abs(level[name] - share) < 0.02, name
+    modality = table["Modalidad de ejecución de la obra"].value_counts(normalize=True)
+    assert 0.50 < modality["Contrata"] < 0.60
+    assert 0.37 < modality["Administración directa"] < 0.47
+    works = dataset.works
+    overrun = works["amount_updated"] > works["amount_technical_file"] * 1.0001
+    paralysed = works["status"] == P.STATUSES.index("Paralizada")
+    assert 0.35 < overrun.mean() < 0.60
+    assert 0.55 < overrun[paralysed].mean() < 0.75     # PARALIZADAS: 63 %
+    additional = works["amount_additional"] / works["amount_contract"]
+    assert 0.02 < (additional[works["modality"] == 0] > 0.15).mean() < 0.10
+
+
+@pytest.mark.skipif(not PARALIZADAS_CSV.exists(), reason="needs ../shared/data")
+def test_paralysed_works_look_like_the_real_ones(dataset, table):
+    real = pd.read_csv(PARALIZADAS_CSV)
+    works = dataset.works
+    ours = works[(works["status"] == P.STATUSES.index("Paralizada")) & (works["level"] == 0)]
+    theirs = real[real["nivel_gobierno"] == "Gobierno Local"]
+    assert abs(np.log10(ours["amount_technical_file"]).median()
+               - np.log10(theirs["monto_exp_tecnico"].clip(lower=1)).median()) < 0.25
+    assert abs(ours["physical_progress"].median() - real["avance_fisico_infobras"].median()) < 8
+    causes = table.loc[works["status"] == P.STATUSES.index("Paralizada"), "Causal de paralización"]
+    assert causes[causes != ""].value_counts().index[0] == (
+        real["causal_paralizacion"].value_counts().index[0])
+
+
+def test_snapshot_is_internally_consistent(dataset):
+    w = dataset.works
+    as_of = np.datetime64(dataset.as_of, "D")
+    started = w["start_date"].notna()
+    assert (w["approval_date"][started] <= w["start_date"][started]).all()
+    assert (w["start_date"][started] < w["programmed_end"][started]).all()
+    moved = w["reprogrammed_end"].notna()
+    assert (w["reprogrammed_end"][moved] > w["programmed_end"][moved]).all()
+    finished = w["status"] == P.STATUSES.index("Finalizado")
+    assert w["real_end"][finished].notna().all() and w["real_end"][~finished].isna().all()
+    reported = w["last_progress_date"].dropna()
+    assert (w["real_end"][finished] <= as_of).all() and (reported <= as_of).all()
+    assert (reported >= w["start_date"][reported.index]).all()
+    paralysed = w["status"] == P.STATUSES.index("Paralizada")
+    assert w["paralysis_date"][paralysed].notna().all()
+    assert w["paralysis_date"][~paralysed].isna().all()
+    assert (w["paralysis_date"][paralysed] > w["start_date"][paralysed]).all()
+    days = (as_of - w["paralysis_date"][paralysed].to_numpy()) / DAY
+    assert (w["paralysis_days"][paralysed] == days).all() and (days >= P.MIN_PARALYSIS_DAYS).all()
+    assert ((w["status"] == P.STATUSES.index("Sin Ejecución")) == ~started).all()
+    accrued = np.round(w["financial_progress"] / 100 * w["amount_updated"], 2)
+    assert np.allclose(w["amount_accrued"], accrued)
+    contract = w["amount_contract"].notna()
+    assert (w["amount_contract"][contract] <= w["amount_technical_file"][contract]).all()
+    direct = w["modality"] == P.MODALITIES.index("Administración directa")
+    assert (w["contractor_name"][direct] == "").all() and w["amount_contract"][direct].isna().all()
+    stale = w["stale"] & (w["status"] == P.STATUSES.index("En Ejecución"))
+    assert ((as_of - w["last_progress_date"][stale].to_numpy()) / DAY > 180).all()
+    assert 0.10 < stale[w["status"] == P.STATUSES.index("En Ejecución")].mean() < 0.25
+
+
+def test_rucs_have_11_digits_and_sunat_check_digit(dataset):
+    rucs = pd.concat([dataset.works["contractor_ruc"], dataset.works["supervisor_ruc"]])
+    rucs = rucs[rucs != ""]
+    assert rucs.str.fullmatch(r"(10|20)\d{9}").all()
+    digits = np.array([[int(c) for c in r] for r in rucs])
+    check = (11 - (digits[:, :10] * [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]).sum(axis=1) % 11) % 10
+    assert (check == digits[:, 10]).all()
+    contrata = (dataset.works["modality"] == 0) & dataset.works["amount_contract"].notna()
+    missing = (dataset.works["contractor_name"][contrata] == "").mean()
+    assert 0 < missing < 0.05
+
+
+def test_some_contractors_have_several_paralysed_works_in_different_districts(dataset):
+    w = dataset.works
+    paralysed = w[(w["status"] == P.STATUSES.index("Paralizada")) & (w["contractor_ruc"] != "")]
+    districts = paralysed.groupby("contractor_ruc")["place"].nunique()
+    assert (districts >= 2).sum() >= 5
+
+
+def test_history_is_monotone_and_ends_at_the_snapshot(dataset, history):
+    by_work = history.groupby("row", sort=False)
+    for column in ("physical_programmed", "physical_real", "financial"):
+        assert (by_work[column].diff().dropna() >= 0).all(), column
+    steps = by_work["month"].diff().dropna()
+    assert steps.dt.days.between(28, 31).all()
+    last = history.groupby("row").tail(1).set_index("row")
+    works = dataset.works.loc[last.index]
+    assert np.array_equal(last["physical_real"], works["physical_progress"])
+    assert np.array_equal(last["financial"], works["financial_progress"])
+    assert np.array_equal(last["physical_programmed"], works["physical_programmed"])
+    assert np.array_equal(last["amount_accrued"], works["amount_accrued"])
+    labels = np.array(P.STATUSES, dtype=object)[works["status"]]
+    assert (last["status"].map(fold) == pd.Series(labels, index=last.index).map(fold)).all()
+    first = history.groupby("row").head(1).set_index("row")
+    start_month = dataset.works.loc[first.index, "start_date"].to_numpy().astype("datetime64[M]")
+    assert np.array_equal(first["month"].to_numpy().astype("datetime64[M]"), start_month)
+
+
+def test_paralysed_works_stay_flat_after_the_paralysis(dataset, history):
+    w = dataset.works
+    paralysed = np.flatnonzero(w["status"] == P.STATUSES.index("Paralizada"))
+    rows = history[history["row"].isin(paralysed)]
+    since = w["paralysis_date"].to_numpy()[rows["row"]].astype("datetime64[M]") + 1
+    after = rows[rows["month"].to_numpy().astype("datetime64[M]") >= since]
+    assert len(after) > 0
+    final = w["physical_progress"].to_numpy()[after["row"]]
+    assert np.array_equal(after["physical_real"], final)
+    assert (after["status"] == "Paralizada").all()
+
+
+def test_bad_rows_are_there_at_the_expected_rate(dataset, table):
+    report = dataset.summary["filas_defectuosas"]
+    counts = {kind: len(rows) for kind, rows in report.items()}
+    assert sum(counts.values()) == round(P.BAD_ROW_SHARE * WORKS)
+    assert max(counts.values()) - min(counts.values()) <= 1
+    row = {kind: [r["fila"] - HEADER_ROW - 1 for r in rows] for kind, rows in report.items()}
+    assert set(table.loc[row["distrito_desconocido"], "Distrito"]) <= {"", "NO DEFINIDO"}
+    for text in table.loc[row["fecha_invalida"], "Fecha de inicio de obra"]:
+        with pytest.raises(ValueError):
+            parse_date(text)
+    amounts = table.loc[row["monto_negativo"], "Monto aprobado en soles"].map(parse_decimal)
+    assert (amounts < 0).all()
+    codes = table["Código INFOBRAS"]
+    assert codes.duplicated().sum() == counts["codigo_duplicado"]
+    assert codes[row["codigo_duplicado"]].isin(codes.drop(index=row["codigo_duplicado"])).all()
+
+
+def test_every_other_row_matches_its_district_by_name(dataset, table, places, bad):
+    matcher = DistrictMatcher(places[["ubigeo", "department_inei", "province_inei",
+                                      "district_inei"]].itertuples(index=False, name=None))
+    expected = places["ubigeo"].to_numpy()[dataset.works["place"]]
+    variants = set(dataset.edits.loc[~dataset.edits["bad"], "position"])
+    assert sum(dataset.summary["variantes_de_nombre"].values()) == len(variants) > 0
+    unknown = {r["fila"] - HEADER_ROW - 1
+               for r in dataset.summary["filas_defectuosas"]["distrito_desconocido"]}
+    for i, (dep, prov, dist) in enumerate(zip(table["Departamento"], table["Provincia"],
+                                              table["Distrito"], strict=True)):
+        found = matcher.match(dep, prov, dist)
+        if i in unknown:
+            assert found is None
+        else:
+            assert found is not None and found.ubigeo == expected[i], (dep, prov, dist)
+
+
+def test_cli_writes_the_files(tmp_path):
+    assert main(["--works", "300", "--seed", "1", "--out", str(tmp_path), "--format", "csv"]) == 0
+    assert (tmp_path / f"{EXPORT_STEM}.csv").exists()
+    assert not (tmp_path / f"{EXPORT_STEM}.xlsx").exists()
+    assert (tmp_path / HISTORY_FILE).exists() and (tmp_path / SUMMARY_FILE).exists()
+    with pytest.raises(SystemExit):
+        main(["--works", "0", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        main(["--works", "10", "--out", str(tmp_path), "--as-of", "31/10/2026"])

@@ -20,7 +20,9 @@ load: migrate
 	$(PYTHON) -m geodata.boundaries
 	$(PYTHON) -m geodata.ubigeo
 	$(PYTHON) -m geodata.generate --works $(DEMO_WORKS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
-	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.xlsx --history $(DEMO_DIR)/avance-mensual-demo.csv
+	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.xlsx --history $(DEMO_DIR)/avance-mensual-demo.csv --coords $(DEMO_DIR)/ubicaciones-demo.csv --sin-alertas
+	$(PYTHON) -m geodata.paralizadas --si-existe --sin-alertas
+	$(PYTHON) -m geodata.alerts
 
 run: load serve
 
@@ -35,6 +37,9 @@ lint:
 
 bench: install
 	$(PYTHON) -m scripts.bench
+
+loadtest: install
+	$(PYTHON) -m scripts.loadtest --ramp
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache .ruff_cache

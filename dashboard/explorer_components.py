@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from dashboard import widgets
 from dashboard.explorer_state import ExplorerState, href
+from dashboard.routes.exports import aggregate_urls, download_urls
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.choropleth import BASES, NO_PER_CAPITA, Metric
@@ -28,7 +31,7 @@ def _id(name: str) -> str:
 def metric_controls(base: str, per_capita: bool) -> html.Div:
     return html.Div(className="explorer-metric", children=[
         html.Label("Mostrar en el mapa", htmlFor=_id("metric")),
-        dcc.Dropdown(id=_id("metric"), options=[{"label": m.label, "value": m.base}
+        widgets.dropdown(id=_id("metric"), options=[{"label": m.label, "value": m.base}
                                                for m in BASES],
                      value=base, clearable=False, searchable=False),
         dcc.Checklist(id=_id("per-capita"), className="explorer-switch",
@@ -68,7 +71,7 @@ def filters_panel(options: Mapping[str, Any]) -> html.Details:
         _group("Nivel de gobierno", dcc.Checklist(
             id=_id("government_level"), options=_choices(options.get("government_level", [])),
             value=[], className="explorer-checklist"), _id("government_level")),
-        _group("Sector", dcc.Dropdown(
+        _group("Sector", widgets.dropdown(
             id=_id("sector"), options=_choices(options.get("sector", [])), multi=True, value=[],
             placeholder="Todos los sectores"), _id("sector")),
         _group("Modalidad", dcc.Checklist(
@@ -187,6 +190,31 @@ def map_note(total: int, shows_points: bool, located: int, view: View) -> str:
     return (f"{fmt.number(total)} obras: el mapa las suma por {level}. Haga clic en un área "
             f"para acercarse, o filtre hasta {fmt.number(POINTS_LIMIT)} obras o menos para "
             "verlas una por una. Gris: sin datos.")
+
+
+def downloads(state: ExplorerState, total: int, view: View, name: str) -> list:
+    """The view's exact selection as files, the metrics of the areas on the map, and the
+    area's briefing (PDF) for a manager to attach."""
+    if total == 0:
+        return []
+    works = download_urls(state.filters)
+    areas = aggregate_urls(state.filters, view.level, view.parent)
+    what = "esta obra" if total == 1 else f"estas {fmt.number(total)} obras"
+    out: list = [html.Span(f"Descargar {what}: ", className="explorer-downloads-label"),
+                 *_links(works, ("CSV", "GeoJSON", "GeoPackage", "OC4IDS")),
+                 html.Span(f"Indicadores por {LEVEL_NAMES[view.level]}: ",
+                           className="explorer-downloads-label"),
+                 *_links(areas, ("CSV", "GeoJSON", "GeoPackage"))]
+    if view.selected:
+        query = urlencode(state.filters.with_area(None).to_query(), doseq=True)
+        suffix = f"?{query}" if query else ""
+        out.append(html.A(f"Informe de {name} (PDF)", href=f"/informe/{view.selected}{suffix}",
+                          className="explorer-briefing-link"))
+    return out
+
+
+def _links(urls: Mapping[str, str], names: Sequence[str]) -> list:
+    return [html.A(n, href=urls[n], className="explorer-download", download="") for n in names]
 
 
 def top_title(view: View, metric: Metric) -> str:

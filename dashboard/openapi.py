@@ -131,6 +131,11 @@ def openapi_document(server: str = "") -> dict[str, Any]:
              "description": "1 región, 2 provincia, 3 distrito."}
     parent = {"name": "parent", "in": "query", "schema": {"type": "string"},
               "description": "Ubigeo del área que contiene a las áreas listadas."}
+    alert_params = [*filters, *(_ref(name) for name in ALERT_PARAMS)]
+    alerts_file = ("Las mismas alertas que la página de alertas y /api/v1/alerts para los "
+                   "mismos parámetros, sin paginar; la evidencia como texto JSON.")
+    areas_file = ("Una fila por área con su forma simplificada para el mapa (o el punto de "
+                  "su capital si no tiene polígono: geom_source = capital_point).")
     paths = {
         "/api/v1/works": _op("Obras filtradas, paginadas (orden: código INFObras)",
                              filters + paging,
@@ -169,6 +174,24 @@ def openapi_document(server: str = "") -> dict[str, Any]:
         "/api/v1/aggregates.csv": _op(
             "Indicadores por área en CSV", [level, parent, *filters],
             {"200": _file("text/csv", "Una fila por área"), **_errors(400)}),
+        "/api/v1/aggregates.geojson": _op(
+            "Indicadores por área con su polígono, en GeoJSON", [level, parent, *filters],
+            {"200": _file("application/geo+json", areas_file), **_errors(400)}),
+        "/api/v1/aggregates.gpkg": _op(
+            "Indicadores por área con su polígono (capa «indicadores», EPSG:4326)",
+            [level, parent, *filters],
+            {"200": _file("application/geopackage+sqlite3", areas_file), **_errors(400)}),
+        "/api/v1/alerts.csv": _op(
+            "Todas las alertas de la selección en CSV (mayor monto en riesgo primero)",
+            alert_params, {"200": _file("text/csv", alerts_file), **_errors(400, 503)}),
+        "/api/v1/alerts.geojson": _op(
+            "Todas las alertas de la selección en GeoJSON (el punto de cada obra)",
+            alert_params,
+            {"200": _file("application/geo+json", alerts_file), **_errors(400, 503)}),
+        "/api/v1/alerts.gpkg": _op(
+            "Todas las alertas de la selección en GeoPackage (capa «alertas», EPSG:4326)",
+            alert_params, {"200": _file("application/geopackage+sqlite3", alerts_file),
+                           **_errors(400, 503)}),
         "/api/v1/oc4ids.json": _op(
             "Obras como proyectos OC4IDS 0.9 (paquete de proyectos)", filters + paging,
             {"200": {"description": "Project package de OC4IDS; `links.next` si hay más.",

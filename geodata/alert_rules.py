@@ -130,16 +130,19 @@ RULES: tuple[Rule, ...] = (
                 "directa)."),
         description=(
             "Obra no terminada (ni en estado «sin ejecución») sin avance físico durante "
-            "{umbral_meses} meses o más hasta la fecha de corte. Evidencia, en este orden: el "
-            "historial mensual de avance (último mes en que el avance físico subió); si no hay "
-            "historial, la fecha de paralización de una obra en estado «paralizada»; si no, la "
-            "fecha del último avance registrado. Meses calendario."),
+            "{umbral_meses} meses o más hasta la fecha de corte de su fuente. Evidencia, en "
+            "este orden: el historial mensual de avance (último mes en que el avance físico "
+            "subió); si no hay historial, los meses sin avance físico que la fuente calculó de "
+            "su propia serie mensual; si no, la fecha de paralización de una obra en estado "
+            "«paralizada»; si no, la fecha del último avance registrado. Meses calendario."),
         amount_at_risk=_BALANCE,
         basis=("La Contraloría considera paralizada una obra sin avance físico durante "
                "{umbral_meses} meses o más."),
         messages=MappingProxyType({
             "historial": "Sin avance físico desde {desde}: {meses} meses según su historial "
                          "mensual de avance.",
+            "avance_fuente": "Sin avance físico desde {desde}: {meses} meses según la serie "
+                             "mensual de avance de su fuente.",
             "fecha_paralizacion": "Paralizada desde {desde}: {meses} meses según la fecha de "
                                   "paralización registrada.",
             "ultimo_avance": "Último avance físico registrado en {desde}: {meses} meses sin "

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from geodata import alert_rules
 from geodata.alert_rules import NOT_COMPUTABLE_PREFIX, Rule
-from geodata.runs import LoaderError, load_run, run_cli
+from geodata.runs import LoaderError, Parser, load_run, run_cli
 from queries import db
 
 LOADER = "alertas"
@@ -31,7 +31,10 @@ _LOCK_KEY = 7_424_243  # one recompute at a time
 # -- shared SQL fragments (the rules below read the work table as `w`) -----------------------
 NOT_FINISHED = "w.status <> 'finalizada' AND w.real_end IS NULL"
 BALANCE = "GREATEST(w.amount_investment - COALESCE(w.amount_accrued, 0), 0)"
-CONTRATA = "w.modality ILIKE '%contrata%'"
+CONTRATA = "w.modality = 'Contrata'"   # the vocabulary's label (geodata/vocabulary.py)
+# Each work is judged at the date its own source describes (never after the run's cut-off):
+# a file of May 2026 says nothing of June, so its works do not age with a later export's.
+CUT = "LEAST(COALESCE(w.source_date, :as_of), :as_of)"
 
 # Per work with a monthly history: the last month its physical progress went up, and the first
 # and last months reported. Progress is cumulative, so the last rise is the first month at which
@@ -60,17 +63,21 @@ SELECT w.infobras_code, v.variant, 'alta' AS severity, {BALANCE} AS amount_at_ri
                           'estado', w.status, 'avance_fisico', w.physical_progress,
                           'fecha_paralizacion', w.paralysis_date,
                           'fecha_ultimo_avance', w.last_progress_date,
+                          'ultimo_avance_segun_fuente', w.last_physical_advance,
                           'ultimo_mes_historial', h.last_month) AS evidence,
-       alert_missing('work_progress', 'paralysis_date', 'last_progress_date') AS missing,
+       alert_missing('work_progress', 'last_physical_advance', 'paralysis_date',
+                     'last_progress_date') AS missing,
        alert_month_es(v.since) AS desde, v.months::text AS meses
 FROM work w
 LEFT JOIN alert_hist h USING (infobras_code)
 CROSS JOIN LATERAL (SELECT CASE
         WHEN h.infobras_code IS NOT NULL THEN COALESCE(h.last_advance, w.start_date, h.first_month)
+        WHEN w.last_physical_advance IS NOT NULL THEN w.last_physical_advance
         WHEN w.status = 'paralizada' AND w.paralysis_date IS NOT NULL THEN w.paralysis_date
         ELSE w.last_progress_date END AS since) AS s
-CROSS JOIN LATERAL (SELECT s.since, alert_months(s.since, :as_of) AS months, CASE
+CROSS JOIN LATERAL (SELECT s.since, alert_months(s.since, {CUT}) AS months, CASE
         WHEN h.infobras_code IS NOT NULL THEN 'historial'
+        WHEN w.last_physical_advance IS NOT NULL THEN 'avance_fuente'
         WHEN w.status = 'paralizada' AND w.paralysis_date IS NOT NULL THEN 'fecha_paralizacion'
         WHEN w.last_progress_date IS NOT NULL THEN 'ultimo_avance'
         ELSE 'nc_sin_datos' END AS variant) AS v
@@ -80,11 +87,11 @@ WHERE {NOT_FINISHED} AND w.status <> 'sin_ejecucion'
 """,
     "retrasada": f"""
 SELECT w.infobras_code, CASE WHEN e.due IS NULL THEN 'nc_sin_fecha' ELSE 'vencida' END AS variant,
-       CASE WHEN alert_months(e.due, :as_of) > :umbral_alta_meses THEN 'alta' ELSE 'media' END
+       CASE WHEN alert_months(e.due, {CUT}) > :umbral_alta_meses THEN 'alta' ELSE 'media' END
            AS severity,
        {BALANCE} AS amount_at_risk,
-       jsonb_build_object('fecha_fin', e.due, 'dias_retraso', :as_of - e.due,
-                          'meses_retraso', alert_months(e.due, :as_of),
+       jsonb_build_object('fecha_fin', e.due, 'dias_retraso', {CUT} - e.due,
+                          'meses_retraso', alert_months(e.due, {CUT}),
                           'fecha_fin_programada', w.programmed_end,
                           'fecha_fin_reprogramada', w.reprogrammed_end,
                           'estado', w.status) AS evidence,
@@ -92,12 +99,12 @@ SELECT w.infobras_code, CASE WHEN e.due IS NULL THEN 'nc_sin_fecha' ELSE 'vencid
        alert_date_es(e.due) AS fin,
        CASE WHEN w.reprogrammed_end IS NOT NULL THEN 'fecha reprogramada'
             ELSE 'fecha programada' END AS tipo_fecha,
-       CASE WHEN :as_of - e.due = 1 THEN '1 día'
-            WHEN :as_of - e.due < 60 THEN (:as_of - e.due) || ' días'
-            ELSE alert_months(e.due, :as_of) || ' meses' END AS retraso
+       CASE WHEN {CUT} - e.due = 1 THEN '1 día'
+            WHEN {CUT} - e.due < 60 THEN ({CUT} - e.due) || ' días'
+            ELSE alert_months(e.due, {CUT}) || ' meses' END AS retraso
 FROM work w
 CROSS JOIN LATERAL (SELECT COALESCE(w.reprogrammed_end, w.programmed_end) AS due) AS e
-WHERE {NOT_FINISHED} AND (e.due IS NULL OR e.due < :as_of)
+WHERE {NOT_FINISHED} AND (e.due IS NULL OR e.due < {CUT})
 """,
     "sobrecosto": """
 SELECT w.infobras_code,
@@ -170,18 +177,18 @@ SELECT w.infobras_code,
        CASE WHEN e.latest IS NULL THEN 'nc_sin_fecha' ELSE 'desactualizado' END AS variant,
        'baja' AS severity, {BALANCE} AS amount_at_risk,
        jsonb_build_object('ultima_actualizacion', e.latest,
-                          'meses', alert_months(e.latest, :as_of),
+                          'meses', alert_months(e.latest, {CUT}),
                           'fecha_actualizacion', w.last_update,
                           'fecha_ultimo_avance', w.last_progress_date,
                           'ultimo_mes_historial', h.last_month) AS evidence,
        alert_missing('last_update', 'last_progress_date', 'work_progress') AS missing,
-       alert_month_es(e.latest) AS desde, alert_months(e.latest, :as_of)::text AS meses
+       alert_month_es(e.latest) AS desde, alert_months(e.latest, {CUT})::text AS meses
 FROM work w
 LEFT JOIN alert_hist h USING (infobras_code)
 CROSS JOIN LATERAL (SELECT GREATEST(w.last_update, w.last_progress_date, h.last_month)
                     AS latest) AS e
 WHERE w.status = 'en_ejecucion' AND w.real_end IS NULL
-  AND (e.latest IS NULL OR alert_months(e.latest, :as_of) > :umbral_meses)
+  AND (e.latest IS NULL OR alert_months(e.latest, {CUT}) > :umbral_meses)
 """,
     "inicio_tardio": f"""
 SELECT w.infobras_code, v.variant, 'baja' AS severity, {BALANCE} AS amount_at_risk,
@@ -193,7 +200,7 @@ SELECT w.infobras_code, v.variant, 'baja' AS severity, {BALANCE} AS amount_at_ri
        replace(round(v.years, 1)::text, '.', ',') AS anios
 FROM work w
 CROSS JOIN LATERAL (SELECT
-        (COALESCE(w.start_date, :as_of) - w.approval_date) / 365.25 AS years,
+        (COALESCE(w.start_date, {CUT}) - w.approval_date) / 365.25 AS years,
         CASE WHEN w.approval_date IS NULL THEN 'nc_sin_aprobacion'
              WHEN w.start_date IS NOT NULL THEN 'inicio'
              WHEN w.status = 'sin_ejecucion' THEN 'sin_inicio'
@@ -328,10 +335,11 @@ SELECT r.infobras_code, :rule_code, s.state,
        CASE WHEN s.state = 'alerta' THEN r.severity END,
        CASE WHEN s.state = 'alerta' THEN round(r.amount_at_risk, 2) END,
        CASE WHEN s.state = 'alerta' THEN r.evidence ELSE r.missing END
-           || jsonb_build_object('fecha_corte', :as_of),
+           || jsonb_build_object('fecha_corte', LEAST(COALESCE(w.source_date, :as_of), :as_of)),
        CASE r.variant {cases} END,
        :computed_at
 FROM ({RULE_SQL[rule.code]} OFFSET 0) AS r  -- OFFSET 0: compute each row once
+JOIN work w ON w.infobras_code = r.infobras_code
 CROSS JOIN LATERAL (SELECT CASE WHEN r.variant LIKE :nc_pattern THEN 'no_calculable'
                                 ELSE 'alerta' END AS state) AS s
 """
@@ -489,7 +497,7 @@ def _date_arg(text: str) -> date:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m geodata.alerts",
         description="Recalcula todas las alertas (reglas de geodata/alert_rules.py).")
     parser.add_argument("--fecha-corte", type=_date_arg, default=None,

@@ -143,7 +143,15 @@ def load(engine: sa.Engine | None = None, data_dir: str | Path = DEFAULT_DIR) ->
             loaded.update(a.ubigeo for a in areas)
             counts[level] = areas
         report(run, counts)
+        run.at_end(analyze_areas)
     return run
+
+
+def analyze_areas(conn: sa.Connection) -> None:
+    """Fresh statistics for `area`: with the ones of an empty table the planner pairs the
+    polygon index with the level index, and placing 170,000 surveyed points takes 2.5 times
+    longer (geodata.names.districts_at)."""
+    conn.execute(sa.text("ANALYZE area"))
 
 
 def read_polygons(run: Run, path: Path, level: int, directory: Directory) -> list[Area]:

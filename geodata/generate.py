@@ -9,14 +9,15 @@ writes, in --out:
   text as the real file writes it. The CSV variant is UTF-8 with BOM and the same rows and
   cell texts.
 - avance-mensual-demo.csv: the monthly history (HISTORY_COLUMNS), UTF-8, same cell formats.
+- ubicaciones-demo.csv: the works' surveyed points (COORDS_COLUMNS), UTF-8, for most works
+  (geodata.generate_locations); the export itself, like the real one, has no coordinates.
 - resumen-generacion-demo.json: counts, and the row number and code of every deliberately
-  bad row, so the loader's quarantine can be checked.
+  bad row (export and geolocation file), so the loader's quarantine can be checked.
 Same seed, same bytes. The distributions and their sources are in geodata.generate_profiles.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
@@ -34,12 +35,15 @@ from geodata import generate_profiles as P
 from geodata.generate_defects import apply_defects, defects_report, plan_defects
 from geodata.generate_export import add_extras, cell_columns
 from geodata.generate_history import build_history, history_lines, history_months, past_paralysis
+from geodata.generate_locations import build_locations, location_lines, locations_report
 from geodata.generate_works import sample_works, status_is
 from geodata.generate_xlsx import SheetWriter
 from geodata.infobras_format import COLUMNS, HEADER_ROW, HISTORY_COLUMNS
+from geodata.runs import LoaderError, Parser, run_cli
 
 EXPORT_STEM = "DataSet-Obras-Publicas-demo"
 HISTORY_FILE = "avance-mensual-demo.csv"
+COORDS_FILE = "ubicaciones-demo.csv"
 SUMMARY_FILE = "resumen-generacion-demo.json"
 CHUNK_ROWS = 50_000        # works formatted and written at a time (bounds memory)
 XLSX_MAX_WORKS = 300_000   # above this the default format is CSV (the XLSX takes minutes)
@@ -55,6 +59,7 @@ class Dataset:
     works: pd.DataFrame
     edits: pd.DataFrame
     stoppages: tuple[np.ndarray, np.ndarray]
+    locations: pd.DataFrame
     as_of: date
     summary: dict = field(default_factory=dict)
 
@@ -99,13 +104,15 @@ def generate(works: int, seed: int, as_of: date | str = P.AS_OF,
     stoppages = past_paralysis(frame, rng)
     repeated = edits.loc[edits["kind"] == "codigo_duplicado", "position"].to_numpy()
     months = history_months(frame)
+    locations = build_locations(frame, places, seed, skip=repeated)
     summary = {
         "obras": works, "semilla": seed, "fecha_corte": as_of.isoformat(),
         "filas_historial": int(months.sum() - months[repeated].sum()),
         "estados": {s: int(status_is(frame, s).sum()) for s in P.STATUSES},
         **defects_report(edits),
+        "ubicaciones": locations_report(locations),
     }
-    return Dataset(frame, edits, stoppages, as_of, summary)
+    return Dataset(frame, edits, stoppages, locations, as_of, summary)
 
 
 def _add_texts(frame: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -156,6 +163,8 @@ def write(dataset: Dataset, out: Path, fmt: str = "xlsx") -> dict[str, Path]:
             if table is not None:
                 table.writerows(zip(*columns, strict=True))
             history.write(history_lines(dataset.history(start, stop)))
+    paths["coords"] = out / COORDS_FILE
+    paths["coords"].write_text(location_lines(dataset.locations), encoding="utf-8")
     paths["summary"] = out / SUMMARY_FILE
     summary = {**dataset.summary, "archivos": {k: p.name for k, p in paths.items()}}
     paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
@@ -164,10 +173,11 @@ def write(dataset: Dataset, out: Path, fmt: str = "xlsx") -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m geodata.generate",
         description="Genera un DataSet de obras públicas de demostración con el formato de "
-                    "INFObras (xlsx/csv) y su historial mensual de avance.")
+                    "INFObras (xlsx/csv), su historial mensual de avance y la geolocalización "
+                    "de las obras.")
     parser.add_argument("--works", type=int, required=True, help="número de obras")
     parser.add_argument("--seed", type=int, default=42, help="semilla (mismo valor, mismo archivo)")
     parser.add_argument("--out", type=Path, required=True, help="carpeta de salida")
@@ -181,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--as-of no es una fecha aaaa-mm-dd: {args.as_of!r}")
     if args.works < 1:
         parser.error("--works debe ser un entero positivo")
+    if args.out.exists() and not args.out.is_dir():
+        raise LoaderError(f"--out debe ser una carpeta, y {args.out} es un archivo")
     fmt = args.format or ("xlsx" if args.works <= XLSX_MAX_WORKS else "csv")
     began = time.perf_counter()
     dataset = generate(args.works, args.seed, as_of)
@@ -193,4 +205,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

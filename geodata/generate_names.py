@@ -9,7 +9,6 @@ ones ("MEJORAMIENTO DEL SERVICIO DE AGUA POTABLE ... DISTRITO DE X - PROVINCIA D
 from __future__ import annotations
 
 import functools
-import os
 import unicodedata
 from pathlib import Path
 
@@ -18,9 +17,11 @@ import pandas as pd
 
 from geodata import generate_profiles as P
 from geodata.generate_works import pick
+from geodata.shared_data import shared_data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 UBIGEO_FILE = "ubigeo_distritos_inei_2025.csv"
+SURFACE_FILE = "ubigeo_distrito_aumentado.csv"   # beside it: district surfaces (km²)
 CALLAO_DEPARTMENT = "P C DEL CALLAO"
 LIMA_METROPOLITANA = "1501"
 RUC_WEIGHTS = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
@@ -28,11 +29,10 @@ RUC_WEIGHTS = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
 
 def ubigeo_path() -> Path:
     """The INEI district table: the project's copy, else the shared data folder."""
-    local = ROOT / "geodata" / "data" / UBIGEO_FILE
+    local = ROOT / "geodata" / "data" / "ubigeo" / UBIGEO_FILE
     if local.exists():
         return local
-    shared = Path(os.environ.get("MIRADOR_SHARED", ROOT.parent / "shared")) / "data"
-    return shared / "ubigeo" / UBIGEO_FILE
+    return shared_data_dir() / "ubigeo" / UBIGEO_FILE
 
 
 def export_name(text: str) -> str:
@@ -43,8 +43,10 @@ def export_name(text: str) -> str:
 
 
 def load_places(path: Path | None = None) -> pd.DataFrame:
-    """One row per district with the names as the export writes them and the population."""
-    table = pd.read_csv(path or ubigeo_path(), dtype={"ubigeo": str})
+    """One row per district with the names as the export writes them, the population, the
+    capital's coordinates and the surface (NaN where the table beside it has none)."""
+    path = path or ubigeo_path()
+    table = pd.read_csv(path, dtype={"ubigeo": str})
     table = table.sort_values("ubigeo", ignore_index=True)
     places = pd.DataFrame({
         "ubigeo": table["ubigeo"],
@@ -56,10 +58,22 @@ def load_places(path: Path | None = None) -> pd.DataFrame:
         "department_inei": table["departamento"],
         "province_inei": table["provincia"],
         "district_inei": table["distrito"],
+        "lat": table["latitud"].astype(float),
+        "lon": table["longitud"].astype(float),
+        "area_km2": table["ubigeo"].map(_surfaces(path.parent / SURFACE_FILE)),
     })
     callao = places["department_name"] == "CALLAO"
     places["department"] = places["department_name"].where(~callao, CALLAO_DEPARTMENT)
     return places
+
+
+def _surfaces(path: Path) -> pd.Series:
+    """District surface in km² by INEI code ("S.I." and blanks dropped); empty if no file."""
+    if not path.exists():
+        return pd.Series(dtype=float)
+    table = pd.read_csv(path, dtype={"inei": str}, usecols=["inei", "superficie"])
+    table["superficie"] = pd.to_numeric(table["superficie"], errors="coerce")
+    return table.dropna().set_index("inei")["superficie"]
 
 
 def choose(rng: np.random.Generator, options, size: int) -> np.ndarray:
@@ -256,7 +270,8 @@ def codes(works: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray
     order = np.argsort(works["approval_date"].to_numpy(), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    infobras = np.sort(rng.choice(np.arange(1, max(560_000, 3 * n)), size=n, replace=False))[rank]
+    drawn = rng.choice(np.arange(1, max(560_000, 3 * n)), size=n, replace=False)
+    infobras = P.DEMO_CODE_BASE + np.sort(drawn)[rank]
     low, high = P.CUI_RANGE
     high = max(high, low + 2 * n)
     cui = np.sort(rng.choice(np.arange(low, high), size=n, replace=False))[rank]

@@ -119,6 +119,9 @@ FINANCIAL_OVER_100_SHARE = 0.005  # PARALIZADAS: 0.5 % above 100 % (max 949)
 FINISHED_INCOMPLETE_SHARE = 0.04  # finished and liquidated below 100 % physical
 
 # People and codes.
+# Demo INFObras codes live above every real one (real codes are below 600,000 in 2026), so the
+# demo and the real files load side by side and a demo work is never taken for a real one.
+DEMO_CODE_BASE = 10_000_000
 CONTRACTOR_MISSING_SHARE = 0.025  # Contrata without contractor name/RUC (data quality)
 SUPERVISOR_MISSING_SHARE = 0.12
 WORKS_PER_CONTRACTOR = 6
@@ -339,3 +342,49 @@ PROJECT_STATES = {"Finalizado": ("CERRADO", "ACTIVO"), "En Ejecución": ("ACTIVO
                   "Paralizada": ("ACTIVO",), "Sin Ejecución": ("ACTIVO", "DESACTIVADO")}
 UNFINISHED_REASONS = ("Resolución de contrato", "Falta de presupuesto", "Liquidación de oficio",
                       "Controversia con el contratista")
+
+# Geolocation (the companion file ubicaciones-demo.csv; the export itself has no coordinates).
+# Share of works with a surveyed point: PARALIZADAS has one for all of its 1,151 works (starts
+# 2017-2025), 1,135 from INFOBRAS and 16 (1.4 %) from INVIERTE.PE. Older works, above all
+# finished ones registered before Invierte.pe (2017), were often never georeferenced (BRIEF:
+# "most, not all; older finished works less often"), nor are many works not yet started.
+COORDS_SHARE_RECENT = 0.95        # started (or approved, if not started) in 2017 or later
+COORDS_SHARE_OLD = 0.70           # started before 2017, not finished
+COORDS_SHARE_OLD_FINISHED = 0.40  # started before 2017 and finished
+COORDS_SHARE_NOT_STARTED = 0.80   # sin ejecución
+COORDS_INVIERTE_SHARE = 16 / 1151
+# Where: around the district capital (ubigeo table), at a distance scaled by the district's
+# size R = sqrt(area / pi). Urban works (streets, squares, markets, schools in town) sit in the
+# capital town: half-normal with sigma = URBAN_SIGMA_R * R, at most URBAN_SIGMA_MAX_KM. Rural
+# ones (roads, canals, rural electrification) sit in the district's villages: R * Beta(a, b) *
+# RURAL_REACH. A point that falls outside its district is pulled back towards the capital
+# (halving its distance, SCATTER_TRIES times), but CROSS_BORDER_SHARE of the works are put
+# just past the border, at CROSS_BORDER_REACH x R from the capital, in a neighbouring district
+# (works on a road or canal that crosses it, points registered on the wrong side): the
+# location-mismatch alert fires on them. PARALIZADAS flags ~15 % (172 of 1,151), mostly
+# border effects of the coarse district layer on real points; the demo keeps it smaller and
+# adds the capitals that lie outside their own coarse polygon (80 of 1,887).
+CROSS_BORDER_SHARE = 0.04
+CROSS_BORDER_REACH = (0.8, 1.6)
+SCATTER_TRIES = 6
+URBAN_SIGMA_R = 0.12
+URBAN_SIGMA_MAX_KM = 1.2
+RURAL_BETA = (1.6, 2.6)
+RURAL_REACH = 1.1
+RURAL_SHARE = {"Transporte Urbano": 0.05, "Areas Verdes Y Ornato Publico": 0.05,
+               "Comercio Interno/Externo": 0.1, "Educación Básica": 0.4,
+               "Atención Médica": 0.4, "Caminos Vecinales": 0.95, "Transporte Terrestre": 0.9,
+               "Riego": 0.95, "Agrario": 0.9, "Pecuario": 0.95, "Energía Eléctrica": 0.85,
+               "Orden Público Y Seguridad": 0.5}
+RURAL_SHARE_DEFAULT = 0.5
+AREA_KM2_DEFAULT = 150.0          # a district without a surface in the table (19 new ones)
+# Deliberately broken rows of the geolocation file (~0.2 % of points, evenly by kind), which
+# the loader must quarantine: lat/lon swapped, zero, outside Peru's box, inside the box but in
+# the sea or a neighbouring country, a code that is not in the export.
+COORDS_BAD_SHARE = 0.002
+COORDS_BAD_KINDS = ("invertidas", "cero", "fuera_del_peru", "fuera_de_distritos",
+                    "codigo_desconocido")
+FOREIGN_POINTS = ((-68.15, -16.50),   # La Paz, Bolivia (outside the box)
+                  (-70.31, -18.48),   # Arica, Chile (outside the box)
+                  (-68.77, -11.03),   # Cobija, Bolivia (inside the box, ~60 km from Peru)
+                  (-78.60, -12.05))   # the Pacific, ~150 km off Callao (inside the box)

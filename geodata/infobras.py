@@ -1,15 +1,17 @@
-"""Load the INFObras open-data export into `work`, and a monthly history into `work_progress`.
+"""Load the INFObras open-data export into `work`, a monthly history into `work_progress` and
+the works' surveyed points.
 
-`python -m geodata.infobras FILE [--history HISTORY_CSV]` reads the real export
-("DataSet-Obras-Publicas dd-mm-aaaa.xlsx" or a CSV of it, see geodata/infobras_format.py) or
-the demo generator's output. Every row is parsed, checked and located by its names; a row that
-cannot be loaded goes to quarantine with its row number and a Spanish reason, never dropped.
-The export has no coordinates: a work is placed on its district's capital.
+`python -m geodata.infobras FILE [--history HISTORY_CSV] [--coords COORDS_CSV]` reads the real
+export ("DataSet-Obras-Publicas dd-mm-aaaa.xlsx" or a CSV of it, see geodata/infobras_format.py)
+or the demo generator's output. Every row is parsed, checked and located by its names; a row
+that cannot be loaded goes to quarantine with its row number and a Spanish reason, never
+dropped. The export has no coordinates: a work is placed on its surveyed point when the
+geolocation file (geodata/locations.py) has a usable one, else on its district's capital.
+All files are checked before anything is written, and the load is one transaction.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections import Counter
@@ -20,19 +22,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from geodata import works
-from geodata.infobras_format import COLUMNS, HISTORY_COLUMNS, REQUIRED
+from geodata import history as monthly
+from geodata import locations, works
+from geodata.infobras_format import COLUMNS, COORDS_COLUMNS, HISTORY_COLUMNS, REQUIRED
 from geodata.names import DistrictMatcher
 from geodata.parsing import clean_text, parse_date
-from geodata.runs import Run, load_run, progress, run_cli
+from geodata.runs import Parser, Run, load_run, progress, run_cli
 from geodata.sheets import Sheet, open_sheet
-from geodata.works import Kept, Layout, Problem
+from geodata.works import Kept, Layout
 
 LOADER = "infobras"
 REQUIRED_VALUES = ("infobras_code", "name", "status")
-# The monthly history's headers -> work_progress columns (same order as HISTORY_COLUMNS).
-HISTORY_MAP = dict(zip(HISTORY_COLUMNS, works.PROGRESS_COLUMNS, strict=True))
-HISTORY_REQUIRED = HISTORY_COLUMNS[:2]
 _DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{1,2}[/-]\d{1,2}[/-]\d{4}|\d{4}-\d{2}-\d{2})(?!\d)")
 
 
@@ -47,30 +47,43 @@ def source_date(path: Path, titles: Iterable[str]) -> date | None:
     return None
 
 
-def load(path: str | Path, history: str | Path | None = None,
+def load(path: str | Path, history: str | Path | None = None, coords: str | Path | None = None,
          engine: sa.Engine | None = None) -> Run:
-    """Load one export (and optionally its monthly history); returns the finished run.
-    Both files are checked before anything is written; the load is one transaction."""
+    """Load one export (and optionally its monthly history and its geolocation file); returns
+    the finished run. Every file is checked before anything is written; the load is one
+    transaction."""
     sheet = open_sheet(path, REQUIRED)
-    history_sheet = open_sheet(history, HISTORY_REQUIRED) if history else None
+    history_sheet = open_sheet(history, monthly.REQUIRED) if history else None
+    coords_sheet = open_sheet(coords, locations.REQUIRED) if coords else None
     when = source_date(sheet.path, sheet.titles)
     with load_run(LOADER, str(path), when, engine=engine) as run:
         matcher = DistrictMatcher.from_db(run.conn)
         places = works.district_places(run.conn)
+        points = locations.read(run, coords_sheet) if coords_sheet is not None else {}
         layout = Layout.of(sheet.headers, COLUMNS)
-        kept = _read_works(run, sheet, layout, matcher)
+        kept, seen = _read_works(run, sheet, layout, matcher, points)
+        works.keep_own(run, kept, layout)
+        if coords_sheet is not None:
+            locations.keep_loaded(run, points, kept, seen, coords_sheet.path.name)
         run.note(works.tally_note("ubicación", Counter(k.record["ubigeo_method"]
                                                        for k in kept.values())))
-        works.write_works(run, (_finish(k.record, places, when)
-                                for k in sorted(kept.values(), key=lambda k: k.row_number)))
+        records = [_finish(k.record, places, when, points.get(code))
+                   for code, k in sorted(kept.items(), key=lambda item: item[1].row_number)]
+        run.note(works.tally_note("geometría", Counter(r["geom_source"] for r in records))
+                 + f"; punto fuera del distrito declarado (location_mismatch): "
+                   f"{sum(r['location_mismatch'] for r in records):,}")
+        works.write_works(run, records)
         if history_sheet is not None:
-            load_history(run, history_sheet)
+            monthly.load(run, history_sheet)
     return run
 
 
-def _read_works(run: Run, sheet: Sheet, layout: Layout, matcher: DistrictMatcher
-                ) -> dict[int, Kept]:
+def _read_works(run: Run, sheet: Sheet, layout: Layout, matcher: DistrictMatcher,
+                points: Mapping[int, locations.Surveyed]) -> tuple[dict[int, Kept], set[int]]:
+    """The rows that pass every check, by code, and every code read (quarantined rows too).
+    A work whose names match no district is located by its surveyed point, if it has one."""
     kept: dict[int, Kept] = {}
+    seen: set[int] = set()
     blank = 0
     for row_number, cells in progress(sheet.rows, total=sheet.total, desc="obras"):
         if all(c in (None, "") for c in cells):
@@ -78,6 +91,10 @@ def _read_works(run: Run, sheet: Sheet, layout: Layout, matcher: DistrictMatcher
             continue
         run.rows_read += 1
         record, problems = layout.read(cells)
+        code = record.get("infobras_code")
+        seen.add(code)
+        if (surveyed := points.get(code)) is not None:
+            record["coords_ubigeo"] = surveyed.at.ubigeo
         problems += works.missing(record, REQUIRED_VALUES, layout)
         problems += works.check_figures(record, layout)
         if not problems:
@@ -90,65 +107,32 @@ def _read_works(run: Run, sheet: Sheet, layout: Layout, matcher: DistrictMatcher
         works.keep_latest(run, kept, Kept(row_number, record), layout)
     if blank:
         run.note(f"filas vacías ignoradas: {blank:,}")
-    return kept
+    return kept, seen
 
 
-def _finish(record: dict[str, Any], places: Mapping[str, works.Place], when: date | None
-            ) -> dict[str, Any]:
-    """No coordinates in the export: the work sits on its district's capital."""
-    capital = places[record["ubigeo"]].capital
-    return {**record, "geom": capital, "geom_source": "district_capital" if capital else None,
-            "location_mismatch": False, "source": LOADER, "source_date": when,
-            "extra": works.extra_json(record["extra"])}
-
-
-def load_history(run: Run, sheet: Sheet) -> None:
-    """Monthly progress points of works that exist; the rest to quarantine. Points are kept as
-    tuples: the national history has millions of rows."""
-    layout = Layout.of(sheet.headers, HISTORY_MAP)
-    known = set(run.conn.execute(sa.text("SELECT infobras_code FROM work")).scalars())
-    points: dict[tuple[int, date], tuple[int, tuple]] = {}
-    read = 0
-    for row_number, cells in progress(sheet.rows, total=sheet.total, desc="historial"):
-        if all(c in (None, "") for c in cells):
-            continue
-        read += 1
-        record, problems = layout.read(cells)
-        problems += works.missing(record, ("infobras_code", "month"), layout)
-        problems += works.check_figures(record, layout)
-        code = record.get("infobras_code")
-        if code is not None and code not in known:
-            problems.append(Problem("obra_desconocida", f"obra no cargada: código {code}"))
-        if problems:
-            works.quarantine_row(run, row_number, problems,
-                                 {"archivo": sheet.path.name, **layout.raw(cells)}, record,
-                                 sheet.path.name)
-            continue
-        key = (code, record["month"])
-        if (other := points.get(key)) is not None:
-            earlier = dict(zip(works.PROGRESS_COLUMNS, other[1], strict=True))
-            works.quarantine_row(run, other[0], [Problem(
-                "duplicado", f"mes {key[1]:%m/%Y} repetido para la obra {code} (filas "
-                             f"{other[0]} y {row_number}): se conserva la fila {row_number}")],
-                {"archivo": sheet.path.name, **layout.record_raw(earlier)}, earlier,
-                sheet.path.name)
-        points[key] = (row_number, tuple(record.get(c) for c in works.PROGRESS_COLUMNS))
-    run.note(f"historial {sheet.path.name}: {read:,} filas leídas")
-    works.write_progress(run, (values for _, values in sorted(points.values(),
-                                                               key=lambda p: p[0])))
+def _finish(record: dict[str, Any], places: Mapping[str, works.Place], when: date | None,
+            surveyed: locations.Surveyed | None) -> dict[str, Any]:
+    """The work on its surveyed point when it has one, else on its district's capital."""
+    if surveyed is not None:
+        locations.place(record, surveyed)
+    return {**record, **works.geometry(record, places[record["ubigeo"]]), "source": LOADER,
+            "source_date": when, "extra": works.extra_json(record["extra"])}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m geodata.infobras",
         description="Carga la exportación de INFObras (xlsx o csv) en la tabla de obras.")
-    parser.add_argument("file", help="DataSet-Obras-Publicas dd-mm-aaaa.xlsx (o .csv)")
+    parser.add_argument("file", metavar="ARCHIVO",
+                        help="DataSet-Obras-Publicas dd-mm-aaaa.xlsx (o .csv)")
     parser.add_argument("--history", help="CSV del avance mensual (columnas: "
-                        + ", ".join(HISTORY_COLUMNS) + ")")
+                        + ", ".join(HISTORY_COLUMNS).replace("%", "%%") + ")")
+    parser.add_argument("--coords", help="CSV de geolocalización de las obras (columnas: "
+                        + ", ".join(COORDS_COLUMNS) + "; grados decimales WGS84)")
     parser.add_argument("--sin-alertas", action="store_true",
                         help="no recalcular las alertas después de cargar")
     args = parser.parse_args(argv)
-    print(load(args.file, args.history).summary())
+    print(load(args.file, args.history, args.coords).summary())
     if not args.sin_alertas:
         from geodata import alerts
         print(alerts.recompute())

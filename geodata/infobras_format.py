@@ -1,4 +1,5 @@
-"""The INFObras open-data export ("DataSet-Obras-Publicas dd-mm-aaaa.xlsx"), as we know it.
+"""The INFObras open-data export ("DataSet-Obras-Publicas dd-mm-aaaa.xlsx"), as we know it, and
+the two companion files the demo generator writes beside it (monthly history, geolocation).
 
 Sheet 1, three title rows, header on row 4; decimals written with a space ("1205287 56");
 dates dd/mm/yyyy; location by names only (no ubigeo, no coordinates); Callao as
@@ -93,3 +94,11 @@ STATUS_LABELS = {
 HISTORY_COLUMNS = ("Código INFOBRAS", "Mes", "Avance Físico Programado Acumulado (%)",
                    "Avance Físico Real Acumulado (%)", "Porcentaje de ejecución financiera",
                    "Monto de ejecución financiera de la obra", "Estado de ejecución")
+
+# The companion geolocation file: one surveyed point per work. The export itself has no
+# coordinates; INFObras publishes each work's geolocation on its own page, taken from INFObras
+# or, where INFObras has none, from Invierte.pe (MEF). The shape follows the paralysed-works
+# file built from those pages (../shared/data/obras, columns longitud, latitud and
+# fuente_coordenadas = INFOBRAS | INVIERTE.PE): decimal degrees, WGS84.
+COORDS_COLUMNS = ("Código INFOBRAS", "Latitud", "Longitud", "Fuente")
+COORDS_SOURCES = ("INFOBRAS", "INVIERTE.PE")

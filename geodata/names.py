@@ -9,7 +9,8 @@ name the wrong province or department. The matcher tries, in order (the method i
 - ``nombre_sin_provincia``     the district is unique in the declared department;
 - ``coordenadas``              the district containing the work's point, when it has one (the
                                caller passes it, see `districts_at`): a measured point is better
-                               evidence than a name guessed outside the declared department;
+                               evidence than a name guessed outside the declared department
+                               (and the only evidence when the district is left empty);
 - ``nombre_sin_departamento``  the province and district pair is unique nationally (e.g. Ica's
                                provinces labelled HUANCAVELICA);
 - ``nombre_unico_nacional``    the district name is unique nationally.
@@ -61,7 +62,7 @@ class PointDistrict(NamedTuple):
     distance_m: float | None
 
 
-def _unmangle(text: str) -> str:
+def unmangle(text: str) -> str:
     """Undo UTF-8 read as Latin-1 ("CaÃ±ete" -> "Cañete") where that is what happened."""
     if "Ã" in text or "Â" in text:
         try:
@@ -75,7 +76,7 @@ def name_key(text: str | None) -> str:
     """Lowercase ASCII words: 'Huánuco ' -> 'huanuco', 'P.C. del Callao' -> 'p c del callao'."""
     if not text:
         return ""
-    key = " ".join(_NON_ALNUM.sub(" ", unidecode(_unmangle(str(text))).lower()).split())
+    key = " ".join(_NON_ALNUM.sub(" ", unidecode(unmangle(str(text))).lower()).split())
     return ALIASES.get(key, key)
 
 
@@ -86,7 +87,7 @@ def loose_key(text: str | None) -> str:
         return ""
     if key in ALIASES.values():
         return key.replace(" ", "")
-    return _NON_ALNUM.sub("", unidecode(_LOST_ENYE.sub("", _unmangle(str(text)))).lower())
+    return _NON_ALNUM.sub("", unidecode(_LOST_ENYE.sub("", unmangle(str(text)))).lower())
 
 
 @dataclass
@@ -149,8 +150,8 @@ class DistrictMatcher:
         if prov is not None and (found := self._in_province(prov, district, dep_exact
                                                             and prov_exact)):
             return found
-        if not district:
-            return None
+        if not district:   # no name to go by: only a surveyed point can tell
+            return Match(at_point, "coordenadas") if at_point else None
         if dep and (found := _unique(self._candidates(self._in_department, dep, district))):
             return Match(found, "nombre_sin_provincia")
         if at_point:

@@ -17,10 +17,8 @@ the same 60 % every month), so a series from it would be invented.
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import contextlib
-import os
 import re
 import sys
 from collections import Counter
@@ -35,16 +33,16 @@ import sqlalchemy as sa
 
 from geodata import works
 from geodata.names import DistrictMatcher, districts_at
-from geodata.parsing import clean_text, parse_date, parse_decimal, parse_int
-from geodata.runs import Run, load_run, run_cli
+from geodata.parsing import clean_text, parse_date, parse_float, parse_int
+from geodata.runs import Parser, Run, load_run, run_cli
+from geodata.shared_data import shared_data_dir
 from geodata.sheets import open_sheet
 from geodata.works import Kept, Layout
 
 LOADER = "paralizadas"
 ROOT = Path(__file__).resolve().parent.parent
 FILE_NAME = "obras_paralizadas_alertas_2026-05.csv"
-DEFAULT_PATH = (Path(os.environ.get("MIRADOR_SHARED", ROOT.parent / "shared"))
-                / "data" / "obras" / FILE_NAME)
+DEFAULT_PATH = shared_data_dir() / "obras" / FILE_NAME
 
 # File column -> work column. Physical progress and its date are INFObras's (the other source,
 # Invierte.pe, stays in extra); everything not listed here goes to extra under its own name.
@@ -64,13 +62,9 @@ COLUMNS: dict[str, str] = {
 REQUIRED = ("cod_infobras", "nombre_obra", "departamento", "provincia", "distrito",
             "estado_hist_infobras", "longitud", "latitud")
 REQUIRED_VALUES = ("infobras_code", "name", "status")
+MONTHS_WITHOUT_PROGRESS = "sin_avance_fisico"
 PARALYSIS_START = "fecha_inicio_max_interrupcion"   # dd-mm-yyyy; the paralysis date of a
                                                     # paralysed work (longest interruption)
-
-
-def _number(value: Any) -> float | None:
-    number = parse_decimal(value)
-    return None if number is None else float(number)
 
 
 def _iso_date(value: Any) -> str | None:
@@ -87,12 +81,9 @@ _NUMBERS = ("saldo_inversion", "avance_fisico_invierte", "avance_fisico_analisis
 _DATES = ("fecha_ult_devengado", "fecha_ult_avance_fisico_invierte", "fecha_est_sit_F12B",
           PARALYSIS_START)
 EXTRA_TYPES: dict[str, Callable[[Any], Any]] = {
-    **dict.fromkeys(_INTEGERS, parse_int), **dict.fromkeys(_NUMBERS, _number),
+    **dict.fromkeys(_INTEGERS, parse_int), **dict.fromkeys(_NUMBERS, parse_float),
     **dict.fromkeys(_DATES, _iso_date)}
 
-# Peru's bounding box (lon, lat), a first check before the polygons.
-PERU_LON = (-81.4, -68.6)
-PERU_LAT = (-18.4, 0.1)
 NOTE_CODES = 10   # codes listed per data-quality note
 
 
@@ -120,6 +111,7 @@ def load(path: str | Path = DEFAULT_PATH, engine: sa.Engine | None = None) -> Ru
                 works.quarantine_row(run, row.number, problems, row.raw, row.record)
             else:
                 works.keep_latest(run, kept, Kept(row.number, row.record), layout)
+        works.keep_own(run, kept, layout)
         places = works.district_places(run.conn)
         records = [_finish(k.record, places, when)
                    for k in sorted(kept.values(), key=lambda k: k.row_number)]
@@ -168,13 +160,9 @@ def _place(conn: sa.Connection, rows: Sequence[_Row]) -> None:
     for row, at in zip(surveyed, districts_at(conn, [r.point for r in surveyed]), strict=True):
         extra = row.record["extra"]
         if at.ubigeo is None:
-            extra["coordenadas_descartadas"] = (
-                f"punto fuera de todo distrito ({at.distance_m:,.0f} m del más cercano)")
+            extra["coordenadas_descartadas"] = works.far_from_districts(at).message
             continue
-        row.record["geom"] = works.point_ewkt(*row.point)
-        row.record["coords_ubigeo"] = at.ubigeo
-        if at.how != "dentro":
-            extra["punto_fuera_de_poligonos_m"] = at.distance_m
+        works.set_point(row.record, row.point, at)
 
 
 def _extra(cells: Sequence[Any], layout: Layout, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,32 +186,33 @@ def _extra(cells: Sequence[Any], layout: Layout, record: Mapping[str, Any]) -> d
 
 def _point(extra: dict[str, Any]) -> tuple[tuple[float, float] | None, str | None]:
     """The surveyed (lon, lat), or why it cannot be used."""
-    lon, lat = extra.get("longitud"), extra.get("latitud")
-    if not isinstance(lon, float) or not isinstance(lat, float):
-        return None, f"coordenadas vacías o no numéricas: {lon!r}, {lat!r}"
-    if not (PERU_LON[0] <= lon <= PERU_LON[1] and PERU_LAT[0] <= lat <= PERU_LAT[1]):
-        return None, f"coordenadas fuera del Perú: {lon}, {lat}"
-    return (lon, lat), None
+    point, problem = works.surveyed_point(extra.get("longitud"), extra.get("latitud"))
+    return point, problem and problem.message
 
 
 def _finish(record: dict[str, Any], places: Mapping[str, works.Place], when: date | None
             ) -> dict[str, Any]:
     """Geometry (the surveyed point, else the district capital), the mismatch flag (only
-    where the declared district has a polygon to test against) and the paralysis date."""
-    place = places[record["ubigeo"]]
-    surveyed = record.get("geom") is not None
+    where the declared district has a polygon to test against), the paralysis date and the
+    month physical progress last rose (from the file's months without progress)."""
     start = record["extra"].get(PARALYSIS_START)
     if record["status"] == "paralizada" and start:
         with contextlib.suppress(ValueError):   # kept as text in extra when it is no date
             record["paralysis_date"] = parse_date(start)
-    coords = record.get("coords_ubigeo")
-    return {**record,
-            "geom": record["geom"] if surveyed else place.capital,
-            "geom_source": "surveyed" if surveyed else ("district_capital" if place.capital
-                                                        else None),
-            "location_mismatch": bool(coords and coords != record["ubigeo"]
-                                      and place.has_polygon),
+    record["last_physical_advance"] = last_physical_advance(
+        record["extra"].get(MONTHS_WITHOUT_PROGRESS), when)
+    return {**record, **works.geometry(record, places[record["ubigeo"]]),
             "source": LOADER, "source_date": when}
+
+
+def last_physical_advance(months: Any, when: date | None) -> date | None:
+    """`sin_avance_fisico` counts the months, up to the file's date, since physical progress
+    last rose in the authors' monthly series (INFObras and Invierte.pe): that month is the
+    evidence the paralysis rule wants. 14 months before 31/05/2026 -> 01/03/2025."""
+    if when is None or not isinstance(months, int) or months < 0:
+        return None
+    index = when.year * 12 + when.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _notes(records: list[dict[str, Any]], when: date | None) -> list[str]:
@@ -263,15 +252,21 @@ def _gt(a: Decimal | None, b: Decimal | None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m geodata.paralizadas",
         description="Carga el archivo de obras paralizadas (alertas, mayo 2026) en la tabla de "
                     "obras.")
-    parser.add_argument("file", nargs="?", default=str(DEFAULT_PATH),
+    parser.add_argument("file", metavar="ARCHIVO", nargs="?", default=str(DEFAULT_PATH),
                         help=f"CSV (por defecto {DEFAULT_PATH})")
     parser.add_argument("--sin-alertas", action="store_true",
                         help="no recalcular las alertas después de cargar")
+    parser.add_argument("--si-existe", action="store_true",
+                        help="sin el archivo, avisar y terminar sin error (make load: el "
+                             "archivo real no se distribuye con el proyecto)")
     args = parser.parse_args(argv)
+    if args.si_existe and not Path(args.file).exists():
+        print(f"[{LOADER}] no está {args.file}: se omite (obras reales de la carpeta shared)")
+        return 0
     print(load(args.file).summary())
     if not args.sin_alertas:
         from geodata import alerts

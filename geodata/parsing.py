@@ -119,6 +119,12 @@ def _decimal_from_text(text: str) -> Decimal:
         raise ValueError(f"no es un número: {text!r}") from None
 
 
+def parse_float(value: Any) -> float | None:
+    """A number as float (coordinates in decimal degrees), in any form parse_decimal reads."""
+    number = parse_decimal(value)
+    return None if number is None else float(number)
+
+
 def parse_int(value: Any) -> int | None:
     """A whole number (a count of days, of modifications...)."""
     number = parse_decimal(value)

@@ -7,7 +7,10 @@ outside it, so a failure is still on record with its message.
 
 from __future__ import annotations
 
+import argparse
+import errno
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -42,7 +45,14 @@ class Run:
     reasons: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     _pending: list[dict] = field(default_factory=list)
+    _at_end: list[Callable[[sa.Connection], None]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+
+    def at_end(self, step: Callable[[sa.Connection], None]) -> None:
+        """Run `step` once, last in the load's transaction (e.g. refreshing derived tables,
+        whose exclusive lock is then held only for the commit)."""
+        if step not in self._at_end:
+            self._at_end.append(step)
 
     @property
     def quarantined(self) -> int:
@@ -100,6 +110,8 @@ def load_run(loader: str, source: str, source_date: date | None = None,
         with eng.begin() as conn:
             run = Run(run_id, loader, source, conn)
             yield run
+            for step in run._at_end:
+                step(conn)
             run.flush()
     except BaseException as exc:
         with eng.begin() as conn:
@@ -121,12 +133,50 @@ def progress(iterable, total: int | None = None, desc: str = "") -> Iterator:
                 disable=None, mininterval=0.5)
 
 
+# argparse's own messages -> Spanish (the rest of each message is kept as it is).
+_ARGPARSE_ES = (
+    (re.compile(r"the following arguments are required: (.*)"),
+     r"faltan argumentos obligatorios: \1"),
+    (re.compile(r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)"),
+     r"argumento \1: opción no válida \2 (opciones: \3)"),
+    (re.compile(r"argument (\S+): invalid \S+ value: (.*)"), r"argumento \1: valor no válido \2"),
+    (re.compile(r"argument (\S+): expected one argument"), r"argumento \1: falta su valor"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"argumentos no reconocidos: \1"),
+    (re.compile(r"argument (\S+): (.*)"), r"argumento \1: \2"),
+)
+
+
+_OS_ERRORS = {errno.ENOENT: "no existe la carpeta o el archivo", errno.EACCES: "permiso denegado",
+              errno.EPERM: "operación no permitida", errno.ENOSPC: "no queda espacio en el disco",
+              errno.EROFS: "sistema de archivos de solo lectura",
+              errno.ENOTDIR: "una parte de la ruta no es una carpeta",
+              errno.EISDIR: "es una carpeta, no un archivo"}
+
+
+class Parser(argparse.ArgumentParser):
+    """The loaders' command line: a bad argument is one Spanish line (and exit 2), not
+    argparse's usage block in English."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        for pattern, spanish in _ARGPARSE_ES:
+            if pattern.fullmatch(message):
+                message = pattern.sub(spanish, message)
+                break
+        self.exit(2, f"error: {message} (ayuda: {self.prog} --help)\n")
+
+
 def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
-    """Run a loader's main: bad files and an absent database give one clear line, exit 1."""
+    """Run a loader's main: bad files, unwritable folders and an absent database give one
+    clear line, exit 1."""
     try:
         return main(argv)
     except (LoaderError, db.DatabaseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:   # a folder that cannot be created, a disk that is full
+        where = f": {exc.filename}" if exc.filename else ""
+        why = _OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
+        print(f"error: no se pudo leer o escribir{where} ({why})", file=sys.stderr)
         return 1
     except sa.exc.OperationalError as exc:
         print(f"error: la base de datos no responde: {exc.orig}", file=sys.stderr)

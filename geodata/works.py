@@ -1,6 +1,8 @@
 """What the works loaders share: reading a row into work columns, the checks a work's figures
-must pass, quarantining a bad row, settling duplicate codes, placing a work without
-coordinates, and writing `work` / `work_progress` through the upsert."""
+must pass, quarantining a bad row, settling duplicate codes and codes of another source,
+checking a surveyed point and placing a work on it (or, without one, on its district's
+capital), and writing `work` / `work_progress` through the upsert with the categories in
+their canonical form (geodata.vocabulary)."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from geodata.names import DistrictMatcher, not_found_reason
+from geodata import vocabulary
+from geodata.names import DistrictMatcher, PointDistrict, not_found_reason
 from geodata.parsing import (
     clean_text,
     fold,
     parse_code,
     parse_date,
     parse_decimal,
+    parse_float,
     parse_infobras_code,
     parse_int,
     parse_month,
@@ -29,6 +33,7 @@ from geodata.parsing import (
 )
 from geodata.runs import Run
 from geodata.upsert import upsert
+from queries import explorer_views
 
 WORK_COLUMNS = (
     "infobras_code", "cui", "snip", "name", "project_name", "entity", "government_level",
@@ -38,14 +43,20 @@ WORK_COLUMNS = (
     "paralysis_days", "amount_technical_file", "amount_contract", "amount_updated",
     "amount_accrued", "amount_additional", "physical_progress", "physical_programmed",
     "financial_progress", "approval_date", "start_date", "programmed_end", "reprogrammed_end",
-    "real_end", "last_progress_date", "contractor_name", "contractor_ruc", "supervisor_name",
-    "supervisor_ruc", "last_update", "source", "source_date", "extra", "load_run_id")
+    "real_end", "last_progress_date", "last_physical_advance", "contractor_name",
+    "contractor_ruc", "supervisor_name", "supervisor_ruc", "last_update", "source",
+    "source_date", "extra", "load_run_id")
 PROGRESS_COLUMNS = ("infobras_code", "month", "physical_programmed", "physical_real",
                     "financial", "amount_accrued", "status")
 LOCATION = ("declared_department", "declared_province", "declared_district")
+# Categorical columns -> their vocabulary: every works loader writes through `write_works`,
+# so every source stores the same label for the same category.
+CATEGORIES: dict[str, Callable[[Any], str | None]] = {
+    "government_level": vocabulary.government_level, "modality": vocabulary.modality,
+    "sector": vocabulary.sector, "work_type_1": vocabulary.work_type}
 
 DATES = ("paralysis_date", "approval_date", "start_date", "programmed_end", "reprogrammed_end",
-         "real_end", "last_progress_date", "last_update")
+         "real_end", "last_progress_date", "last_physical_advance", "last_update")
 AMOUNTS = ("amount_technical_file", "amount_contract", "amount_updated", "amount_accrued",
            "amount_additional")
 END_DATES = ("programmed_end", "reprogrammed_end", "real_end")
@@ -64,6 +75,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "infobras_code": parse_infobras_code, "cui": parse_code, "snip": parse_code,
     "status": parse_status, "paralysis_days": parse_int, "month": parse_month,
     "contractor_ruc": parse_ruc, "supervisor_ruc": parse_ruc,
+    "longitude": parse_float, "latitude": parse_float,
     **dict.fromkeys(DATES, parse_date),
     **dict.fromkeys((*AMOUNTS, *PERCENT_MAX), parse_decimal),
 }
@@ -164,15 +176,22 @@ def check_figures(record: Mapping[str, Any], layout: Layout) -> list[Problem]:
     return found
 
 
+# Companion files of an export: reason-code prefix -> how a reason names the file.
+COMPANIONS = {"historial": "Historial", "ubicacion": "Ubicaciones"}
+
+
 def quarantine_row(run: Run, row_number: int, problems: Sequence[Problem], raw: dict[str, Any],
-                   record: Mapping[str, Any], history: str | None = None) -> None:
+                   record: Mapping[str, Any], companion: str | None = None,
+                   kind: str = "historial") -> None:
     """One quarantine row per bad row: the first problem's code, every problem's sentence.
-    Rows of a history file are told apart by a 'historial_' code and the file's name."""
+    Rows of a companion file (`companion` = its name; `kind` a key of COMPANIONS) are told
+    apart by a 'historial_' / 'ubicacion_' code and the file's name in the reason."""
     code = record.get("infobras_code")
     reason = "; ".join(p.message for p in problems)
     reason_code = problems[0].code
-    if history:
-        reason_code, reason = f"historial_{reason_code}", f"Historial {history}: {reason}"
+    if companion:
+        reason_code = f"{kind}_{reason_code}"
+        reason = f"{COMPANIONS[kind]} {companion}: {reason}"
     reason = reason[:1].upper() + reason[1:]
     run.quarantine(row_number, reason_code, reason, raw, None if code is None else str(code))
 
@@ -204,6 +223,27 @@ def keep_latest(run: Run, kept: dict[int, Kept], row: Kept, layout: Layout) -> N
                    layout.record_raw(loser.record), str(code))
 
 
+def keep_own(run: Run, kept: dict[int, Kept], layout: Layout) -> None:
+    """Leave out, to quarantine, the works another source already stored under the same code:
+    a load never overwrites another source's work. Why: two sources that share codes (the
+    demo export and the real paralysed-works file, or a real export and that file) would
+    otherwise overwrite each other on every run, so no re-run would ever be "unchanged", and
+    the overwritten source's figures would be lost without a word."""
+    if not kept:
+        return
+    owners = run.conn.execute(sa.text(
+        "SELECT infobras_code, source, source_date FROM work"
+        " WHERE infobras_code = ANY(:codes) AND source <> :source ORDER BY infobras_code"),
+        {"codes": list(kept), "source": run.loader}).all()
+    for code, source, when in owners:
+        row = kept.pop(code)
+        dated = f" (datos al {when:%d/%m/%Y})" if when else ""
+        run.quarantine(row.row_number, "codigo_de_otra_fuente",
+                       f"Código INFOBRAS {code} ya cargado desde la fuente «{source}»{dated}: "
+                       f"no se sobrescribe la obra de otra fuente", layout.record_raw(row.record),
+                       str(code))
+
+
 def locate(record: dict[str, Any], matcher: DistrictMatcher) -> list[Problem]:
     """Set the declared district from the names (the district of the work's point, if it has
     one, only where the names fail); a problem when it cannot be found."""
@@ -218,6 +258,64 @@ def locate(record: dict[str, Any], matcher: DistrictMatcher) -> list[Problem]:
 class Place(NamedTuple):
     capital: str | None     # capital point as hex EWKB (round-trips exactly through COPY)
     has_polygon: bool
+
+
+# Peru's bounding box (lon, lat), a first check of a surveyed point before the polygons.
+PERU_LON = (-81.4, -68.6)
+PERU_LAT = (-18.4, 0.1)
+
+
+def _in_peru_box(lon: float, lat: float) -> bool:
+    return PERU_LON[0] <= lon <= PERU_LON[1] and PERU_LAT[0] <= lat <= PERU_LAT[1]
+
+
+def surveyed_point(lon: Any, lat: Any) -> tuple[tuple[float, float] | None, Problem | None]:
+    """The (lon, lat) of a surveyed point, or why it cannot be used: empty, zero (the usual
+    "not registered" value), latitude and longitude swapped, or outside Peru's box. Whether it
+    falls in a district is asked of the polygons afterwards (`geodata.names.districts_at`)."""
+    if not isinstance(lon, float) or not isinstance(lat, float) or lon != lon or lat != lat:
+        return None, Problem("coordenadas_vacias",
+                             f"coordenadas vacías o no numéricas: {lon!r}, {lat!r}")
+    if lon == 0 or lat == 0:
+        return None, Problem("coordenadas_en_cero",
+                             f"coordenadas en cero (longitud {lon}, latitud {lat}): punto no "
+                             "registrado")
+    if not _in_peru_box(lon, lat):
+        if _in_peru_box(lat, lon):
+            return None, Problem("coordenadas_invertidas",
+                                 f"latitud y longitud invertidas (latitud {lat}, longitud "
+                                 f"{lon}): no se corrige a ciegas")
+        return None, Problem("fuera_del_peru", f"coordenadas fuera del Perú: {lon}, {lat}")
+    return (lon, lat), None
+
+
+def far_from_districts(at: PointDistrict) -> Problem:
+    """The problem of a point that no district contains nor lies near (sea, another country)."""
+    return Problem("fuera_de_todo_distrito",
+                   f"punto fuera de todo distrito ({at.distance_m:,.0f} m del más cercano)")
+
+
+def set_point(record: dict[str, Any], point: tuple[float, float], at: PointDistrict) -> None:
+    """Make (lon, lat) the work's geometry, with the district it falls in (`at`); a point just
+    outside every polygon (coast, border) keeps its distance to the nearest in extra."""
+    record["geom"] = point_ewkt(*point)
+    record["coords_ubigeo"] = at.ubigeo
+    if at.how != "dentro":
+        record["extra"]["punto_fuera_de_poligonos_m"] = at.distance_m
+
+
+def geometry(record: Mapping[str, Any], place: Place) -> dict[str, Any]:
+    """geom, geom_source and location_mismatch of a work: its surveyed point (record["geom"],
+    with the district that contains it in coords_ubigeo) where it has one, else its declared
+    district's capital. The mismatch is only flagged where the declared district has a
+    polygon to test against; the point is never moved."""
+    if record.get("geom") is not None:
+        coords = record.get("coords_ubigeo")
+        return {"geom": record["geom"], "geom_source": "surveyed",
+                "location_mismatch": bool(coords and coords != record["ubigeo"]
+                                          and place.has_polygon)}
+    return {"geom": place.capital, "geom_source": "district_capital" if place.capital else None,
+            "location_mismatch": False}
 
 
 def district_places(conn: sa.Connection) -> dict[str, Place]:
@@ -242,15 +340,34 @@ def _json_value(value: Any) -> Any:
 
 
 def write_works(run: Run, records: Iterable[Mapping[str, Any]]) -> None:
-    """Upsert works (dicts keyed by WORK_COLUMNS, missing keys = NULL) and count them."""
-    rows = (tuple(rec.get(c) for c in WORK_COLUMNS[:-1]) + (run.id,) for rec in records)
-    run.count(*upsert(run.conn, "work", ("infobras_code",), WORK_COLUMNS, rows))
+    """Upsert works (dicts keyed by WORK_COLUMNS, missing keys = NULL) and count them; the
+    categorical columns are written in their canonical form (geodata.vocabulary). When works
+    changed, the table's statistics are renewed and the explorer's derived tables are
+    refreshed at the end of the load (queries/explorer_views.py: stale ones are not read)."""
+    def row(rec: Mapping[str, Any]) -> tuple:
+        return tuple(CATEGORIES[c](rec.get(c)) if c in CATEGORIES else rec.get(c)
+                     for c in WORK_COLUMNS[:-1]) + (run.id,)
+    rows = (row(rec) for rec in records)
+    fresh = explorer_views.views_are_fresh(run.conn)
+    inserted, updated, unchanged = upsert(run.conn, "work", ("infobras_code",), WORK_COLUMNS,
+                                          rows)
+    run.count(inserted, updated, unchanged)
+    if inserted or updated:
+        run.conn.execute(sa.text("ANALYZE work"))
+    if inserted or updated or not fresh:
+        run.at_end(explorer_views.refresh_views)
+    else:   # the upsert statement counts as a change; no row changed, so they still are fresh
+        run.conn.execute(sa.text(
+            "UPDATE view_freshness SET work_changes = c.n FROM work_changes c"
+            " WHERE view_freshness.name = :name"), {"name": explorer_views.FRESHNESS_NAME})
 
 
 def write_progress(run: Run, rows: Iterable[Sequence[Any]]) -> tuple[int, int, int]:
     """Upsert monthly progress points (tuples in PROGRESS_COLUMNS order); returns the counts."""
     counts = upsert(run.conn, "work_progress", ("infobras_code", "month"), PROGRESS_COLUMNS, rows)
     inserted, updated, unchanged = counts
+    if inserted or updated:
+        run.conn.execute(sa.text("ANALYZE work_progress"))
     run.note(f"historial mensual: {inserted:,} puntos nuevos, {updated:,} actualizados, "
              f"{unchanged:,} sin cambios")
     return counts

@@ -138,10 +138,12 @@ def year_chart(rows: Sequence[Mapping[str, Any]], year_range: tuple[int | None, 
                   y=1.0, xanchor="right", yanchor="bottom", font=dict(size=11, color="#666"))
              ] if undated else []
     return _figure([bar], len(years), annotations=notes,
+                   margin=dict(l=8, r=12, t=24 if notes else 8, b=8),
                    yaxis=dict(tickvals=ticks, ticktext=[fmt.money(t) for t in ticks],
-                              gridcolor="#eee", zeroline=False, range=[0, ticks[-1]]),
+                              gridcolor="#eee", zeroline=False, range=[0, ticks[-1]],
+                              automargin=True),
                    xaxis=dict(tickmode="linear", dtick=1 if len(years) <= 12 else 2,
-                              ticks="", showline=True, linecolor="#ccc"))
+                              ticks="", showline=True, linecolor="#ccc", automargin=True))
 
 
 def top_areas_chart(rows: Sequence[Mapping[str, Any]], vals: Sequence[float | None],

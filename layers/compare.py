@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from layers import format as fmt
 
 HIGHLIGHT, OTHERS = "#1d6fa5", "#cbd2d9"
+BAR_RANKING_MAX = 30  # up to this many areas the ranking names every one (bars)
 SERIES_COLORS = ("#1d6fa5", "#c0392b", "#2e8b57", "#e67e22", "#7b4fa0", "#16a5a5")
 
 
@@ -73,13 +74,42 @@ def comparison_rows(frame: pd.DataFrame, order: Sequence[str], per_inhabitant: b
 
 
 def ranking_figure(frame: pd.DataFrame, metric: Metric, per_inhabitant: bool,
-                   highlighted: Sequence[str], level_plural: str = "áreas") -> go.Figure:
-    """Every area of the level as a dot, best first; the chosen ones big, coloured, named.
-    A log scale when values span more than two orders of magnitude."""
+                   highlighted: Sequence[str], level_plural: str = "áreas",
+                   bars_up_to: int = BAR_RANKING_MAX) -> go.Figure:
+    """Every area of the level, best first, the chosen ones highlighted: named bars when the
+    level has few areas (regions), else dots with the chosen ones big and named (a log scale
+    when values span more than two orders of magnitude)."""
     column = metric.column_for(per_inhabitant)
-    show = metric.formatter(per_inhabitant)
     data = frame.dropna(subset=[column]).sort_values(column, ascending=False)
     data = data.assign(rank=range(1, len(data) + 1))
+    title = f"{metric.label_for(per_inhabitant)}: posición entre {len(data)} {level_plural}"
+    if len(data) <= bars_up_to:
+        return _ranking_bars(data, column, metric.formatter(per_inhabitant), highlighted, title)
+    return _ranking_dots(data, column, metric.formatter(per_inhabitant), highlighted, title)
+
+
+def _ranking_bars(data: pd.DataFrame, column: str, show: Callable[[float | None], str],
+                  highlighted: Sequence[str], title: str) -> go.Figure:
+    chosen = data["ubigeo"].isin(highlighted)
+    labels = [f"{name} (#{rank})" for name, rank in zip(data["name"], data["rank"],
+                                                          strict=True)]
+    fig = go.Figure(go.Bar(
+        x=data[column], y=labels, orientation="h", text=[show(v) for v in data[column]],
+        textposition="outside", cliponaxis=False,
+        marker={"color": [HIGHLIGHT if c else OTHERS for c in chosen]},
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_layout(
+        title=title, template="plotly_white", showlegend=False, bargap=0.25,
+        height=max(320, 60 + 22 * len(data)),
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"visible": False, "range": [min(0, data[column].min()),
+                                           max(data[column].max(), 0) * 1.18 or 1]},
+        margin={"l": 10, "r": 20, "t": 50, "b": 10})
+    return fig
+
+
+def _ranking_dots(data: pd.DataFrame, column: str, show: Callable[[float | None], str],
+                  highlighted: Sequence[str], title: str) -> go.Figure:
     chosen = data["ubigeo"].isin(highlighted)
     fig = go.Figure()
     for subset, color, size, name in ((data[~chosen], OTHERS, 5, "Otras"),
@@ -102,14 +132,22 @@ def ranking_figure(frame: pd.DataFrame, metric: Metric, per_inhabitant: bool,
                            arrowhead=0, ax=0, ay=-30 - 22 * (i % 3), font={"size": 11},
                            bgcolor="rgba(255,255,255,0.85)")
     fig.update_layout(
-        title=f"{metric.label_for(per_inhabitant)}: posición entre {len(data)} {level_plural}",
-        xaxis_title="Posición (1 = el valor más alto)", yaxis_type="log" if log else "linear",
+        title=title, xaxis_title="Posición (1 = el valor más alto)",
+        yaxis_type="log" if log else "linear",
         showlegend=False, margin={"l": 60, "r": 20, "t": 50, "b": 40}, template="plotly_white")
     return fig
 
 
-def trend_figure(series: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+def trend_figure(series: pd.DataFrame, names: dict[str, str],
+                 empty_text: str = "Sin historial mensual para estas áreas") -> go.Figure:
     """Accrued money (running total) and average physical progress per month, per area."""
+    if series.empty:  # one line of text, not two empty panels
+        fig = go.Figure()
+        fig.add_annotation(text=empty_text, showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5, font={"size": 14, "color": "#616e7c"})
+        fig.update_layout(template="plotly_white", height=140, xaxis={"visible": False},
+                          yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+        return fig
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("Devengado acumulado (S/)",
                                         "Avance físico promedio de las obras que reportan (%)"))
@@ -131,7 +169,4 @@ def trend_figure(series: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     fig.update_layout(template="plotly_white", height=520, hovermode="x unified",
                       margin={"l": 60, "r": 20, "t": 40, "b": 30},
                       legend={"orientation": "h", "y": -0.08})
-    if series.empty:
-        fig.add_annotation(text="Sin historial mensual para estas áreas", showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5)
     return fig

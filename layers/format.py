@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from geodata.vocabulary import is_canonical
+
 MISSING = "—"
 Number = float | int | Decimal | None
 
@@ -62,11 +64,13 @@ def count_label(n: int, singular: str, plural: str) -> str:
 
 
 def label(text: str | None) -> str:
-    """A source's category as a label: "GOBIERNO LOCAL" and "Transportes Y Comunicaciones"
-    -> "Gobierno local", "Transportes y comunicaciones"; acronyms (APP) are kept."""
+    """A category as a label. The loaders store the vocabulary's canonical labels
+    ("Presidencia del Consejo de Ministros", "FONAFE"), shown as they are; only a value the
+    vocabulary did not know and that comes in capitals is softened: "OBRAS NUEVAS" ->
+    "Obras nuevas"."""
     if not text:
         return MISSING
-    shouting = text.isupper()
-    out = " ".join(word if not shouting and word.isupper() and len(word) > 1 else word.lower()
-                   for word in text.split(" "))
+    if is_canonical(text) or not text.isupper():
+        return text
+    out = text.lower()
     return out[:1].upper() + out[1:]

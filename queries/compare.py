@@ -18,6 +18,7 @@ from queries.tables import area, work, work_progress
 MAX_COMPARED = 6
 PEERS = 5
 ALERT_COLUMNS = ("alerts", "works_with_alerts", "amount_at_risk")
+COUNT_COLUMNS = ("works", "paralysed", "alerts", "works_with_alerts")
 
 
 def level_of(ubigeo: str) -> int:
@@ -97,6 +98,8 @@ def _derived(frame: pd.DataFrame) -> pd.DataFrame:
     frame["accrued_per_capita"] = frame["accrued"] / population
     frame["alerts_per_10k"] = 10_000 * frame["alerts"] / population
     frame["amount_at_risk_per_capita"] = frame["amount_at_risk"] / population
+    counts = list(COUNT_COLUMNS)
+    frame[counts] = frame[counts].round().astype("int64")  # 653 works, not 653.0
     return frame
 
 

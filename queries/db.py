@@ -50,11 +50,21 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
+_ZERO_CONFIG: dict[str, str] = {}
+
+
 def _zero_config_url() -> str:
+    """The server on 127.0.0.1:5432 once it has answered (remembered per process and user:
+    probing the port on every engine() call cost a TCP handshake per query), else the
+    private instance (probed again next time: the server may be restarting)."""
+    user = os.environ.get("PGUSER", "postgres")
+    if user in _ZERO_CONFIG:
+        return _ZERO_CONFIG[user]
     if _port_open("127.0.0.1", 5432):
-        user = os.environ.get("PGUSER", "postgres")
-        return URL.create("postgresql+psycopg", username=user, host="127.0.0.1",
-                          port=5432, database=DEFAULT_DB_NAME).render_as_string()
+        _ZERO_CONFIG[user] = URL.create(
+            "postgresql+psycopg", username=user, host="127.0.0.1", port=5432,
+            database=DEFAULT_DB_NAME).render_as_string()
+        return _ZERO_CONFIG[user]
     from queries.localpg import private_instance_url
 
     return private_instance_url(DEFAULT_DB_NAME)
@@ -80,12 +90,28 @@ def ensure_database(url: str) -> None:
 
 
 _ENGINES: dict[str, Engine] = {}
+# A server that does not answer must fail a request in seconds, not hang a worker (a stopped
+# server refuses at once; an unreachable host would wait for the kernel's TCP timeout).
+CONNECT_TIMEOUT = int(os.environ.get("MIRADOR_DB_CONNECT_TIMEOUT", "5"))
+
+
+def connect_args() -> dict[str, object]:
+    """Driver options: the connect timeout and, behind PgBouncer in transaction mode
+    (MIRADOR_PGBOUNCER=1), no server-side prepared statements (psycopg prepares a query run
+    5 times, and the next transaction may land on another server connection)."""
+    args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT}
+    if os.environ.get("MIRADOR_PGBOUNCER") == "1":
+        args["prepare_threshold"] = None
+    return args
 
 
 def _engine_for(url: str) -> Engine:
+    """pool_pre_ping replaces the connections a PostgreSQL restart closed, so the app is
+    back by itself when the server is."""
     if url not in _ENGINES:
         _ENGINES[url] = sa.create_engine(url, pool_size=5, max_overflow=5,
-                                         pool_pre_ping=True, pool_recycle=1800)
+                                         pool_pre_ping=True, pool_recycle=1800,
+                                         connect_args=connect_args())
     return _ENGINES[url]
 
 

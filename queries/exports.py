@@ -31,7 +31,7 @@ AMOUNT_COLUMNS = ("amount_technical_file", "amount_contract", "amount_updated",
                   "amount_investment", "amount_accrued", "amount_additional")
 PERCENT_COLUMNS = ("physical_progress", "physical_programmed", "financial_progress")
 DATE_COLUMNS = ("paralysis_date", "approval_date", "start_date", "programmed_end",
-                "reprogrammed_end", "real_end", "last_progress_date")
+                "reprogrammed_end", "real_end", "last_progress_date", "last_physical_advance")
 PARTY_COLUMNS = ("contractor_name", "contractor_ruc", "supervisor_name", "supervisor_ruc")
 
 

@@ -71,6 +71,7 @@ work = sa.Table(
     sa.Column("approval_date", sa.Date), sa.Column("start_date", sa.Date),
     sa.Column("programmed_end", sa.Date), sa.Column("reprogrammed_end", sa.Date),
     sa.Column("real_end", sa.Date), sa.Column("last_progress_date", sa.Date),
+    sa.Column("last_physical_advance", sa.Date),
     sa.Column("contractor_name", sa.Text), sa.Column("contractor_ruc", sa.Text),
     sa.Column("supervisor_name", sa.Text), sa.Column("supervisor_ruc", sa.Text),
     sa.Column("last_update", sa.Date), sa.Column("start_year", sa.SmallInteger),

@@ -14,10 +14,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from geodata.shared_data import shared_data_dir
 from queries import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MIRADOR_SHARED", ROOT.parent / "shared")) / "data"
+SHARED = shared_data_dir()
 PARALIZADAS_CSV = SHARED / "obras" / "obras_paralizadas_alertas_2026-05.csv"
 
 

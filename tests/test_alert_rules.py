@@ -102,7 +102,7 @@ CASES: dict[str, dict] = {
     "party_no_ruc": {"modality": "Contrata", "supervisor_name": "Supervisora"},
     "party_bad_ruc": {"modality": "Contrata", "contractor_ruc": "20100000000",
                       "supervisor_name": "Supervisora"},
-    "party_no_sup": {"modality": "Por contrata", "contractor_ruc": GOOD_RUC},
+    "party_no_sup": {"modality": "Contrata", "contractor_ruc": GOOD_RUC},
     "party_none": {"modality": "Contrata"},
     "party_source": {"modality": "Contrata", "source": "paralizadas"},
     "party_direct": {},
@@ -228,8 +228,8 @@ def test_paralysed_evidence_and_sentence(computed):
     nodata = _result(computed, "par_nodata", "paralizada")
     assert nodata["severity"] is None and nodata["amount_at_risk"] is None
     assert nodata["message"].startswith("No se puede saber si está paralizada")
-    assert set(nodata["evidence"]["faltan"]) == {"work_progress", "paralysis_date",
-                                                 "last_progress_date"}
+    assert set(nodata["evidence"]["faltan"]) == {"work_progress", "last_physical_advance",
+                                                 "paralysis_date", "last_progress_date"}
 
 
 @pytest.mark.parametrize(("name", "rule", "message", "evidence", "risk"), [

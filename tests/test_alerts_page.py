@@ -70,13 +70,14 @@ def _find(component, ident):
 
 def test_table_callback(page):
     sort = [{"column_id": "amount_at_risk", "direction": "desc"}]
-    records, pages, summary = page.table(SEARCH, 0, 25, sort)
+    records, pages, summary, tips = page.table(SEARCH, 0, 25, sort)
+    assert [t["work_name"]["value"] for t in tips] == [r["work_name"] for r in records]
     assert pages == 1 and len(records) == 2
     assert records[0]["link"] == f"[Ver obra {CODE['stopped']}](/obra/{CODE['stopped']})"
     assert {r["rule_name"] for r in records} == {"Obra paralizada", "Obra retrasada"}
     assert summary.startswith("2 alertas en 2 obras; monto en riesgo: S/ 1,2 M")
     assert summary.endswith("Se aplican además los filtros de obras del enlace.")
-    missing, _, text = page.table(SEARCH + "&state=no_calculable", 0, 25, sort)
+    missing, _, text, _ = page.table(SEARCH + "&state=no_calculable", 0, 25, sort)
     assert missing and text.endswith("calcular en 2 obras por falta de datos.")
 
 

@@ -147,10 +147,28 @@ def test_ranking_on_a_log_axis_labels_the_right_dots():
     frame = pd.DataFrame({"ubigeo": ["01", "02", "03", "04"], "name": list("ABCD"),
                           "investment": [5000.0, 1.0, 1000.0, 10.0]})
     metric = compare_layer.METRIC_BY_KEY["investment"]
-    fig = compare_layer.ranking_figure(frame, metric, False, ["03"], "regiones")
+    fig = compare_layer.ranking_figure(frame, metric, False, ["03"], "regiones", bars_up_to=0)
     assert fig.layout.yaxis.type == "log"
     (note,) = fig.layout.annotations
     assert (note.x, note.y, note.text) == (2, 3.0, "C (#2)")
     linear = compare_layer.ranking_figure(frame.assign(investment=[4.0, 1.0, 3.0, 2.0]),
-                                          metric, False, ["03"])
+                                          metric, False, ["03"], bars_up_to=0)
     assert linear.layout.yaxis.type == "linear" and linear.layout.annotations[0].y == 3.0
+
+
+def test_ranking_of_few_areas_names_every_one_with_its_rank():
+    frame = pd.DataFrame({"ubigeo": ["01", "02", "03", "04"], "name": list("ABCD"),
+                          "investment": [5000.0, None, 1000.0, 10.0]})
+    metric = compare_layer.METRIC_BY_KEY["investment"]
+    fig = compare_layer.ranking_figure(frame, metric, False, ["03"], "regiones")
+    (bars,) = fig.data
+    assert list(bars.y) == ["A (#1)", "C (#2)", "D (#3)"]  # no data: not ranked
+    assert list(bars.marker.color) == [compare_layer.OTHERS, compare_layer.HIGHLIGHT,
+                                       compare_layer.OTHERS]
+    assert fig.layout.title.text == "Inversión: posición entre 3 regiones"
+
+
+def test_trend_without_history_is_one_sentence():
+    fig = compare_layer.trend_figure(pd.DataFrame(columns=["ubigeo", "month", "accrued",
+                                                           "avg_physical"]), {}, "Nada aún")
+    assert not fig.data and [a.text for a in fig.layout.annotations] == ["Nada aún"]

@@ -20,7 +20,7 @@ from queries.filters import Filters
 pytest_plugins = ["tests.browser_support"]  # live_server, browser
 pytestmark = pytest.mark.db
 TOKEN = "zzexplorador"
-FIRST = 9_700_001
+FIRST = 9_760_001  # test_alert_rules.py uses 9_700_000 + n: never share a code
 
 
 def _work(n, ubigeo, status, point, investment_column, amount, accrued, progress, sector,
@@ -225,6 +225,13 @@ def test_render_values_of_a_view(explorer_works):
     assert any(op["location"][-1] == "geojson" and op["params"]["value"] == data.geojson
                for op in patch["operations"])
     assert out["kpis"][0].children[1].children == "3"
+    links = [(a.children, a.href) for a in out["downloads"] if hasattr(a, "href")]
+    works, areas = links[:4], links[4:7]
+    assert [name for name, _ in works] == ["CSV", "GeoJSON", "GeoPackage", "OC4IDS"]
+    assert all(f"q={TOKEN}" in url and "area=0801" in url for _, url in works)
+    assert works[0][1].startswith("/api/v1/works.csv?")
+    assert areas[0][1] == f"/api/v1/aggregates.csv?q={TOKEN}&level=3&parent=0801"
+    assert links[-1] == ("Informe de Cusco (PDF)", f"/informe/0801?q={TOKEN}")
 
 
 # -- in the browser ----------------------------------------------------------------------------

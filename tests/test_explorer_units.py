@@ -32,9 +32,11 @@ def test_numbers_percentages_and_labels():
     assert fmt.percent(None) == fmt.MISSING
     assert fmt.money(1_234_567, exact=True) == "S/ 1 234 567"
     assert fmt.count_label(1, "obra", "obras") == "1 obra"
-    assert fmt.label("GOBIERNO LOCAL") == "Gobierno local"
-    assert fmt.label("Transportes Y Comunicaciones") == "Transportes y comunicaciones"
-    assert fmt.label("Asociacion Pública Privada - APP") == "Asociacion pública privada - APP"
+    assert fmt.label("OBRAS NUEVAS") == "Obras nuevas"          # unknown, in capitals
+    assert fmt.label("FONAFE") == "FONAFE"                      # a canonical label stays
+    assert fmt.label("Presidencia del Consejo de Ministros") == (
+        "Presidencia del Consejo de Ministros")
+    assert fmt.label("Categoría Nueva") == "Categoría Nueva"    # unknown, as the source wrote
 
 
 ROWS = [  # two areas with works, one without

@@ -149,3 +149,81 @@ def test_download_links_of_a_page_give_the_selection(client, officials_works):
     assert client.get(links["GeoPackage"]).status_code == 200
     per_province = client.get(aggregate_urls(officials_works, 2, "15")["JSON"]).get_json()
     assert sum(a["works"] for a in per_province["items"]) == 4
+
+
+@pytest.fixture(scope="module")
+def officials_alerts(officials_works, national_areas):
+    """The rules applied to the hand-made works; their alerts are removed afterwards (other
+    modules on this database count the alerts of these works)."""
+    import sqlalchemy as sa
+
+    from geodata import alerts as engine_alerts
+    from tests.officials_support import SOURCE_DATE
+
+    engine_alerts.recompute(national_areas, as_of=SOURCE_DATE)
+    yield officials_works
+    with national_areas.begin() as conn:
+        conn.execute(sa.text("DELETE FROM alert WHERE infobras_code = ANY(:codes)"),
+                     {"codes": [w["infobras_code"] for w in WORKS]})
+
+
+def _api_alerts(client, query: str) -> list[dict]:
+    body = client.get(f"/api/v1/alerts?{query}&per_page=100").get_json()
+    assert body["total"] == len(body["items"]) > 0, "the selection must hold alerts"
+    return body["items"]
+
+
+def test_alerts_csv_is_every_alert_of_the_selection(client, officials_alerts):
+    expected = _api_alerts(client, SELECTION)
+    response = client.get(f"/api/v1/alerts.csv?{SELECTION}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="alertas-')
+    rows = _csv_rows(response)
+    assert [(int(r["infobras_code"]), r["rule_code"]) for r in rows] == [
+        (a["infobras_code"], a["rule_code"]) for a in expected]
+    assert sum(float(r["amount_at_risk"] or 0) for r in rows) == pytest.approx(
+        sum(a["amount_at_risk"] or 0 for a in expected))
+    assert all(json.loads(r["evidence"]) for r in rows)   # the evidence travels as JSON text
+    severe = _csv_rows(client.get(f"/api/v1/alerts.csv?{SELECTION}&severity=alta"))
+    assert severe and {r["severity"] for r in severe} == {"alta"}
+    assert len(severe) == len(_api_alerts(client, f"{SELECTION}&severity=alta"))
+
+
+def test_alerts_geopackage_and_geojson_reopen_with_the_works_points(client, officials_alerts,
+                                                                    tmp_path):
+    expected = _api_alerts(client, SELECTION)
+    path = tmp_path / "alertas.gpkg"
+    path.write_bytes(client.get(f"/api/v1/alerts.gpkg?{SELECTION}").data)
+    frame = gpd.read_file(path, layer="alertas")
+    assert frame.crs.to_epsg() == 4326 and len(frame) == len(expected)
+    points = {w["infobras_code"]: w["geom"] for w in WORKS}
+    for _, row in frame.iterrows():
+        geom = points[row["infobras_code"]]
+        if geom is None:
+            assert row.geometry is None or row.geometry.is_empty
+        else:
+            x, y = geom.split("(")[1].rstrip(")").split()
+            assert (row.geometry.x, row.geometry.y) == pytest.approx((float(x), float(y)))
+    collection = json.loads(client.get(f"/api/v1/alerts.geojson?{SELECTION}").data)
+    assert collection["name"] == "alertas" and len(collection["features"]) == len(expected)
+    assert client.get("/api/v1/alerts.gpkg?severity=grave").status_code == 400
+
+
+def test_area_metrics_with_their_shapes(client, officials_works, tmp_path):
+    table = client.get(f"/api/v1/aggregates?level=3&parent=15&{SELECTION}").get_json()["items"]
+    path = tmp_path / "indicadores.gpkg"
+    path.write_bytes(client.get(f"/api/v1/aggregates.gpkg?level=3&parent=15&{SELECTION}").data)
+    frame = gpd.read_file(path, layer="indicadores")
+    assert sorted(frame["ubigeo"]) == sorted(a["ubigeo"] for a in table)
+    assert all(u.startswith("15") and len(u) == 6 for u in frame["ubigeo"])
+    assert frame["works"].sum() == sum(a["works"] for a in table) == 4
+    polygons = frame[frame["geom_source"] == "polygon"]
+    assert len(polygons) and set(polygons.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
+    lima = frame.loc[frame["ubigeo"] == "150101"].iloc[0]
+    assert lima.geometry.contains(gpd.points_from_xy([-77.03], [-12.05])[0])
+    regions = json.loads(client.get(f"/api/v1/aggregates.geojson?level=1&{SELECTION}").data)
+    assert len(regions["features"]) == 25
+    assert sum(f["properties"]["works"] for f in regions["features"]) == len(WORKS)
+    links = aggregate_urls(officials_works, 2, "15")
+    assert set(links) == {"CSV", "GeoJSON", "GeoPackage", "JSON"}
+    assert len(json.loads(client.get(links["GeoJSON"]).data)["features"]) == 10  # Lima's

@@ -12,13 +12,23 @@ import pandas as pd
 import pytest
 
 from geodata import generate_profiles as P
-from geodata.generate import EXPORT_STEM, HISTORY_FILE, SUMMARY_FILE, generate, main, write
+from geodata.generate import (
+    COORDS_FILE,
+    EXPORT_STEM,
+    HISTORY_FILE,
+    SUMMARY_FILE,
+    generate,
+    main,
+    write,
+)
 from geodata.generate_export import EXPORT_CELLS, decimal_text
+from geodata.generate_locations import METRES_PER_DEGREE, districts
 from geodata.generate_names import load_places
 from geodata.generate_works import DAY
-from geodata.infobras_format import COLUMNS, HEADER_ROW, HISTORY_COLUMNS, STATUS
+from geodata.infobras_format import COLUMNS, COORDS_COLUMNS, HEADER_ROW, HISTORY_COLUMNS, STATUS
 from geodata.names import DistrictMatcher
 from geodata.parsing import fold, parse_date, parse_decimal
+from geodata.works import surveyed_point
 from tests.conftest import PARALIZADAS_CSV
 
 WORKS = 10_000
@@ -69,7 +79,7 @@ def written(tmp_path_factory, places):
 
 def test_same_seed_same_bytes(written):
     first, again, other = written
-    for kind in ("xlsx", "csv", "history", "summary"):
+    for kind in ("xlsx", "csv", "history", "coords", "summary"):
         assert first[kind].read_bytes() == again[kind].read_bytes(), kind
     assert first["csv"].read_bytes() != other["csv"].read_bytes()
 
@@ -296,7 +306,100 @@ def test_cli_writes_the_files(tmp_path):
     assert (tmp_path / f"{EXPORT_STEM}.csv").exists()
     assert not (tmp_path / f"{EXPORT_STEM}.xlsx").exists()
     assert (tmp_path / HISTORY_FILE).exists() and (tmp_path / SUMMARY_FILE).exists()
+    assert (tmp_path / COORDS_FILE).exists()
     with pytest.raises(SystemExit):
         main(["--works", "0", "--out", str(tmp_path)])
     with pytest.raises(SystemExit):
         main(["--works", "10", "--out", str(tmp_path), "--as-of", "31/10/2026"])
+
+
+# -- the geolocation file -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def located(dataset, places) -> pd.DataFrame:
+    """The geolocation rows of real works (not the invented codes), with the district each
+    work is declared in, its capital and the distance to it."""
+    rows = dataset.locations[dataset.locations["position"] >= 0].copy()
+    place = places.iloc[dataset.works["place"].to_numpy()[rows["position"]]]
+    rows["own"] = place["ubigeo"].to_numpy()
+    rows["area_km2"] = place["area_km2"].to_numpy()
+    lat0, lon0 = place["lat"].to_numpy(), place["lon"].to_numpy()
+    rows["capital_inside"] = districts().at(lon0, lat0) == rows["own"].to_numpy()
+    rows["metres"] = METRES_PER_DEGREE * np.hypot(
+        rows["lat"] - lat0, (rows["lon"] - lon0) * np.cos(np.radians(lat0)))
+    return rows
+
+
+def test_coords_file_has_its_columns_and_the_summary_counts(written):
+    paths = written[0]
+    table = pd.read_csv(paths["coords"], dtype=str, keep_default_na=False)
+    summary = json.loads(paths["summary"].read_text(encoding="utf-8"))["ubicaciones"]
+    assert tuple(table.columns) == COORDS_COLUMNS
+    assert len(table) == summary["filas"]
+    assert set(table["Fuente"]) == set(summary["fuentes"]) == {"INFOBRAS", "INVIERTE.PE"}
+    assert table["Latitud"].str.fullmatch(r"-?\d+\.\d{6}").all()
+    export = pd.read_csv(paths["csv"], header=HEADER_ROW - 1, dtype=str, keep_default_na=False,
+                         encoding="utf-8-sig")
+    invented = {r["codigo"] for r in summary["filas_defectuosas"]["codigo_desconocido"]}
+    assert invented and not invented & set(export["Código INFOBRAS"].astype(int))
+    assert set(table["Código INFOBRAS"].astype(int)) - invented <= set(
+        export["Código INFOBRAS"].astype(int))
+
+
+def test_most_works_have_a_point_older_finished_ones_less_often(dataset, located):
+    works = dataset.works
+    has = np.zeros(len(works), bool)
+    has[located["position"]] = True
+    share = has.mean()
+    assert 0.75 < share < 0.95
+    year = works["start_date"].dt.year
+    finished = works["status"] == P.STATUSES.index("Finalizado")
+    old, recent = has[finished & (year < 2017)].mean(), has[year >= 2017].mean()
+    assert old < recent - 0.3
+    invierte = (located["source"] == "INVIERTE.PE").mean()
+    assert 0.005 < invierte < 0.03           # PARALIZADAS: 16 of 1,151
+
+
+def test_points_sit_around_the_capital_most_inside_their_district(located):
+    good = located[located["kind"] == ""]
+    radius = 1000 * np.sqrt(good["area_km2"].fillna(P.AREA_KM2_DEFAULT) / np.pi)
+    assert (good["metres"] <= 1.6 * radius + 1).all()
+    assert good["metres"].median() < 0.25 * radius.median()
+    assert (good["metres"] > 1).mean() > 0.95     # not stacked on the capital
+    assert (good["at"] == good["own"]).mean() > 0.88
+    # Where the capital lies inside its own polygon, only the works pushed across the border
+    # are outside it, and all of them in a neighbouring district (none at sea or abroad).
+    normal = good[good["capital_inside"]]
+    neighbour = (normal["at"] != normal["own"]).mean()
+    assert 0.6 * P.CROSS_BORDER_SHARE < neighbour <= P.CROSS_BORDER_SHARE + 0.005
+    assert (normal["at"] != "").all()
+    assert (good["at"] == "").mean() < 0.01
+    # the generator's idea of the district agrees with the polygons
+    sample = good.sample(200, random_state=1)
+    assert (districts().at(sample["lon"].to_numpy(), sample["lat"].to_numpy())
+            == sample["at"].to_numpy()).all()
+
+
+def test_broken_coords_rows_are_broken_as_the_summary_says(dataset):
+    rows = dataset.locations
+    report = dataset.summary["ubicaciones"]["filas_defectuosas"]
+    counts = {kind: len(found) for kind, found in report.items()}
+    assert set(counts) == set(P.COORDS_BAD_KINDS)
+    assert sum(counts.values()) == round(P.COORDS_BAD_SHARE * (len(rows)))
+    assert max(counts.values()) - min(counts.values()) <= 1
+    expected = {"invertidas": "coordenadas_invertidas", "cero": "coordenadas_en_cero",
+                "fuera_del_peru": "fuera_del_peru"}
+    for kind, found in report.items():
+        bad = rows.loc[[r["fila"] - 2 for r in found]]
+        assert (bad["kind"] == kind).all() and (bad["infobras_code"] == [
+            r["codigo"] for r in found]).all()
+        for lon, lat in zip(bad["lon"], bad["lat"], strict=True):
+            point, problem = surveyed_point(float(lon), float(lat))
+            if kind in expected:
+                assert problem.code == expected[kind], (kind, lon, lat)
+            else:   # inside Peru's box: the polygons must refuse it (sea, Bolivia)
+                assert problem is None and kind in ("fuera_de_distritos", "codigo_desconocido")
+        if kind == "fuera_de_distritos":
+            assert (districts().at(bad["lon"].to_numpy(), bad["lat"].to_numpy()) == "").all()
+    good = rows[rows["kind"] == ""]
+    assert all(surveyed_point(lon, lat)[1] is None for lon, lat in zip(good["lon"], good["lat"],
+                                                                      strict=True))

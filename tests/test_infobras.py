@@ -1,6 +1,7 @@
 """The INFObras loader on a small hand-made export (tests/data, 3 title rows, header on row 4,
 good and bad rows) as CSV and as XLSX, its monthly history, idempotence, the transaction, bad
-files on the command line, and the demo generator's output."""
+files on the command line, and the demo generator's output with its geolocation file (the
+geolocation file on the hand-made export: tests/test_infobras_coords.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from geodata import infobras, works
+from geodata import vocabulary as V
+from geodata.generate import generate, write
 from geodata.runs import LoaderError
 from tests.conftest import ROOT
 
@@ -147,7 +150,9 @@ def test_loaded_works(loaded, national_areas):
     assert (kept["last_progress_date"], float(kept["physical_progress"])) == (
         date(2026, 3, 20), 52.0)
     assert all(w["on_capital"] and w["geom_source"] == "district_capital"
-               for w in found.values())
+               for w in found.values())   # no geolocation file: every work on its capital
+    assert {(w["government_level"], w["modality"]) for w in found.values()} == {
+        ("Gobierno Local", "Contrata")}   # the export writes "GOBIERNO LOCAL"
     assert {w["source_date"] for w in found.values()} == {date(2026, 5, 5)}   # title row
     assert float(found[910001]["amount_technical_file"]) == 1205287.56        # "1205287 56"
     assert float(found[910003]["amount_updated"]) == 1234567.50               # "S/. 1,234,567.50"
@@ -227,16 +232,66 @@ def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-def test_bad_files_give_one_clear_line_and_exit_1(national_areas, database_url, tmp_path):
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "geodata.infobras", *args, "--sin-alertas"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+
+
+def _one_error_line(done: subprocess.CompletedProcess, code: int = 1) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == code, done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("role", ["export", "--history", "--coords"])
+def test_bad_files_give_one_clear_line_and_exit_1(national_areas, database_url, tmp_path,
+                                                  role):
+    """As the export, the history or the geolocation file: one line, exit 1, nothing loaded."""
+    with national_areas.connect() as conn:
+        runs_before = conn.execute(sa.text("SELECT count(*) FROM load_run")).scalar_one()
     for case, (path, message) in _bad_files(tmp_path).items():
-        done = subprocess.run([sys.executable, "-m", "geodata.infobras", str(path),
-                               "--sin-alertas"], capture_output=True, text=True, env=env,
-                              cwd=ROOT, timeout=120)
-        lines = done.stderr.strip().splitlines()
-        assert done.returncode == 1, case
-        assert len(lines) == 1 and lines[0].startswith("error: "), (case, done.stderr)
-        assert message in lines[0], (case, lines[0])
+        if role != "export" and case == "columnas":
+            continue   # those columns are an export's; the companions' are checked below
+        args = [str(path)] if role == "export" else [str(SAMPLE), role, str(path)]
+        assert message in _one_error_line(_cli(database_url, *args)), case
+    with national_areas.connect() as conn:   # refused before a load run was even opened
+        assert conn.execute(sa.text("SELECT count(*) FROM load_run")).scalar_one() == runs_before
+
+
+def test_companion_files_with_wrong_columns_are_refused(national_areas, database_url, tmp_path):
+    wrong = tmp_path / "otro.csv"
+    wrong.write_text("Código INFOBRAS,Avance\n1,2\n", encoding="utf-8")
+    line = _one_error_line(_cli(database_url, str(SAMPLE), "--coords", str(wrong)))
+    assert "faltan columnas obligatorias: Latitud, Longitud" in line
+    line = _one_error_line(_cli(database_url, str(SAMPLE), "--history", str(wrong)))
+    assert "faltan columnas obligatorias: Mes" in line
+
+
+def test_wrong_encoding_and_damaged_csv_are_one_line(national_areas, database_url, tmp_path):
+    latin = tmp_path / "latin.csv"   # 0x81 is no character in UTF-8 nor in Windows-1252
+    latin.write_bytes(SAMPLE.read_bytes().replace("CAÑETE".encode(), b"CA\x81ETE"))
+    assert "codificación no reconocida" in _one_error_line(_cli(database_url, str(latin)))
+    damaged = tmp_path / "damaged.csv"   # an unclosed quote half-way: csv gives up mid-file
+    damaged.write_text(SAMPLE.read_text(encoding="utf-8") + '910099,"' + "x" * 200_000 + "\n",
+                       encoding="utf-8")
+    line = _one_error_line(_cli(database_url, str(damaged)))
+    assert "CSV dañado cerca de la línea 20" in line and "comillas sin cerrar" in line
+
+
+def test_help_and_bad_arguments(database_url):
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run([sys.executable, "-m", "geodata.infobras", "--help"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    shown = " ".join(done.stdout.split())   # argparse wraps the lines
+    assert done.returncode == 0 and "Avance Físico Real Acumulado (%)" in shown
+    assert "--coords" in shown and done.stderr == ""
+    line = _one_error_line(subprocess.run(
+        [sys.executable, "-m", "geodata.infobras"], capture_output=True, text=True, env=env,
+        cwd=ROOT, timeout=120), code=2)
+    assert "faltan argumentos obligatorios: ARCHIVO" in line
 
 
 def test_bad_history_file_is_refused_before_loading(national_areas, tmp_path):
@@ -247,23 +302,71 @@ def test_bad_history_file_is_refused_before_loading(national_areas, tmp_path):
 
 
 def test_reads_the_demo_generator_output(loaded, national_areas, tmp_path):
-    """The generator's export (xlsx) and history load; every row it damaged on purpose is
-    quarantined at its row number."""
-    out = tmp_path / DEMO_DIR
-    subprocess.run([sys.executable, "-m", "geodata.generate", "--works", "600", "--seed", "5",
-                    "--out", str(out), "--format", "xlsx"], check=True, cwd=ROOT,
-                   capture_output=True, timeout=300)
-    summary = json.loads((out / "resumen-generacion-demo.json").read_text(encoding="utf-8"))
-    run = infobras.load(out / "DataSet-Obras-Publicas-demo.xlsx",
-                        out / "avance-mensual-demo.csv", engine=national_areas)
+    """The generator's export (xlsx), history and geolocation file load; every row it damaged
+    on purpose is quarantined at its row number, and each point lands in the district the
+    generator put it in."""
+    dataset = generate(600, seed=5)
+    paths = write(dataset, tmp_path / DEMO_DIR, "xlsx")
+    summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
+    run = infobras.load(paths["xlsx"], paths["history"], paths["coords"], engine=national_areas)
     rows = _quarantine(national_areas, run.id)
     main, _ = _split(rows)
+    export_rows = {r: c for r, c in main.items() if not c.startswith("ubicacion_")}
+    coords_rows = {r: c for r, c in main.items() if c.startswith("ubicacion_")}
     assert run.rows_read == 600
-    assert run.loaded + run.updated + run.unchanged + len(main) == 600
-    expected = {"distrito_desconocido": "ubigeo_no_encontrado",
-                "fecha_invalida": "valor_invalido", "monto_negativo": "fuera_de_rango"}
+    assert run.loaded + run.updated + run.unchanged + len(export_rows) == 600
+    expected = {"fecha_invalida": "valor_invalido", "monto_negativo": "fuera_de_rango"}
     for kind, code in expected.items():
         for bad in summary["filas_defectuosas"][kind]:
-            assert main.get(bad["fila"]) == code, (kind, bad)
+            assert export_rows.get(bad["fila"]) == code, (kind, bad)
     duplicated = {str(bad["codigo"]) for bad in summary["filas_defectuosas"]["codigo_duplicado"]}
     assert duplicated == {r["record_key"] for r in rows if r["reason_code"] == "codigo_duplicado"}
+
+    located = dataset.locations.set_index("infobras_code")
+    good = located[located["kind"] == ""]
+    stored = _demo_works(national_areas, run.id)
+    for bad in summary["filas_defectuosas"]["distrito_desconocido"]:
+        code = int(bad["codigo"])
+        if code in good.index:   # names fail, the surveyed point does not
+            assert stored[code]["ubigeo_method"] == "coordenadas", bad
+            assert stored[code]["ubigeo"] == good.loc[code, "at"], bad
+        else:
+            assert export_rows.get(bad["fila"]) == "ubigeo_no_encontrado", bad
+    coords_kinds = {"invertidas": "ubicacion_coordenadas_invertidas",
+                    "cero": "ubicacion_coordenadas_en_cero",
+                    "fuera_del_peru": "ubicacion_fuera_del_peru",
+                    "fuera_de_distritos": "ubicacion_fuera_de_todo_distrito",
+                    "codigo_desconocido": "ubicacion_obra_desconocida"}
+    broken = summary["ubicaciones"]["filas_defectuosas"]
+    assert sum(len(b) for b in broken.values()) >= len(coords_kinds)
+    for kind, code in coords_kinds.items():
+        for bad in broken[kind]:
+            assert coords_rows.get(bad["fila"]) == code, (kind, bad)
+    assert set(coords_rows.values()) <= {*coords_kinds.values(), "ubicacion_obra_en_cuarentena"}
+
+    surveyed = {c: w for c, w in stored.items() if w["geom_source"] == "surveyed"}
+    assert set(surveyed) <= set(good.index)
+    assert len(surveyed) == len(good) - sum(c == "ubicacion_obra_en_cuarentena"
+                                            for c in coords_rows.values())
+    assert len(surveyed) > 0.7 * len(stored)   # most works, not all
+    for code, work in surveyed.items():
+        assert (work["lon"], work["lat"]) == pytest.approx(
+            (good.loc[code, "lon"], good.loc[code, "lat"]), abs=1e-9)
+        if good.loc[code, "at"]:          # the generator knows the polygon it fell in
+            assert work["coords_ubigeo"] == good.loc[code, "at"], code
+    mismatched = [w for w in surveyed.values() if w["location_mismatch"]]
+    assert 0 < len(mismatched) < 0.15 * len(surveyed)
+    assert all(w["coords_ubigeo"] != w["ubigeo"] for w in mismatched)
+    vocabularies = {"government_level": V.GOVERNMENT_LEVELS, "modality": V.MODALITIES,
+                    "sector": V.SECTORS, "work_type_1": V.WORK_TYPES}
+    for field, vocabulary in vocabularies.items():   # the export's spellings, made canonical
+        assert {w[field] for w in stored.values()} <= set(vocabulary), field
+
+
+def _demo_works(engine: sa.Engine, run_id: int) -> dict[int, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT infobras_code, ubigeo, ubigeo_method, geom_source, coords_ubigeo,"
+            " location_mismatch, ST_X(geom) AS lon, ST_Y(geom) AS lat, government_level,"
+            " modality, sector, work_type_1 FROM work WHERE load_run_id = :id"), {"id": run_id})
+        return {r["infobras_code"]: dict(r) for r in rows.mappings()}

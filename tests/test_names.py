@@ -58,6 +58,9 @@ def test_coordinates_decide_when_the_names_do_not(matcher):
     # names that match win over the point (the mismatch is flagged, not hidden)
     assert matcher.match("Lima", "Cañete", "Lunahuana", at_point="150516") == (
         "150508", "nombre")
+    # no district at all: only the point can tell, and without one nothing is guessed
+    assert matcher.match("LIMA", "LIMA", "", at_point="150101") == ("150101", "coordenadas")
+    assert matcher.match("LIMA", "LIMA", "") is None
 
 
 def test_points_fall_in_districts(national_areas):

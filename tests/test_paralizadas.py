@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from geodata import paralizadas
+from geodata import vocabulary as V
 from tests.conftest import PARALIZADAS_CSV
 
 ROWS = 1151
@@ -139,11 +140,75 @@ def test_bad_points_and_bad_rows(loaded, national_areas, tmp_path):
             "SELECT infobras_code, geom_source, coords_ubigeo, extra->>'coordenadas_descartadas'"
             " FROM work WHERE infobras_code = ANY(:c)"), {"c": TEST_CODES})}
     assert got[9_950_001][0] == "surveyed"
-    assert got[9_950_002][0] == "district_capital" and "fuera del Perú" in got[9_950_002][2]
+    assert got[9_950_002][0] == "district_capital" and "en cero" in got[9_950_002][2]
     assert got[9_950_003][0] == "district_capital" and "fuera de todo distrito" in got[9_950_003][2]
     assert got[9_950_002][1] is None
+
+
+def test_categories_are_written_in_the_one_vocabulary(loaded, national_areas):
+    """The file's own spellings ("PROTECCIONREADAPTACION SOCIAL" and "ProteccionReadaptacion
+    Social", "AGRICULTURA" and "AGRICULTURA Y RIEGO") are one label each, as in the export."""
+    levels, sectors, modalities, kinds = _one(national_areas, """
+        SELECT jsonb_object_agg(government_level, n) FILTER (WHERE dim = 'l'),
+               jsonb_object_agg(sector, n) FILTER (WHERE dim = 's'),
+               jsonb_object_agg(modality, n) FILTER (WHERE dim = 'm'),
+               jsonb_object_agg(work_type_1, n) FILTER (WHERE dim = 't')
+        FROM (SELECT CASE WHEN grouping(government_level) = 0 THEN 'l'
+                          WHEN grouping(sector) = 0 THEN 's'
+                          WHEN grouping(modality) = 0 THEN 'm' ELSE 't' END AS dim,
+                     government_level, sector, modality, work_type_1, count(*) AS n
+              FROM file_work
+              GROUP BY GROUPING SETS ((government_level), (sector), (modality),
+                                      (work_type_1))) AS g""")
+    assert levels == {"Gobierno Local": 818, "Gobierno Nacional": 188, "Gobierno Regional": 145}
+    assert sectors["Protección/Readaptación Social"] == 4 + 2
+    assert sectors["Agricultura y Riego"] == 126 + 2
+    assert sectors["Vivienda, Construcción y Saneamiento"] == 235
+    assert kinds["Vivienda, Construcción y Saneamiento"] == 183 + 71
+    assert modalities["Administración directa"] == 537 and set(modalities) <= set(V.MODALITIES)
+
+
+def test_a_work_of_another_source_is_not_overwritten(loaded, national_areas, tmp_path):
+    """A code another source stored is quarantined, not overwritten: else two sources that
+    share codes overwrite each other on every run."""
+    header, rows = _file_rows()
+    with national_areas.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO work (infobras_code, name, ubigeo, status, source)"
+            " VALUES (9950006, 'Obra de otra fuente', '150101', 'en_ejecucion', 'infobras')"))
+    path = tmp_path / "paralizadas_2026-05.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerow({**rows[0], "cod_infobras": "9950006"})
+    try:
+        run = paralizadas.load(path, engine=national_areas)
+        with national_areas.connect() as conn:
+            name, source = conn.execute(sa.text(
+                "SELECT name, source FROM work WHERE infobras_code = 9950006")).one()
+            reason = conn.execute(sa.text(
+                "SELECT reason FROM quarantine WHERE load_run_id = :id"), {"id": run.id}
+            ).scalar_one()
+    finally:
+        with national_areas.begin() as conn:
+            conn.execute(sa.text("DELETE FROM work WHERE infobras_code = 9950006"))
+    assert (run.loaded, run.updated, dict(run.reasons)) == (0, 0, {"codigo_de_otra_fuente": 1})
+    assert (name, source) == ("Obra de otra fuente", "infobras")
+    assert reason.startswith("Código INFOBRAS 9950006 ya cargado desde la fuente «infobras»")
 
 
 def test_default_path_is_the_shared_file():
     assert paralizadas.DEFAULT_PATH == PARALIZADAS_CSV
     assert Path(paralizadas.DEFAULT_PATH).exists()
+
+
+def test_months_without_progress_become_the_month_progress_last_rose():
+    from datetime import date
+
+    end_of_may = date(2026, 5, 31)
+    assert paralizadas.last_physical_advance(14, end_of_may) == date(2025, 3, 1)
+    assert paralizadas.last_physical_advance(0, end_of_may) == date(2026, 5, 1)
+    assert paralizadas.last_physical_advance(17, date(2026, 1, 31)) == date(2024, 8, 1)
+    assert paralizadas.last_physical_advance(None, end_of_may) is None
+    assert paralizadas.last_physical_advance("doce", end_of_may) is None   # kept as text
+    assert paralizadas.last_physical_advance(3, None) is None

@@ -12,8 +12,10 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
+from dashboard import widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import memoize
+from dashboard.routes.exports import alert_urls
 from dashboard.routes.geo import geojson_url
 from geodata.alert_rules import RULES, SEVERITIES
 from layers import alerts as alerts_layer
@@ -26,6 +28,9 @@ dash.register_page(__name__, path="/alertas", name="Alertas", order=1, title=TIT
 
 DISTRICTS = 3
 MAP_MEASURE = "alerts_per_10k"
+# Long work names take three lines in the table; the whole name is in the cell's tooltip.
+CLAMPED = ("display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; "
+           "overflow: hidden")
 RULE_OPTIONS = [{"label": r.name, "value": r.code} for r in RULES]
 SEVERITY_OPTIONS = [{"label": alerts_layer.SEVERITY_LABELS[s], "value": s} for s in SEVERITIES]
 STATE_OPTIONS = [{"label": "Alertas", "value": "alerta"},
@@ -50,15 +55,15 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         html.H1("Alertas"),
         html.P(_lead(), className="alertas-lead"),
         html.Div(className="alertas-filters", children=[
-            _field("Región", dcc.Dropdown(id="alertas-region", options=_area_options(1),
+            _field("Región", widgets.dropdown(id="alertas-region", options=_area_options(1),
                                           value=region, placeholder="Todo el Perú")),
-            _field("Provincia", dcc.Dropdown(id="alertas-province", value=province,
+            _field("Provincia", widgets.dropdown(id="alertas-province", value=province,
                                              options=_area_options(2, region),
                                              placeholder="Todas")),
-            _field("Distrito", dcc.Dropdown(id="alertas-district", value=district,
+            _field("Distrito", widgets.dropdown(id="alertas-district", value=district,
                                             options=_area_options(3, province),
                                             placeholder="Todos")),
-            _field("Alerta", dcc.Dropdown(id="alertas-rule", options=RULE_OPTIONS, multi=True,
+            _field("Alerta", widgets.dropdown(id="alertas-rule", options=RULE_OPTIONS, multi=True,
                                           value=list(selection.rules),
                                           placeholder="Todas las reglas")),
             _field("Severidad", dcc.Checklist(id="alertas-severity", options=SEVERITY_OPTIONS,
@@ -109,10 +114,14 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
                                     {"if": {"column_id": "work_name"}, "minWidth": "240px",
                                      "maxWidth": "360px"},
                                     {"if": {"column_id": "amount_at_risk"},
-                                     "textAlign": "right"}],
+                                     "textAlign": "right", "whiteSpace": "nowrap"}],
             style_header={"fontWeight": "bold"},
-            css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+            css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
+                 {"selector": "td[data-dash-column=work_name] .dash-cell-value",
+                  "rule": CLAMPED}],
+            tooltip_duration=None,
         ),
+        html.P(id="alertas-downloads", className="alertas-downloads"),
         html.Details(className="alertas-rules", children=[
             html.Summary("Cómo se calculan las alertas"), _rules_list()]),
     ])
@@ -216,7 +225,7 @@ def _selection(search: str | None) -> alerts.AlertSelection:
 
 
 @callback(Output("alertas-table", "data"), Output("alertas-table", "page_count"),
-          Output("alertas-summary", "children"),
+          Output("alertas-summary", "children"), Output("alertas-table", "tooltip_data"),
           Input("alertas-url", "search"), Input("alertas-table", "page_current"),
           Input("alertas-table", "page_size"), Input("alertas-table", "sort_by"))
 def table(search: str | None, page: int, size: int, sort_by: list[dict] | None):
@@ -227,8 +236,16 @@ def table(search: str | None, page: int, size: int, sort_by: list[dict] | None):
     result = memoize(f"alertas-table:{selection.key()}:{sort}:{page_spec.page}:{size}",
                     lambda: alerts.alerts_table(selection, page_spec))
     totals = memoize(f"alertas-summary:{selection.key()}", lambda: alerts.summary(selection))
-    return (alerts_layer.table_records(result["rows"]), result["pages"],
-            _summary_text(selection, totals))
+    records = alerts_layer.table_records(result["rows"])
+    return (records, result["pages"], _summary_text(selection, totals),
+            [{"work_name": {"value": r["work_name"], "type": "text"}} for r in records])
+
+
+@callback(Output("alertas-downloads", "children"), Input("alertas-url", "search"))
+def downloads(search: str | None) -> list:
+    """Every alert of the selection (not only this page) as files."""
+    return widgets.download_links("Descargar todas las alertas de esta selección: ",
+                                  alert_urls(_selection(search)))
 
 
 def _summary_text(selection: alerts.AlertSelection, totals: dict) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
+from dashboard import widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import memoize
 from dashboard.citizen_ui import alerts_line, progress_bar, status_chip
@@ -62,7 +63,7 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
                    role="status", **{"aria-live": "polite"}),
             html.Label("o escriba su distrito o ciudad", htmlFor="cerca-place",
                        className="citizen-label"),
-            dcc.Dropdown(id="cerca-place", options=[option] if option else [],
+            widgets.dropdown(id="cerca-place", options=[option] if option else [],
                          value=option["value"] if option else None, searchable=True,
                          placeholder="Ej.: Huancayo, Miraflores, Iquitos…",
                          className="citizen-dropdown", clearable=False, maxHeight=320,

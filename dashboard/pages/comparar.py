@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboard import widgets
 from dashboard.cache import memoize
 from dashboard.routes.exports import aggregate_urls
 from layers import compare as compare_layer
@@ -71,7 +72,7 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         ]),
         html.Div(className="officials-controls", children=[
             html.Label("Áreas", htmlFor="comparar-areas"),
-            dcc.Dropdown(id="comparar-areas", multi=True, value=state["areas"],
+            widgets.dropdown(id="comparar-areas", multi=True, value=state["areas"],
                          options=area_options(state["level"]),
                          placeholder="Escriba para buscar un área…"),
             html.Button("Este y sus pares", id="comparar-peers", n_clicks=0,
@@ -82,7 +83,7 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         html.Div(id="comparar-table"),
         html.Div(className="officials-controls", children=[
             html.Label("Ordenar el ranking por", htmlFor="comparar-metric"),
-            dcc.Dropdown(id="comparar-metric", value=state["metric"], clearable=False,
+            widgets.dropdown(id="comparar-metric", value=state["metric"], clearable=False,
                          options=[{"label": m.label, "value": m.key}
                                   for m in compare_layer.METRICS]),
         ]),
@@ -144,7 +145,8 @@ def compare_view(level: int, areas: tuple[str, ...], per_inhabitant: bool, metri
     if not areas:
         return (html.P("Elija al menos un área para ver sus indicadores.",
                        className="officials-empty"), ranking, compare_layer.trend_figure(
-                           compare.monthly((), filters), {}))
+                           compare.monthly((), filters), {},
+                           "Elija áreas para ver su gasto y su avance mes a mes"))
     header, rows = compare_layer.comparison_rows(frame, areas, per_inhabitant)
     series = memoize(f"comparar:monthly:{areas}:{key}", lambda: compare.monthly(areas, filters))
     names = dict(zip(frame["ubigeo"], frame["name"], strict=True))
@@ -161,5 +163,5 @@ def metrics_table(header: list[str], rows: list[list[str]]) -> html.Table:
 
 def downloads(level: int, filters: Filters) -> list:
     links = aggregate_urls(filters, level)
-    return ["Descargar los indicadores de todas las áreas de este nivel: ",
-            html.A("CSV", href=links["CSV"]), " · ", html.A("JSON", href=links["JSON"])]
+    return widgets.download_links(
+        "Descargar los indicadores de todas las áreas de este nivel: ", links)

@@ -116,6 +116,7 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
                                              **{"aria-label": "Cerrar la ficha"}),
                                  html.Div(id=f"{P}-card-body")]),
                     html.P(id=f"{P}-note", className="explorer-note"),
+                    html.P(id=f"{P}-downloads", className="explorer-downloads"),
                 ]),
                 html.Div(className="explorer-charts", children=[
                     _chart_card("Inversión y obras por estado", "status"),
@@ -279,9 +280,15 @@ def _navigation(search, message: str, state: ExplorerState | None, bounds: list[
 # The map's size frames each view: measured in the browser, passed on with the URL.
 clientside_callback(
     """function(search) {
+        // The plot area, without the legend above it and the colour bar below.
         var el = document.querySelector('.explorer-map');
+        var plot = el && el.querySelector('.js-plotly-plot');
+        var size = plot && plot._fullLayout && plot._fullLayout._size;
+        if (size && size.w > 0 && size.h > 0) {
+            return {search: search || '', width: size.w, height: size.h};
+        }
         return {search: search || '', width: el ? el.clientWidth : 0,
-                height: el ? el.clientHeight : 0};
+                height: el ? Math.max(el.clientHeight - 110, 0) : 0};
     }""",
     Output(f"{P}-view", "data"), Input(f"{P}-url", "search"))
 
@@ -302,7 +309,8 @@ clientside_callback(
             "year": Output(f"{P}-chart-year", "figure"),
             "top": Output(f"{P}-chart-top", "figure"),
             "top_title": Output(f"{P}-top-title", "children"),
-            "filter_count": Output(f"{P}-filter-count", "children")},
+            "filter_count": Output(f"{P}-filter-count", "children"),
+            "downloads": Output(f"{P}-downloads", "children")},
     inputs={"view": Input(f"{P}-view", "data")},
 )
 def render(view):
@@ -357,6 +365,8 @@ def view_values(data: ViewData) -> dict[str, Any]:
         "top": charts.top_areas_chart(summary.children, area_values, metric, view.selected),
         "top_title": parts.top_title(view, metric),
         "filter_count": parts.filter_count(data.state),
+        "downloads": parts.downloads(data.state, data.total_works, view,
+                                     data.breadcrumb[-1][1]),
     }
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
+from dashboard import widgets
 from dashboard.cache import memoize
 from dashboard.routes.exports import aggregate_urls, download_urls
 from dashboard.routes.geo import geojson_url
@@ -165,6 +166,5 @@ def _children(b: briefing_query.Briefing, filters: Filters) -> html.Section | No
                 "Área", "Obras", "Inversión", "Paralizadas", "Inversión paralizada",
                 "Avance físico promedio")])),
             html.Tbody(rows)]),
-        html.P(["Descargar esta tabla: ",
-                html.A("CSV", href=links["CSV"]), " · ", html.A("JSON", href=links["JSON"])]),
+        html.P(widgets.download_links("Descargar esta tabla: ", links)),
     ])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dash
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
-from dashboard import reports_auth
+from dashboard import reports_auth, widgets
 from layers import work_story as story
 from queries import reports as reports_query
 
@@ -97,7 +97,7 @@ def _report(r: dict) -> html.Article:
                                     for k, v in reports_query.MODERATION.items()],
                            value=r["moderation"], inline=True),
             html.Label("Estado público", htmlFor={"type": "moderacion-status", "id": key}),
-            dcc.Dropdown(id={"type": "moderacion-status", "id": key}, clearable=False,
+            widgets.dropdown(id={"type": "moderacion-status", "id": key}, clearable=False,
                          options=[{"label": v, "value": k}
                                   for k, v in reports_query.STATUSES.items()],
                          value=r["status"]),

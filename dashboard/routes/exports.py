@@ -10,8 +10,9 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
@@ -21,6 +22,7 @@ from dashboard.openapi import EXPLORER_PARAMS, FILTER_PARAMS
 from dashboard.routes.api import (
     PAGE_PARAMS,
     aggregates_frame,
+    as_page_query,
     filters_from,
     json_response,
     json_text,
@@ -29,7 +31,8 @@ from dashboard.routes.api import (
     query_params,
 )
 from layers import oc4ids
-from queries import api_works, data_sources, exports
+from queries import alert_exports, api_alerts, api_works, area_exports, data_sources, exports
+from queries.alerts import AlertSelection
 from queries.filters import Filters
 
 bp = Blueprint("exports", __name__)
@@ -51,11 +54,24 @@ def download_urls(filters: Filters) -> dict[str, str]:
 
 def aggregate_urls(filters: Filters, level: int, parent: str | None = None
                    ) -> dict[str, str]:
-    """Links to the metrics of every area of `level` (under `parent`): {"CSV", "JSON"}."""
+    """Links to the metrics of every area of `level` (under `parent`):
+    {"CSV", "GeoJSON", "GeoPackage", "JSON"} (the geographic ones with the areas' shapes)."""
     params = {**filters.with_area(None).to_query(), "level": level,
               **({"parent": parent} if parent else {})}
     query = urlencode(params, doseq=True)
-    return {"CSV": f"/api/v1/aggregates.csv?{query}", "JSON": f"/api/v1/aggregates?{query}"}
+    return {"CSV": f"/api/v1/aggregates.csv?{query}",
+            "GeoJSON": f"/api/v1/aggregates.geojson?{query}",
+            "GeoPackage": f"/api/v1/aggregates.gpkg?{query}",
+            "JSON": f"/api/v1/aggregates?{query}"}
+
+
+def alert_urls(selection: AlertSelection) -> dict[str, str]:
+    """Links to every alert of the selection: {"CSV", "GeoJSON", "GeoPackage", "JSON"}."""
+    query = urlencode(selection.to_query(), doseq=True)
+    suffix = f"?{query}" if query else ""
+    return {"CSV": f"/api/v1/alerts.csv{suffix}",
+            "GeoJSON": f"/api/v1/alerts.geojson{suffix}",
+            "GeoPackage": f"/api/v1/alerts.gpkg{suffix}", "JSON": f"/api/v1/alerts{suffix}"}
 
 
 def _filename(filters: Filters, extension: str, stem: str = "obras") -> str:
@@ -93,7 +109,7 @@ def _export_filters() -> Filters:
 def works_csv() -> Response:
     filters = _export_filters()
     lines = csv_lines(exports.export_columns(), exports.iter_works_rows(filters))
-    return _download(lines, "text/csv; charset=utf-8", _filename(filters, "csv"))
+    return _download(lines, "text/csv", _filename(filters, "csv"))
 
 
 @bp.get("/api/v1/works.geojson", defaults={"extension": "geojson"})
@@ -102,25 +118,52 @@ def works_csv() -> Response:
 def works_file(extension: str) -> Response:
     """GeoJSON or GeoPackage of the selection (cached: both need the whole frame)."""
     filters = _export_filters()
-    write, media = GEO_FILES[extension]
-    body = memoize(f"exports:{extension}:{filters.key()}",
-                   lambda: write(exports.works_frame(filters)))
-    return _download(body, media, _filename(filters, extension))
+    return _geo_download(extension, GPKG_LAYER, filters.key(),
+                         lambda: exports.works_frame(filters), filters)
 
 
-def geojson(frame) -> bytes:
-    """An RFC 7946 FeatureCollection; dates as ISO text (JSON has no date type)."""
+def _geo_download(extension: str, layer: str, key: Any, frame: Callable[[], Any],
+                  filters: Filters, stem: str = "obras") -> Response:
+    """A GeoJSON or GeoPackage download, built once per data version and selection."""
+    body = memoize(f"exports:{layer}:{extension}:{key}",
+                   lambda: geo_file(frame(), extension, layer))
+    return _download(body, GEO_MEDIA[extension], _filename(filters, extension, stem))
+
+
+def _alert_selection() -> AlertSelection:
+    params = query_params(FILTER_PARAMS + EXPLORER_PARAMS + api_alerts.PARAMS)
+    return AlertSelection.from_query(as_page_query(params, FILTER_PARAMS + api_alerts.PARAMS))
+
+
+@bp.get("/api/v1/alerts.csv")
+@open_data
+def alerts_csv() -> Response:
+    selection = _alert_selection()
+    lines = csv_lines(list(alert_exports.COLUMNS), alert_exports.iter_alert_rows(selection))
+    return _download(lines, "text/csv",
+                     _filename(selection.filters, "csv", "alertas"))
+
+
+@bp.get("/api/v1/alerts.geojson", defaults={"extension": "geojson"})
+@bp.get("/api/v1/alerts.gpkg", defaults={"extension": "gpkg"})
+@open_data
+def alerts_file(extension: str) -> Response:
+    selection = _alert_selection()
+    return _geo_download(extension, "alertas", selection.key(),
+                         lambda: alert_exports.alerts_frame(selection), selection.filters,
+                         "alertas")
+
+
+def geo_file(frame, extension: str, layer: str) -> bytes:
+    """GeoJSON (RFC 7946; dates as ISO text, JSON has no date type) or a GeoPackage layer."""
+    if extension == "gpkg":
+        return write_file(frame, "GPKG", ".gpkg", layer=layer)
     dates = frame.select_dtypes(include="datetime").columns
     frame = frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in dates})
-    return write_file(frame, "GeoJSON", ".geojson", RFC7946="YES")
+    return write_file(frame, "GeoJSON", ".geojson", layer=layer, RFC7946="YES")
 
 
-def geopackage(frame) -> bytes:
-    return write_file(frame, "GPKG", ".gpkg", layer=GPKG_LAYER)
-
-
-GEO_FILES = {"geojson": (geojson, "application/geo+json"),
-             "gpkg": (geopackage, "application/geopackage+sqlite3")}
+GEO_MEDIA = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3"}
 
 
 def write_file(frame, driver: str, suffix: str, **options) -> bytes:
@@ -143,8 +186,27 @@ def aggregates_csv() -> Response:
     params = query_params(FILTER_PARAMS + EXPLORER_PARAMS + ("level", "parent"))
     frame = aggregates_frame(params)
     text = "\ufeff" + frame.to_csv(index=False, lineterminator="\r\n")
-    return _download(text, "text/csv; charset=utf-8",
+    return _download(text, "text/csv",
                      _filename(filters_from(params), "csv", "indicadores"))
+
+
+@bp.get("/api/v1/aggregates.geojson", defaults={"extension": "geojson"})
+@bp.get("/api/v1/aggregates.gpkg", defaults={"extension": "gpkg"})
+@open_data
+def aggregates_file(extension: str) -> Response:
+    """The metrics with each area's shape: a choropleth ready for QGIS."""
+    params = query_params(FILTER_PARAMS + EXPLORER_PARAMS + ("level", "parent"))
+    frame = aggregates_frame(params)
+
+    def build() -> bytes:
+        level = int(frame["level"].iloc[0]) if len(frame) else 1
+        shapes = area_exports.area_shapes(level)  # the inner merge keeps the frame's areas
+        return geo_file(shapes.merge(frame, on="ubigeo", how="inner"), extension,
+                        "indicadores")
+
+    key = f"exports:aggregates:{extension}:{sorted(params.items())}"
+    return _download(memoize(key, build), GEO_MEDIA[extension],
+                     _filename(filters_from(params), extension, "indicadores"))
 
 
 @bp.get("/api/v1/oc4ids.json")

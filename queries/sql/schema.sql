@@ -104,6 +104,8 @@ CREATE TABLE IF NOT EXISTS work (
     reprogrammed_end      date,
     real_end              date,
     last_progress_date    date,             -- fecha de registro del último avance
+    last_physical_advance date,             -- last month physical progress rose, as a source
+                                            -- computed it from its own monthly series
     contractor_name       text,
     contractor_ruc        text,
     supervisor_name       text,
@@ -118,6 +120,8 @@ CREATE TABLE IF NOT EXISTS work (
     extra                 jsonb   NOT NULL DEFAULT '{}',  -- source fields with no column of their own
     load_run_id           bigint REFERENCES load_run(id) ON DELETE SET NULL
 );
+-- Columns added after the first release (CREATE TABLE IF NOT EXISTS does not add them).
+ALTER TABLE work ADD COLUMN IF NOT EXISTS last_physical_advance date;
 CREATE INDEX IF NOT EXISTS work_geom_gix ON work USING gist (geom);
 CREATE INDEX IF NOT EXISTS work_geog_gix ON work USING gist ((geom::geography));
 CREATE INDEX IF NOT EXISTS work_ubigeo_idx ON work (ubigeo text_pattern_ops);  -- prefix = area

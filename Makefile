@@ -7,6 +7,9 @@ DEMO_SEED ?= 42
 HOST ?= 127.0.0.1
 PORT ?= 8050
 DEMO_DIR ?= data/demo
+# The generator writes the export as .xlsx up to 300,000 works and as .csv above (an .xlsx
+# of a million rows takes minutes to write and to read).
+DEMO_EXT ?= $(shell [ $(DEMO_WORKS) -gt 300000 ] && echo csv || echo xlsx)
 
 .PHONY: install migrate load demo-data run serve test lint bench loadtest clean
 
@@ -20,7 +23,7 @@ load: migrate
 	$(PYTHON) -m geodata.boundaries
 	$(PYTHON) -m geodata.ubigeo
 	$(PYTHON) -m geodata.generate --works $(DEMO_WORKS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
-	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.xlsx --history $(DEMO_DIR)/avance-mensual-demo.csv --coords $(DEMO_DIR)/ubicaciones-demo.csv --sin-alertas
+	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.$(DEMO_EXT) --history $(DEMO_DIR)/avance-mensual-demo.csv --coords $(DEMO_DIR)/ubicaciones-demo.csv --sin-alertas
 	$(PYTHON) -m geodata.paralizadas --si-existe --sin-alertas
 	$(PYTHON) -m geodata.alerts
 

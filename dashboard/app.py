@@ -176,6 +176,7 @@ def create_app() -> dash.Dash:
         on_error=_on_callback_error,
     )
     server = app.server
+    server.config["COMPRESS_LEVEL"] = 4  # gzip: half the time of level 6, 3 % larger
     server.config["COMPRESS_MIMETYPES"] = [
         "text/html", "text/css", "text/plain", "text/csv", "application/json",
         "application/geo+json", "application/javascript", "text/javascript",

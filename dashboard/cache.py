@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,8 @@ REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5,
 cache = Cache()
 log = logging.getLogger(__name__)
 _DATABASE_IDS: dict[str, str] = {}
+_CODE: list[str] = []
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def redis_url() -> str:
@@ -151,10 +154,23 @@ def init_cache(server: Flask) -> None:
     cache.init_app(server, config=cache_config())
 
 
+def code_version() -> str:
+    """A digest of the code that builds cached values (dashboard, layers, queries): a deploy
+    never reads entries pickled by the previous code, whose shapes may differ."""
+    if not _CODE:
+        digest = hashlib.sha1()
+        for package in ("dashboard", "layers", "queries"):
+            for path in sorted((ROOT / package).rglob("*.py")):
+                digest.update(path.read_bytes())
+        _CODE.append(digest.hexdigest()[:8])
+    return _CODE[0]
+
+
 def key_prefix() -> str:
-    """"mirador:<cluster>.<database>:" — the cluster's system identifier (shared by its
-    streaming replicas, so app servers reading from different replicas share entries) and
-    the database's oid (a re-created database with the same name restarts its load-run ids)."""
+    """"mirador:<code>:<cluster>.<database>:" — the code's digest, the cluster's system
+    identifier (shared by its streaming replicas, so app servers reading from different
+    replicas share entries) and the database's oid (a re-created database with the same
+    name restarts its load-run ids)."""
     url = db.read_database_url()
     if url not in _DATABASE_IDS:
         with db.read_engine().connect() as conn:
@@ -167,7 +183,7 @@ def key_prefix() -> str:
         except sa.exc.ProgrammingError:  # a managed server that hides it: name the URL
             cluster = hashlib.sha1(url.encode()).hexdigest()[:10]
         _DATABASE_IDS[url] = f"{cluster}.{oid}"
-    return f"mirador:{_DATABASE_IDS[url]}:"
+    return f"mirador:{code_version()}:{_DATABASE_IDS[url]}:"
 
 
 # -- the data version ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.choropleth import frame
+from layers.figures import checked
 
 SEVERITY_LABELS = {"alta": "Alta", "media": "Media", "baja": "Baja"}
 STATE_LABELS = {"alerta": "Alerta", "no_calculable": "No calculable"}
@@ -55,6 +56,7 @@ def map_view(bounds: Mapping[str, float] | None) -> dict:
     return {"center": center, "zoom": zoom}
 
 
+@checked
 def map_figure(geojson_url: str, locations: Sequence[str], measure: Measure,
                view: Mapping | None = None) -> go.Figure:
     """The district choropleth with every district present and zero values: the GeoJSON is a
@@ -64,7 +66,7 @@ def map_figure(geojson_url: str, locations: Sequence[str], measure: Measure,
         z=[0] * len(locations), zmin=0, zmax=1, colorscale=COLORSCALE,
         marker={"line": {"width": 0.2, "color": "#ffffff"}},
         colorbar={"title": {"text": measure.label, "side": "right"}, "thickness": 12},
-        hoverinfo="text", text=[""] * len(locations)))
+        hoverinfo="text", text=[""] * len(locations)), _validate=False)
     # "white-bg": no tile server needed, the district shapes are the map.
     fig.update_layout(map={"style": "white-bg", **(view or map_view(None))},
                       margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=560,
@@ -93,10 +95,11 @@ def map_values(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Mea
 
 
 # -- where the money at risk is --------------------------------------------------------------
+@checked
 def top_bars(rows: Sequence[Mapping], label: Callable[[Mapping], str], title: str,
              empty: str) -> go.Figure:
     """Horizontal bars of amount at risk, the largest on top, with works and alerts on hover."""
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     if not rows:
         fig.add_annotation(text=empty, showarrow=False, x=0.5, y=0.5, xref="paper",
                            yref="paper")

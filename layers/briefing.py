@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from geodata.infobras_format import STATUS_LABELS  # noqa: E402
 from layers import format as fmt  # noqa: E402
+from layers.figures import checked
 from queries.briefing import Briefing  # noqa: E402
 from queries.filters import Filters  # noqa: E402
 
@@ -268,6 +269,7 @@ def map_view(bounds: tuple[float, float, float, float] | None,
             "zoom": max(0.0, min(14.0, *fits))}
 
 
+@checked
 def children_map(geojson_url: str, children, column: str, label: str,
                  bounds: tuple[float, float, float, float] | None,
                  id_key: str = "id") -> go.Figure:
@@ -280,7 +282,7 @@ def children_map(geojson_url: str, children, column: str, label: str,
         colorbar={"tickprefix": f"{label} ", "thickness": 14, "len": 0.8},
         customdata=[[n, fmt.money(v)] for n, v in zip(children["name"], children[column],
                                                       strict=True)],
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>"), _validate=False)
     fig.update_layout(map={"style": "white-bg", **map_view(bounds)},
                       margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=420)
     return fig

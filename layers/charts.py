@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.choropleth import Metric, nice_ticks
+from layers.figures import checked, template
 from layers.works_layer import STATUS_COLORS, STATUSES
 
 BAR_COLOR = "#2c7fb8"
@@ -28,17 +29,19 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
 def _figure(traces: list[dict], bars: int = 4, **layout: Any) -> go.Figure:
-    """One figure built in one step (Plotly's update_* calls cost milliseconds each). Sized
-    by its container (the page's CSS): no height here. Few bars stay slim."""
-    base = dict(template="none", separators=", ", margin=dict(l=8, r=12, t=8, b=8),
+    """One figure built in one step, unvalidated (validation is 90 % of the cost of a
+    figure; tests/test_figures.py validates every chart instead). Sized by its container
+    (the page's CSS): no height here. Few bars stay slim."""
+    base = dict(template=template("none"), separators=", ", margin=dict(l=8, r=12, t=8, b=8),
                 showlegend=False,
                 plot_bgcolor="white", paper_bgcolor="white",
                 font=dict(family=FONT, size=12, color="#222"),
                 hoverlabel=dict(bgcolor="white"), bargap=max(0.2, 0.85 - 0.15 * bars),
                 clickmode="event", dragmode=False)
-    return go.Figure({"data": traces, "layout": {**base, **layout}})
+    return go.Figure({"data": traces, "layout": {**base, **layout}}, _validate=False)
 
 
+@checked
 def empty_figure(text: str = EMPTY_TEXT) -> go.Figure:
     return _figure([], annotations=[dict(text=text, showarrow=False, x=0.5, y=0.5,
                                          xref="paper", yref="paper",
@@ -70,6 +73,7 @@ def _horizontal(ticks: list[str], amounts: list[float], texts: list[str], colors
                               showline=False, tickfont=dict(size=12)))
 
 
+@checked
 def status_chart(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Investment by status (the number of works under each name), in the fixed order."""
     by_key = {r["key"]: r for r in rows}
@@ -87,6 +91,7 @@ def status_chart(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
                "<br><i>Clic para filtrar</i>" for s in present])
 
 
+@checked
 def sector_chart(rows: Sequence[Mapping[str, Any]], selected: Sequence[str] = ()) -> go.Figure:
     """Investment by sector, largest first; the rest summed as "Otros sectores"."""
     ranked = sorted(rows, key=lambda r: (-(r["investment"] or 0), str(r["key"])))
@@ -113,6 +118,7 @@ def sector_chart(rows: Sequence[Mapping[str, Any]], selected: Sequence[str] = ()
                        amounts, [fmt.money(a) for a in amounts], colors, keys, hover)
 
 
+@checked
 def year_chart(rows: Sequence[Mapping[str, Any]], year_range: tuple[int | None, int | None]
                = (None, None)) -> go.Figure:
     """Investment by start year (works in the hover); works without a start date are left
@@ -146,6 +152,7 @@ def year_chart(rows: Sequence[Mapping[str, Any]], year_range: tuple[int | None, 
                               ticks="", showline=True, linecolor="#ccc", automargin=True))
 
 
+@checked
 def top_areas_chart(rows: Sequence[Mapping[str, Any]], vals: Sequence[float | None],
                     metric: Metric, selected: str | None = None) -> go.Figure:
     """The TOP_N areas with the highest value of the metric (areas without data left out)."""

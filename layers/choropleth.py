@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 
 from layers import format as fmt
+from layers.figures import checked, template
 
 PER_CAPITA_SUFFIX = "_hab"
 PER_10K = 10_000
@@ -185,6 +186,7 @@ BASE, VALUES, SELECTED, AREA_POINTS = 0, 1, 2, 3
 FIRST_WORKS_TRACE = 4
 
 
+@checked
 def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, float],
                zoom: float, works_traces: Sequence[go.Scattermap] = (),
                tiles: str | None = None, tiles_attribution: str = "") -> go.Figure:
@@ -218,7 +220,7 @@ def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, f
                       hovertemplate="%{hovertext}<extra></extra>", hovertext=[],
                       showlegend=False),
         *works_traces,
-    ])
+    ], _validate=False)
     layers = []
     if tiles:
         layers.append(dict(sourcetype="raster", source=[tiles], below="traces",
@@ -229,7 +231,7 @@ def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, f
         layers.append(dict(sourcetype="geojson", source=context_url, type="line",
                            color="#c8c8c8", line=dict(width=0.8), below="traces"))
     fig.update_layout(
-        template="none",
+        template=template("none"),
         map=dict(style="white-bg", center=dict(center), zoom=zoom, layers=layers),
         margin=dict(l=0, r=0, t=0, b=56),
         paper_bgcolor="rgba(0,0,0,0)",

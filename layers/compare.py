@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from layers import format as fmt
+from layers.choropleth import nice_ticks
+from layers.figures import checked, template
 
 HIGHLIGHT, OTHERS = "#1d6fa5", "#cbd2d9"
 BAR_RANKING_MAX = 30  # up to this many areas the ranking names every one (bars)
@@ -73,6 +74,7 @@ def comparison_rows(frame: pd.DataFrame, order: Sequence[str], per_inhabitant: b
     return header, rows
 
 
+@checked
 def ranking_figure(frame: pd.DataFrame, metric: Metric, per_inhabitant: bool,
                    highlighted: Sequence[str], level_plural: str = "áreas",
                    bars_up_to: int = BAR_RANKING_MAX) -> go.Figure:
@@ -97,9 +99,9 @@ def _ranking_bars(data: pd.DataFrame, column: str, show: Callable[[float | None]
         x=data[column], y=labels, orientation="h", text=[show(v) for v in data[column]],
         textposition="outside", cliponaxis=False,
         marker={"color": [HIGHLIGHT if c else OTHERS for c in chosen]},
-        hovertemplate="%{y}: %{text}<extra></extra>"))
+        hovertemplate="%{y}: %{text}<extra></extra>"), _validate=False)
     fig.update_layout(
-        title=title, template="plotly_white", showlegend=False, bargap=0.25,
+        title={"text": title}, template=template("plotly_white"), showlegend=False, bargap=0.25,
         height=max(320, 60 + 22 * len(data)),
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"visible": False, "range": [min(0, data[column].min()),
@@ -111,7 +113,7 @@ def _ranking_bars(data: pd.DataFrame, column: str, show: Callable[[float | None]
 def _ranking_dots(data: pd.DataFrame, column: str, show: Callable[[float | None], str],
                   highlighted: Sequence[str], title: str) -> go.Figure:
     chosen = data["ubigeo"].isin(highlighted)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     for subset, color, size, name in ((data[~chosen], OTHERS, 5, "Otras"),
                                       (data[chosen], HIGHLIGHT, 13, "Elegidas")):
         fig.add_trace(go.Scatter(
@@ -132,41 +134,52 @@ def _ranking_dots(data: pd.DataFrame, column: str, show: Callable[[float | None]
                            arrowhead=0, ax=0, ay=-30 - 22 * (i % 3), font={"size": 11},
                            bgcolor="rgba(255,255,255,0.85)")
     fig.update_layout(
-        title=title, xaxis_title="Posición (1 = el valor más alto)",
-        yaxis_type="log" if log else "linear",
-        showlegend=False, margin={"l": 60, "r": 20, "t": 50, "b": 40}, template="plotly_white")
+        title={"text": title}, xaxis={"title": {"text": "Posición (1 = el valor más alto)"}},
+        yaxis_type="log" if log else "linear", showlegend=False,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40}, template=template("plotly_white"))
     return fig
 
 
+@checked
 def trend_figure(series: pd.DataFrame, names: dict[str, str],
                  empty_text: str = "Sin historial mensual para estas áreas") -> go.Figure:
     """Accrued money (running total) and average physical progress per month, per area."""
     if series.empty:  # one line of text, not two empty panels
-        fig = go.Figure()
+        fig = go.Figure(_validate=False)
         fig.add_annotation(text=empty_text, showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5, font={"size": 14, "color": "#616e7c"})
-        fig.update_layout(template="plotly_white", height=140, xaxis={"visible": False},
+        fig.update_layout(template=template("plotly_white"), height=140, xaxis={"visible": False},
                           yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
         return fig
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("Devengado acumulado (S/)",
-                                        "Avance físico promedio de las obras que reportan (%)"))
+    traces = []
     for i, (ubigeo, group) in enumerate(series.groupby("ubigeo", sort=False)):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
         name = names.get(ubigeo, ubigeo)
-        fig.add_trace(go.Scatter(x=group["month"], y=group["accrued"], name=name,
-                                 line={"color": color}, legendgroup=ubigeo,
-                                 customdata=[fmt.money(v) for v in group["accrued"]],
-                                 hovertemplate="%{x|%m/%Y}: %{customdata}<extra>"
-                                 + name + "</extra>"), row=1, col=1)
-        fig.add_trace(go.Scatter(x=group["month"], y=group["avg_physical"], name=name,
-                                 line={"color": color, "dash": "dot"}, legendgroup=ubigeo,
-                                 showlegend=False,
-                                 hovertemplate="%{x|%m/%Y}: %{y:.1f} %<extra>" + name
-                                 + "</extra>"), row=2, col=1)
-    fig.update_yaxes(range=[0, 100], row=2, col=1)
-    fig.update_xaxes(tickformat="%m/%Y")
-    fig.update_layout(template="plotly_white", height=520, hovermode="x unified",
-                      margin={"l": 60, "r": 20, "t": 40, "b": 30},
-                      legend={"orientation": "h", "y": -0.08})
-    return fig
+        months = list(group["month"])
+        traces.append({"type": "scatter", "x": months, "y": list(group["accrued"]),
+                       "name": name, "line": {"color": color}, "legendgroup": ubigeo,
+                       "customdata": [fmt.money(v) for v in group["accrued"]],
+                       "hovertemplate": f"%{{x|%m/%Y}}: %{{customdata}}<extra>{name}</extra>"})
+        traces.append({"type": "scatter", "x": months, "y": list(group["avg_physical"]),
+                       "name": name, "line": {"color": color, "dash": "dot"},
+                       "legendgroup": ubigeo, "showlegend": False, "xaxis": "x2",
+                       "yaxis": "y2",
+                       "hovertemplate": f"%{{x|%m/%Y}}: %{{y:.1f}} %<extra>{name}</extra>"})
+    ticks = nice_ticks(0.0, max(float(series["accrued"].max() or 0), 1.0) * 1.05)
+    title = {"showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+             "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
+    layout = {
+        "template": template("plotly_white"), "height": 520, "hovermode": "x unified",
+        "separators": ", ", "margin": {"l": 70, "r": 20, "t": 40, "b": 30},
+        "legend": {"orientation": "h", "y": -0.08},
+        "xaxis": {"anchor": "y", "domain": [0, 1], "matches": "x2", "showticklabels": False},
+        "xaxis2": {"anchor": "y2", "domain": [0, 1], "tickformat": "%m/%Y"},
+        "yaxis": {"anchor": "x", "domain": [0.54, 1], "tickvals": ticks,
+                  "ticktext": [fmt.money(t) for t in ticks], "range": [0, ticks[-1]]},
+        "yaxis2": {"anchor": "x2", "domain": [0, 0.44], "range": [0, 100],
+                   "ticksuffix": " %"},
+        "annotations": [{**title, "text": "Devengado acumulado (S/)", "y": 1.0},
+                        {**title, "text": "Avance físico promedio de las obras que reportan",
+                         "y": 0.44}],
+    }
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)

@@ -13,6 +13,7 @@ from pyproj import Geod
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
+from layers.figures import checked
 from layers.work_story import FONT, MUTED, SEPARATORS
 
 _WGS84 = Geod(ellps="WGS84")
@@ -59,13 +60,15 @@ def _stack_text(group: Sequence[Mapping[str, Any]]) -> str:
     return f"{len(group)} obras {where}"
 
 
+@checked
 def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[str, Any]],
                outline_url: str | None = None) -> go.Figure:
-    """Works as dots coloured by status (tap one to see its name), the place and the circle."""
-    fig = go.Figure()
+    """Works as dots coloured by status (tap one to see its name), the place and the circle.
+    Built as one unvalidated spec: validation cost more than the search itself."""
     ring_lon, ring_lat = radius_ring(lon, lat, radius_km * 1000)
-    fig.add_trace(go.Scattermap(lon=ring_lon, lat=ring_lat, mode="lines", hoverinfo="skip",
-                                line={"color": MUTED, "width": 1.5}, showlegend=False))
+    traces: list[dict[str, Any]] = [
+        {"type": "scattermap", "lon": ring_lon, "lat": ring_lat, "mode": "lines",
+         "hoverinfo": "skip", "line": {"color": MUTED, "width": 1.5}, "showlegend": False}]
     stacks = _stacks(works)
     stacked = {code for group in stacks for code in (w["infobras_code"] for w in group)}
     for status, label in STATUS_LABELS.items():
@@ -73,30 +76,33 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
                  and w["infobras_code"] not in stacked]
         if not group:
             continue
-        fig.add_trace(go.Scattermap(
-            lon=[w["lon"] for w in group], lat=[w["lat"] for w in group], mode="markers",
-            name=label, marker={"size": 11, "color": STATUS_COLORS[status], "opacity": 0.85},
-            customdata=[[w["infobras_code"], w["name"][:80], distance_text(w["distance_m"])]
-                        for w in group],
-            hovertemplate="%{customdata[1]}<br>a %{customdata[2]}<extra></extra>"))
+        traces.append({
+            "type": "scattermap", "lon": [w["lon"] for w in group],
+            "lat": [w["lat"] for w in group], "mode": "markers", "name": label,
+            "marker": {"size": 11, "color": STATUS_COLORS[status], "opacity": 0.85},
+            "customdata": [[w["infobras_code"], w["name"][:80], distance_text(w["distance_m"])]
+                           for w in group],
+            "hovertemplate": "%{customdata[1]}<br>a %{customdata[2]}<extra></extra>"})
     if stacks:
-        fig.add_trace(go.Scattermap(
-            lon=[g[0]["lon"] for g in stacks], lat=[g[0]["lat"] for g in stacks],
-            mode="markers", name="Varias obras en un punto",
-            marker={"size": [min(34, 16 + 2 * len(g)) for g in stacks], "color": STACK_COLOR,
-                    "opacity": 0.8},
-            hovertext=[_stack_text(g) for g in stacks], hoverinfo="text"))
-    fig.add_trace(go.Scattermap(lon=[lon], lat=[lat], mode="markers", name="Punto de búsqueda",
-                                marker={"size": 14, "color": HERE_COLOR},
-                                hovertemplate="Punto de búsqueda<extra></extra>"))
+        traces.append({
+            "type": "scattermap", "lon": [g[0]["lon"] for g in stacks],
+            "lat": [g[0]["lat"] for g in stacks], "mode": "markers",
+            "name": "Varias obras en un punto",
+            "marker": {"size": [min(34, 16 + 2 * len(g)) for g in stacks],
+                       "color": STACK_COLOR, "opacity": 0.8},
+            "hovertext": [_stack_text(g) for g in stacks], "hoverinfo": "text"})
+    traces.append({"type": "scattermap", "lon": [lon], "lat": [lat], "mode": "markers",
+                   "name": "Punto de búsqueda", "marker": {"size": 14, "color": HERE_COLOR},
+                   "hovertemplate": "Punto de búsqueda<extra></extra>"})
     layers = ([{"sourcetype": "geojson", "source": outline_url, "type": "line",
                 "color": "#9aa5b1", "line": {"width": 1}, "below": "traces"}]
               if outline_url else [])
-    fig.update_layout(
-        map={"style": "white-bg", "center": {"lon": lon, "lat": lat},
-             "zoom": zoom_for_radius(lat, radius_km * 1000), "layers": layers},
-        height=320, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font=FONT, separators=SEPARATORS,
-        legend={"orientation": "h", "y": 0, "x": 0, "bgcolor": "rgba(255,255,255,0.85)",
-                "font": {"size": 11}},
-        paper_bgcolor="rgba(0,0,0,0)")
-    return fig
+    layout = {
+        "map": {"style": "white-bg", "center": {"lon": lon, "lat": lat},
+                "zoom": zoom_for_radius(lat, radius_km * 1000), "layers": layers},
+        "height": 320, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": FONT,
+        "separators": SEPARATORS,
+        "legend": {"orientation": "h", "y": 0, "x": 0, "bgcolor": "rgba(255,255,255,0.85)",
+                   "font": {"size": 11}},
+        "paper_bgcolor": "rgba(0,0,0,0)"}
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
 from layers.briefing import map_view as fit_view
+from layers.figures import checked
 
 SEPARATORS = ", "          # Plotly: decimal comma, thousands space (as layers.format)
 PARALYSED = "paralizada"
@@ -74,11 +75,12 @@ def _months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
+@checked
 def progress_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Physical progress real vs programmed and financial progress, month by month; the
     months reported as paralysed are shaded."""
     months = [p["month"] for p in history]
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     series = (("physical_real", "Avance físico real", REAL, "solid"),
               ("physical_programmed", "Avance físico programado", PLANNED, "dash"),
               ("financial", "Avance financiero (gasto)", MONEY, "dot"))
@@ -165,6 +167,7 @@ def step_text(step: CostStep) -> str:
     return f"{'+' if step.value >= 0 else '−'} {fmt.money(abs(step.value), exact=True)}"
 
 
+@checked
 def cost_waterfall(steps: Sequence[CostStep]) -> go.Figure:
     """The steps as a horizontal waterfall (labels stay readable on a phone), top to bottom:
     increases in red, reductions in green, amounts in dark blue."""
@@ -176,7 +179,7 @@ def cost_waterfall(steps: Sequence[CostStep]) -> go.Figure:
         connector={"line": {"color": MUTED, "width": 1, "dash": "dot"}},
         increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
         totals={"marker": {"color": TOTAL}},
-        hovertemplate="%{text}<extra></extra>"))
+        hovertemplate="%{text}<extra></extra>"), _validate=False)
     fig.update_xaxes(tickprefix="S/ ", gridcolor=GRID, fixedrange=True, rangemode="tozero",
                      nticks=4)
     fig.update_yaxes(autorange="reversed", fixedrange=True, ticklabelstandoff=8)
@@ -396,11 +399,12 @@ def map_view(lon: float | None, lat: float | None,
     return fit_view((west - pad_x, south - pad_y, east + pad_x, north + pad_y), (340, 220))
 
 
+@checked
 def location_map(work: Mapping[str, Any], districts_geojson_url: str | None,
                  bounds: tuple[float, float, float, float] | None) -> go.Figure:
     """The districts around (outlines served by URL), the declared one filled, and the
     work's point: solid where surveyed, a faded ring at the capital where approximate."""
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     layers = []
     if districts_geojson_url:
         layers.append({"sourcetype": "geojson", "source": districts_geojson_url,

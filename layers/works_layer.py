@@ -23,6 +23,7 @@ STATUS_COLORS = {                       # Okabe & Ito (2008), distinguishable in
 MIN_SIZE, MAX_SIZE = 6.0, 22.0
 LOCATION_NOTE = {"surveyed": "", "district_capital": " · en la capital del distrito"}
 COORD_DIGITS = 5  # about a metre
+HOVER_NAME = 60   # characters of a work's name in its hover label
 
 
 def works_traces() -> list[go.Scattermap]:
@@ -69,6 +70,10 @@ def points_update(points: Sequence[Mapping[str, Any]], first_trace: int
 
 
 def _hover(point: Mapping[str, Any]) -> str:
-    """Name, amount and where the point stands; the trace's template adds the status."""
-    return (f"<b>{escape(str(point['name'] or ''))}</b><br>{fmt.money(point['investment'])}"
+    """Name (its start: two thousand full names would double the response; the card has
+    it whole), amount and where the point stands; the trace's template adds the status."""
+    name = str(point["name"] or "")
+    if len(name) > HOVER_NAME:
+        name = name[:HOVER_NAME - 1].rstrip() + "…"
+    return (f"<b>{escape(name)}</b><br>{fmt.money(point['investment'])}"
             f"{LOCATION_NOTE.get(point.get('geom_source'), '')}")

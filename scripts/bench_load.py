@@ -101,13 +101,6 @@ def makefile_steps(works: int, seed: int, out: Path) -> list[list[str]]:
     return steps
 
 
-def _export_for(args: list[str], out: Path) -> list[str]:
-    """The generator writes CSV above 300k works; the Makefile names the .xlsx."""
-    found = sorted(out.glob(f"{EXPORT_STEM}.*"))
-    return [str(found[0]) if Path(a).name.startswith(EXPORT_STEM + ".") and not Path(a).exists()
-            and found else a for a in args]
-
-
 def _generated(out: Path, works: int, seed: int, commands: list[list[str]]) -> bool:
     """The generator's output is there for this size and seed, with every file of `out`
     that the load commands read (a newer generator may write more files)."""
@@ -116,7 +109,7 @@ def _generated(out: Path, works: int, seed: int, commands: list[list[str]]) -> b
         return False
     facts = json.loads(summary.read_text(encoding="utf-8"))
     inputs = [Path(a) for args in commands if args[0] != "geodata.generate"
-              for a in _export_for(args, out)[1:] if Path(a).parent == out]
+              for a in args[1:] if Path(a).parent == out]
     return (facts.get("obras") == works and facts.get("semilla") == seed
             and all(p.exists() for p in inputs))
 
@@ -162,7 +155,7 @@ def load(works: int, seed: int, reload: bool = False) -> Loaded:
             continue  # timed on its own, below
         if module in ("geodata.infobras", "geodata.paralizadas") and "--sin-alertas" not in args:
             args = [*args, "--sin-alertas"]  # the alerts are timed on their own
-        steps[module.rsplit(".", 1)[-1]] = _run(_export_for(args, out), url)
+        steps[module.rsplit(".", 1)[-1]] = _run(args, url)
     record = {"mark": MARK, "works": works, "seed": seed, "commands": commands,
               "generate_seconds": generated,
               "load_steps": steps, "load_seconds": sum(steps.values()),

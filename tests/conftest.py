@@ -18,6 +18,9 @@ from geodata.shared_data import shared_data_dir
 from queries import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every figure the layers build (unvalidated, for speed) is checked against Plotly's
+# validation while the tests run: see layers/figures.py.
+os.environ.setdefault("MIRADOR_CHECK_FIGURES", "1")
 SHARED = shared_data_dir()
 PARALIZADAS_CSV = SHARED / "obras" / "obras_paralizadas_alertas_2026-05.csv"
 

@@ -110,8 +110,8 @@ def test_a_loaded_size_is_reused_unless_reload(database_url: str,
 
 
 def test_the_load_steps_are_the_makefiles(tmp_path: Path) -> None:
-    """What `make load` runs for a size, without the install; the export the generator
-    actually wrote (CSV above 300k works) replaces the .xlsx the Makefile names."""
+    """What `make load` runs for a size, without the install; the export it names is the
+    one the generator writes (.csv above 300k works, .xlsx below)."""
     steps = bench_load.makefile_steps(1000, 5, tmp_path)
     modules = [s[0] for s in steps]
     assert modules[0] == "queries.migrate" and "pip" not in modules
@@ -121,10 +121,10 @@ def test_the_load_steps_are_the_makefiles(tmp_path: Path) -> None:
     assert generate[generate.index("--works") + 1] == "1000"
     assert generate[generate.index("--out") + 1] == str(tmp_path)
     infobras = steps[modules.index("geodata.infobras")]
-    (tmp_path / f"{bench_load.EXPORT_STEM}.csv").write_text("x")
-    fixed = bench_load._export_for(infobras, tmp_path)
-    assert str(tmp_path / f"{bench_load.EXPORT_STEM}.csv") in fixed
-    assert len(fixed) == len(infobras)
+    assert str(tmp_path / f"{bench_load.EXPORT_STEM}.xlsx") in infobras
+    big = bench_load.makefile_steps(400_000, 5, tmp_path)
+    export = [s for s in big if s[0] == "geodata.infobras"][0]
+    assert str(tmp_path / f"{bench_load.EXPORT_STEM}.csv") in export
 
 
 @pytest.mark.db

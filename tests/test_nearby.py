@@ -184,7 +184,7 @@ def test_page_from_a_shared_url(cerca):
 
 
 def test_results_summary_cards_and_map(cerca, citizen_works):
-    summary, results = cerca.show(f"?area={DISTRICT}&r=1")
+    summary, results, *_ = cerca.show(f"?area={DISTRICT}&r=1")
     text = " ".join(strings(summary))
     assert "a menos de 1 km de Huancayo (capital de Huancayo)" in text
     assert "no tiene coordenadas propias: se ubica en la capital" in text
@@ -197,11 +197,11 @@ def test_results_summary_cards_and_map(cerca, citizen_works):
 
 
 def test_results_explain_bad_or_missing_places(cerca):
-    summary, _ = cerca.show("?lat=40.4&lon=-3.7&r=5")
+    summary, *_ = cerca.show("?lat=40.4&lon=-3.7&r=5")
     assert "fuera del Perú" in " ".join(strings(summary))
-    summary, _ = cerca.show("?area=999999")
+    summary, *_ = cerca.show("?area=999999")
     assert "No encontramos ese distrito" in " ".join(strings(summary))
-    summary, results = cerca.show("")
+    summary, results, *_ = cerca.show("")
     assert summary == "" and "Usar mi ubicación" in " ".join(strings(results))
 
 
@@ -228,3 +228,26 @@ def test_district_suggestions(cerca):
     assert cerca.suggest("h", None, []) is dash.no_update      # one letter: wait for more
     kept = {"label": "Huancayo · Huancayo, Junín", "value": DISTRICT}
     assert cerca.suggest("zzzzqqq", DISTRICT, [kept]) == [kept]  # the chosen one stays
+
+
+def test_the_list_starts_short_and_more_cards_come_on_demand(cerca, monkeypatch):
+    """A phone gets the first cards at once; "Ver más" adds the next ones, nearest first,
+    without a new search; the map always shows every work found."""
+    monkeypatch.setattr(cerca, "FIRST_CARDS", 2)
+    search = f"?area={DISTRICT}&r=25"
+    works = cerca._found(search)[2]
+    assert len(works) >= 3, "the citizen works put at least three within 25 km"
+    _, results, extra, hidden, label = cerca.show(search)
+    cards = [c for c in components(results)
+             if "cerca-card" in (getattr(c, "className", "") or "").split()]
+    assert len(cards) == 2 and extra == [] and hidden is False
+    assert label == f"Ver {min(len(works) - 2, 2)} obras más"
+    graph = next(c for c in components(results) if getattr(c, "id", None) == "cerca-map")
+    drawn = sum(len(t.lon) for t in graph.figure.data[1:-1] if t.mode == "markers")
+    assert drawn == len(works) or any(t.name == "Varias obras en un punto"
+                                      for t in graph.figure.data)
+    added, hidden, _ = cerca.more(1, search, [])
+    titles = [s for card in added for s in strings(card) if s in {w["name"] for w in works}]
+    assert titles == [w["name"] for w in works[2:4]]
+    assert hidden is (len(works) <= 4)
+    assert cerca.more(1, "", [])[1] is True   # nothing searched: no button

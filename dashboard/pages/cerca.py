@@ -33,6 +33,7 @@ dash.register_page(__name__, path="/cerca", name="Cerca de mí", order=2, title=
 URL_DECIMALS = 3          # ~110 m: a shared link does not pin the citizen's home
 DISTRICTS = 3
 SEARCH_RESULTS = 20
+FIRST_CARDS = 20          # cards sent at first; the map shows all the works found
 DROPDOWN_LABELS = {"search": "Nombre del distrito o ciudad", "clear_search": "Borrar",
                    "no_options_found": "Sin resultados: escriba al menos 2 letras del nombre"}
 RADIUS_OPTIONS = [{"label": f"{r} km", "value": r} for r in nearby.RADII_KM]
@@ -77,6 +78,10 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         html.P(id="cerca-summary", className="cerca-summary", **{"aria-live": "polite"}),
         dcc.Loading(type="dot", color="#1f3a5f", children=html.Div(id="cerca-results",
                                                                     children=[_how_to()])),
+        html.Ol(id="cerca-more-list", className="cerca-list cerca-more-list",
+                start=FIRST_CARDS + 1),
+        html.Button(id="cerca-more", n_clicks=0, hidden=True,
+                    className="citizen-button wide cerca-more"),
     ])
 
 
@@ -154,19 +159,60 @@ def navigate(geo: dict | None, ubigeo: str | None, radius: int, search: str | No
 
 
 @callback(Output("cerca-summary", "children"), Output("cerca-results", "children"),
-          Input("cerca-url", "search"))
+          Output("cerca-more-list", "children"), Output("cerca-more", "hidden"),
+          Output("cerca-more", "children"), Input("cerca-url", "search"))
 def show(search: str | None):
+    """The summary, the map of every work found and the first FIRST_CARDS cards (a phone
+    gets a short page; "Ver más" brings the rest)."""
+    found = _found(search)
+    if isinstance(found, str | None):
+        message = html.Span(found, className="citizen-message error") if found else ""
+        return message, [_how_to()], [], True, ""
+    place, radius, works, total = found
+    hidden, label = _more_button(len(works), FIRST_CARDS)
+    return (_summary(place, radius, works, total), _results(place, radius, works), [],
+            hidden, label)
+
+
+@callback(Output("cerca-more-list", "children", allow_duplicate=True),
+          Output("cerca-more", "hidden", allow_duplicate=True),
+          Output("cerca-more", "children", allow_duplicate=True),
+          Input("cerca-more", "n_clicks"), State("cerca-url", "search"),
+          State("cerca-more-list", "children"), prevent_initial_call=True)
+def more(_clicks: int, search: str | None, shown: list | None):
+    """The next cards after those on screen (the search is memoized: no new query)."""
+    found = _found(search)
+    if isinstance(found, str | None):
+        return dash.no_update, True, ""
+    works = found[2]
+    start = FIRST_CARDS + len(shown or [])
+    stop = start + FIRST_CARDS
+    computed = memoize("cerca-alerts-run", alerts_query.last_run) is not None
+    hidden, label = _more_button(len(works), stop)
+    return [*(shown or []), *(_card(w, computed) for w in works[start:stop])], hidden, label
+
+
+def _found(search: str | None):
+    """(place, radius, works, total) of the URL's search; a message (or None when there is
+    no search yet) when it cannot be run."""
     params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
     if not ({"lat", "lon"} <= params.keys() or params.get("area")):
-        return "", [_how_to()]
+        return None
     try:
         radius = nearby.parse_radius(params.get("r"))
         place = _place(params)
     except FilterError as exc:
-        return html.Span(str(exc), className="citizen-message error"), [_how_to()]
-    found = nearby.nearby(place, radius)
-    works, total = found["works"], found["total"]
-    return _summary(place, radius, works, total), _results(place, radius, works)
+        return str(exc)
+    found = memoize(f"cerca:{place.lon:.6f}:{place.lat:.6f}:{radius}",
+                    lambda: nearby.nearby(place, radius))
+    return place, radius, found["works"], found["total"]
+
+
+def _more_button(found: int, shown: int) -> tuple[bool, str]:
+    rest = found - shown
+    if rest <= 0:
+        return True, ""
+    return False, f"Ver {min(rest, FIRST_CARDS)} obras más"
 
 
 def _place(params: dict) -> nearby.Place:
@@ -207,7 +253,7 @@ def _results(place: nearby.Place, radius: int, works: list) -> list:
         html.Div(className="citizen-card cerca-map", children=dcc.Graph(
             id="cerca-map", figure=figure,
             config={"displayModeBar": False, "scrollZoom": False})),
-        html.Ol([_card(w, computed) for w in works], className="cerca-list"),
+        html.Ol([_card(w, computed) for w in works[:FIRST_CARDS]], className="cerca-list"),
     ]
 
 

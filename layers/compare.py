@@ -93,51 +93,52 @@ def ranking_figure(frame: pd.DataFrame, metric: Metric, per_inhabitant: bool,
 def _ranking_bars(data: pd.DataFrame, column: str, show: Callable[[float | None], str],
                   highlighted: Sequence[str], title: str) -> go.Figure:
     chosen = data["ubigeo"].isin(highlighted)
-    labels = [f"{name} (#{rank})" for name, rank in zip(data["name"], data["rank"],
-                                                          strict=True)]
-    fig = go.Figure(go.Bar(
-        x=data[column], y=labels, orientation="h", text=[show(v) for v in data[column]],
-        textposition="outside", cliponaxis=False,
-        marker={"color": [HIGHLIGHT if c else OTHERS for c in chosen]},
-        hovertemplate="%{y}: %{text}<extra></extra>"), _validate=False)
-    fig.update_layout(
-        title={"text": title}, template=template("plotly_white"), showlegend=False, bargap=0.25,
-        height=max(320, 60 + 22 * len(data)),
-        yaxis={"autorange": "reversed", "automargin": True},
-        xaxis={"visible": False, "range": [min(0, data[column].min()),
-                                           max(data[column].max(), 0) * 1.18 or 1]},
-        margin={"l": 10, "r": 20, "t": 50, "b": 10})
-    return fig
+    values = [float(v) for v in data[column]]
+    bar = {"type": "bar", "x": values, "orientation": "h",
+           "y": [f"{name} (#{rank})" for name, rank in zip(data["name"], data["rank"],
+                                                            strict=True)],
+           "text": [show(v) for v in values], "textposition": "outside", "cliponaxis": False,
+           "marker": {"color": [HIGHLIGHT if c else OTHERS for c in chosen]},
+           "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    layout = {"title": {"text": title}, "template": template("plotly_white"),
+              "showlegend": False, "bargap": 0.25, "height": max(320, 60 + 22 * len(data)),
+              "yaxis": {"autorange": "reversed", "automargin": True},
+              "xaxis": {"visible": False,
+                        "range": [min(0.0, min(values)), max(max(values), 0.0) * 1.18 or 1]},
+              "margin": {"l": 10, "r": 20, "t": 50, "b": 10}}
+    return go.Figure({"data": [bar], "layout": layout}, _validate=False)
 
 
 def _ranking_dots(data: pd.DataFrame, column: str, show: Callable[[float | None], str],
                   highlighted: Sequence[str], title: str) -> go.Figure:
     chosen = data["ubigeo"].isin(highlighted)
-    fig = go.Figure(_validate=False)
+    traces = []
     for subset, color, size, name in ((data[~chosen], OTHERS, 5, "Otras"),
                                       (data[chosen], HIGHLIGHT, 13, "Elegidas")):
-        fig.add_trace(go.Scatter(
-            x=subset["rank"], y=subset[column], mode="markers", name=name,
-            marker={"color": color, "size": size, "line": {"width": 0}},
-            customdata=list(zip(subset["name"], [show(v) for v in subset[column]],
-                                strict=True)),
-            hovertemplate="%{customdata[0]}<br>#%{x}: %{customdata[1]}<extra></extra>"))
+        values = [float(v) for v in subset[column]]
+        traces.append({
+            "type": "scatter", "x": [int(r) for r in subset["rank"]], "y": values,
+            "mode": "markers", "name": name,
+            "marker": {"color": color, "size": size, "line": {"width": 0}},
+            "customdata": [[n, show(v)] for n, v in zip(subset["name"], values, strict=True)],
+            "hovertemplate": "%{customdata[0]}<br>#%{x}: %{customdata[1]}<extra></extra>"})
     positive = data.loc[data[column] > 0, column]
     log = not positive.empty and positive.max() / positive.min() > 100
+    notes = []
     for i, (_, row) in enumerate(data[chosen].iterrows()):
-        value = row[column]
+        value = float(row[column])
         if log and value <= 0:
             continue  # not drawn on a log axis
         # Annotations on a log axis take the exponent, not the value.
-        fig.add_annotation(x=row["rank"], y=math.log10(value) if log else value,
-                           text=f"{row['name']} (#{row['rank']})", showarrow=True,
-                           arrowhead=0, ax=0, ay=-30 - 22 * (i % 3), font={"size": 11},
-                           bgcolor="rgba(255,255,255,0.85)")
-    fig.update_layout(
-        title={"text": title}, xaxis={"title": {"text": "Posición (1 = el valor más alto)"}},
-        yaxis_type="log" if log else "linear", showlegend=False,
-        margin={"l": 60, "r": 20, "t": 50, "b": 40}, template=template("plotly_white"))
-    return fig
+        notes.append({"x": int(row["rank"]), "y": math.log10(value) if log else value,
+                      "text": f"{row['name']} (#{row['rank']})", "showarrow": True,
+                      "arrowhead": 0, "ax": 0, "ay": -30 - 22 * (i % 3),
+                      "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.85)"})
+    layout = {"title": {"text": title}, "template": template("plotly_white"),
+              "xaxis": {"title": {"text": "Posición (1 = el valor más alto)"}},
+              "yaxis": {"type": "log" if log else "linear"}, "showlegend": False,
+              "annotations": notes, "margin": {"l": 60, "r": 20, "t": 50, "b": 40}}
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 @checked
@@ -145,12 +146,12 @@ def trend_figure(series: pd.DataFrame, names: dict[str, str],
                  empty_text: str = "Sin historial mensual para estas áreas") -> go.Figure:
     """Accrued money (running total) and average physical progress per month, per area."""
     if series.empty:  # one line of text, not two empty panels
-        fig = go.Figure(_validate=False)
-        fig.add_annotation(text=empty_text, showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5, font={"size": 14, "color": "#616e7c"})
-        fig.update_layout(template=template("plotly_white"), height=140, xaxis={"visible": False},
-                          yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-        return fig
+        note = {"text": empty_text, "showarrow": False, "xref": "paper", "yref": "paper",
+                "x": 0.5, "y": 0.5, "font": {"size": 14, "color": "#616e7c"}}
+        return go.Figure({"data": [], "layout": {
+            "template": template("plotly_white"), "height": 140, "annotations": [note],
+            "xaxis": {"visible": False}, "yaxis": {"visible": False},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10}}}, _validate=False)
     traces = []
     for i, (ubigeo, group) in enumerate(series.groupby("ubigeo", sort=False)):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]

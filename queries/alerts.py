@@ -133,6 +133,10 @@ class AlertSelection:
             conds.append(a.amount_at_risk <= self.risk_max)
         return conds
 
+    def reads_works(self) -> bool:
+        """Whether a condition is on the work (its filters or its entity's name)."""
+        return bool(self.entity) or not self.filters.is_empty()
+
     def only_area(self) -> bool:
         """True when nothing but the area narrows the alerts (the rollup table answers)."""
         return (self.state == "alerta" and not (self.rules or self.severities or self.entity)
@@ -189,19 +193,26 @@ def alert_counts_stmt(filters: Filters, level: int, rules: Sequence[str] = (),
             .group_by(prefix).order_by(prefix))
 
 
-def _per_work(selection: AlertSelection) -> sa.Select:
-    """One row per work with selected alerts: its area, entity, count and largest amount
-    (from the per-work rollup when only the area narrows the selection)."""
+def _per_work(selection: AlertSelection, with_entity: bool = True) -> sa.Select:
+    """One row per work with selected alerts: its area, entity (when asked), count and
+    largest amount (from the per-work rollup when only the area narrows the selection)."""
     a, w = alert.c, work.c
     if selection.only_area():
         aw = alert_work.c
-        stmt = (sa.select(aw.infobras_code, aw.ubigeo, w.entity, aw.alerts, aw.amount_at_risk)
-                .select_from(alert_work.join(work, w.infobras_code == aw.infobras_code)))
+        if with_entity:
+            stmt = (sa.select(aw.infobras_code, aw.ubigeo, w.entity, aw.alerts,
+                              aw.amount_at_risk)
+                    .select_from(alert_work.join(work, w.infobras_code == aw.infobras_code)))
+        else:
+            stmt = sa.select(aw.infobras_code, aw.ubigeo, aw.alerts, aw.amount_at_risk)
         area_code = selection.filters.area
         return stmt.where(aw.ubigeo.startswith(area_code, autoescape=True)) if area_code else stmt
-    return (sa.select(a.infobras_code, w.ubigeo, w.entity,
-                      sa.func.count().label("alerts"),
-                      sa.func.max(a.amount_at_risk).label("amount_at_risk"))
+    measures = (sa.func.count().label("alerts"),
+                sa.func.max(a.amount_at_risk).label("amount_at_risk"))
+    if not with_entity and not selection.reads_works():  # the alerts table alone answers
+        return (sa.select(a.infobras_code, *measures).select_from(alert)
+                .where(*selection.conditions()).group_by(a.infobras_code))
+    return (sa.select(a.infobras_code, w.ubigeo, w.entity, *measures)
             .select_from(_joined()).where(*selection.conditions())
             .group_by(a.infobras_code, w.ubigeo, w.entity))
 
@@ -264,15 +275,26 @@ def alerts_table_stmt(selection: AlertSelection, page: TablePage) -> sa.Select:
             .order_by(*page.order_by()).limit(page.size).offset(page.page * page.size))
 
 
+def total_stmt(selection: AlertSelection) -> sa.Select:
+    """The count the table pages through: from the per-work rollup (indexed by area) when
+    only the area narrows the selection, else by counting the alerts."""
+    if selection.only_area():
+        return sa.select(summary_stmt(selection).subquery().c.alerts)
+    return alerts_count_stmt(selection)
+
+
 def alerts_count_stmt(selection: AlertSelection) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(_joined()).where(*selection.conditions())
+    """How many alerts match; the works are joined only when a condition reads them (every
+    alert has its work: the national count reads one table, ten times faster)."""
+    source = _joined() if selection.reads_works() else alert
+    return sa.select(sa.func.count()).select_from(source).where(*selection.conditions())
 
 
 def alerts_table(selection: AlertSelection, page: TablePage | None = None) -> dict[str, Any]:
     """{"rows": one page of alerts, "total": how many match, "pages": page count}."""
     page = page or TablePage()
     with db.read_engine().connect() as conn:
-        total = conn.execute(alerts_count_stmt(selection)).scalar_one()
+        total = conn.execute(total_stmt(selection)).scalar_one()
         rows = [dict(r) for r in conn.execute(alerts_table_stmt(selection, page)).mappings()]
     return {"rows": rows, "total": total, "pages": max(1, math.ceil(total / page.size))}
 
@@ -343,7 +365,7 @@ def last_run() -> dict | None:
 
 
 def summary_stmt(selection: AlertSelection) -> sa.Select:
-    per_work = _per_work(selection).subquery("per_work")
+    per_work = _per_work(selection, with_entity=False).subquery("per_work")
     p = per_work.c
     return sa.select(sa.cast(sa.func.coalesce(sa.func.sum(p.alerts), 0), sa.Integer)
                      .label("alerts"),

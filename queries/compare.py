@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from queries import db
 from queries.alerts import alert_counts
+from queries.explorer_views import area_monthly, explorer_summary, views_are_fresh
 from queries.filters import Filters
 from queries.tables import area, work, work_progress
 
@@ -49,6 +50,25 @@ def area_metrics_stmt(level: int, filters: Filters, parent: str | None = None,
     if ubigeos:
         scan = scan.where(prefix.in_(ubigeos))
     works = filters.with_area(parent).where(scan).group_by(prefix).subquery("w")
+    return _with_areas(works, level, parent, ubigeos)
+
+
+def area_metrics_view_stmt(level: int, parent: str | None = None,
+                           ubigeos: tuple[str, ...] = ()) -> sa.Select:
+    """area_metrics_stmt's rows with no filter, from the explorer's precomputed summary (each
+    area's figures are its parent's "child" rows there)."""
+    s = explorer_summary.c
+    works = (sa.select(s.key.label("ubigeo"), s.works, s.investment, s.accrued, s.paralysed,
+                       s.paralysed_investment,
+                       (s.progress_sum / sa.func.nullif(s.progress_n, 0)).label("avg_physical"))
+             .where(s.dim == "child", sa.func.length(s.scope) == 2 * (level - 1))
+             .subquery("w"))
+    return _with_areas(works, level, parent, ubigeos)
+
+
+def _with_areas(works: sa.Subquery, level: int, parent: str | None,
+                ubigeos: tuple[str, ...]) -> sa.Select:
+    """Every area of `level` (under `parent`, among `ubigeos`) with its works' figures."""
     a = area.c
     stmt = (sa.select(
         a.ubigeo, a.name, a.level, a.parent, a.population,
@@ -68,8 +88,10 @@ def area_metrics(level: int, filters: Filters, parent: str | None = None,
                  ubigeos: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per area with absolute and per-inhabitant metrics (see `METRIC_COLUMNS`)."""
     with db.read_engine().connect() as conn:
-        frame = pd.DataFrame(conn.execute(
-            area_metrics_stmt(level, filters, parent, ubigeos)).mappings().all(),
+        unfiltered = filters.is_empty(include_area=False) and views_are_fresh(conn)
+        stmt = (area_metrics_view_stmt(level, parent, ubigeos) if unfiltered
+                else area_metrics_stmt(level, filters, parent, ubigeos))
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all(),
             columns=["ubigeo", "name", "level", "parent", "population", "works", "investment",
                      "accrued", "paralysed", "paralysed_investment", "avg_physical"])
     alerts = _alert_metrics(filters.with_area(parent), level)
@@ -149,11 +171,26 @@ def monthly_stmt(ubigeos: tuple[str, ...], filters: Filters) -> sa.Select:
     ).order_by(m.ubigeo, m.month)
 
 
+def monthly_view_stmt(ubigeos: tuple[str, ...]) -> sa.Select:
+    """monthly_stmt's rows for no filter, from the precomputed area_monthly."""
+    m = area_monthly.c
+    return (sa.select(
+        m.ubigeo, m.month, sa.cast(m.spent, sa.Float).label("spent"),
+        sa.cast(sa.func.sum(m.spent).over(partition_by=m.ubigeo, order_by=m.month), sa.Float)
+        .label("accrued"),
+        sa.cast(m.physical_sum / sa.func.nullif(m.physical_n, 0), sa.Float)
+        .label("avg_physical"), m.works_reporting)
+        .where(m.level == level_of(ubigeos[0]), m.ubigeo.in_(ubigeos))
+        .order_by(m.ubigeo, m.month))
+
+
 def monthly(ubigeos: tuple[str, ...], filters: Filters) -> pd.DataFrame:
-    """Monthly series of the areas (same level), empty when there is no history."""
+    """Monthly series of the areas (same level), empty when there is no history; from the
+    precomputed table when nothing filters the works and it is fresh."""
     columns = ["ubigeo", "month", "spent", "accrued", "avg_physical", "works_reporting"]
     if not ubigeos:
         return pd.DataFrame(columns=columns)
     with db.read_engine().connect() as conn:
-        return pd.DataFrame(conn.execute(monthly_stmt(ubigeos, filters)).mappings().all(),
-                            columns=columns)
+        unfiltered = filters.is_empty(include_area=False) and views_are_fresh(conn)
+        stmt = monthly_view_stmt(ubigeos) if unfiltered else monthly_stmt(ubigeos, filters)
+        return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)

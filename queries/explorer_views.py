@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 # Refresh order: the cube and the summary sum explorer_works.
-VIEWS = ("explorer_works", "explorer_cube", "explorer_summary")
+VIEWS = ("explorer_works", "explorer_cube", "explorer_summary", "area_monthly")
 FRESHNESS_NAME = "explorer"
 
 _meta = sa.MetaData()
@@ -46,9 +46,18 @@ explorer_summary = sa.Table(
     sa.Column("progress_n", sa.Integer),
 )
 
+area_monthly = sa.Table(
+    "area_monthly", _meta,
+    sa.Column("level", sa.SmallInteger), sa.Column("ubigeo", sa.Text),
+    sa.Column("month", sa.Date), sa.Column("spent", sa.Numeric),
+    sa.Column("physical_sum", sa.Numeric), sa.Column("physical_n", sa.Integer),
+    sa.Column("works_reporting", sa.Integer),
+)
+
 _INSTALLED = sa.text("SELECT to_regclass('view_freshness') IS NOT NULL "
                      "AND to_regclass('work_changes') IS NOT NULL "
-                     "AND to_regclass('explorer_summary') IS NOT NULL")
+                     "AND to_regclass('explorer_summary') IS NOT NULL "
+                     "AND to_regclass('area_monthly') IS NOT NULL")
 _FRESH = sa.text("SELECT f.work_changes = c.n FROM view_freshness f, work_changes c "
                  "WHERE f.name = :name")
 

@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from layers import compare as compare_layer
 from queries import compare
+from queries.filters import Filters
 from tests.browser_support import screenshot
 from tests.officials_support import TOKEN
 
@@ -172,3 +173,38 @@ def test_trend_without_history_is_one_sentence():
     fig = compare_layer.trend_figure(pd.DataFrame(columns=["ubigeo", "month", "accrued",
                                                            "avg_physical"]), {}, "Nada aún")
     assert not fig.data and [a.text for a in fig.layout.annotations] == ["Nada aún"]
+
+
+def test_the_precomputed_monthly_series_equal_the_live_ones(officials_works, engine):
+    """Without filters the series come from area_monthly; they must be the live query's."""
+    from queries.explorer_views import refresh_views, views_are_fresh
+
+    with engine.begin() as conn:
+        refresh_views(conn)
+    for areas in (("15", "08"), ("1501", "0801"), ("150101", "080108")):
+        with engine.connect() as conn:
+            assert views_are_fresh(conn)
+            live = pd.DataFrame(conn.execute(compare.monthly_stmt(areas, Filters())).mappings())
+            view = pd.DataFrame(conn.execute(compare.monthly_view_stmt(areas)).mappings())
+        assert not live.empty
+        pd.testing.assert_frame_equal(view, live, check_dtype=False, atol=1e-6)
+        served = compare.monthly(areas, Filters())
+        pd.testing.assert_frame_equal(served[list(view.columns)], view, check_dtype=False)
+
+
+def test_the_precomputed_area_metrics_equal_the_live_ones(officials_works, engine):
+    from queries.explorer_views import refresh_views
+
+    with engine.begin() as conn:
+        refresh_views(conn)
+    for level, parent, ubigeos in ((1, None, ()), (2, "15", ()), (3, "0801", ()),
+                                   (3, None, ("150101", "080108"))):
+        with engine.connect() as conn:
+            live = pd.DataFrame(conn.execute(compare.area_metrics_stmt(
+                level, Filters(), parent, ubigeos)).mappings())
+            view = pd.DataFrame(conn.execute(compare.area_metrics_view_stmt(
+                level, parent, ubigeos)).mappings())
+        assert len(live) and live["works"].sum() > 0
+        live["avg_physical"] = live["avg_physical"].astype(float)
+        view["avg_physical"] = view["avg_physical"].astype(float)
+        pd.testing.assert_frame_equal(view, live, check_dtype=False, atol=1e-6)

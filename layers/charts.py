@@ -137,7 +137,8 @@ def year_chart(rows: Sequence[Mapping[str, Any]], year_range: tuple[int | None, 
                           "<br><i>Clic para filtrar por este año</i>"
                           for y, r in zip(years, dated, strict=True)],
                hovertemplate="%{hovertext}<extra></extra>")
-    ticks = nice_ticks(0.0, max(amounts) * 1.05)
+    top = max(max(amounts), 1.0) * 1.05   # room above the tallest bar
+    ticks = nice_ticks(0.0, top)
     undated = [r for r in rows if r["key"] is None]
     notes = [dict(text=f"{fmt.count_label(undated[0]['works'] or 0, 'obra', 'obras')} sin "
                        "fecha de inicio", showarrow=False, xref="paper", yref="paper", x=1,
@@ -146,7 +147,7 @@ def year_chart(rows: Sequence[Mapping[str, Any]], year_range: tuple[int | None, 
     return _figure([bar], len(years), annotations=notes,
                    margin=dict(l=8, r=12, t=24 if notes else 8, b=8),
                    yaxis=dict(tickvals=ticks, ticktext=[fmt.money(t) for t in ticks],
-                              gridcolor="#eee", zeroline=False, range=[0, ticks[-1]],
+                              gridcolor="#eee", zeroline=False, range=[0, max(top, ticks[-1])],
                               automargin=True),
                    xaxis=dict(tickmode="linear", dtick=1 if len(years) <= 12 else 2,
                               ticks="", showline=True, linecolor="#ccc", automargin=True))

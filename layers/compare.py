@@ -166,7 +166,8 @@ def trend_figure(series: pd.DataFrame, names: dict[str, str],
                        "legendgroup": ubigeo, "showlegend": False, "xaxis": "x2",
                        "yaxis": "y2",
                        "hovertemplate": f"%{{x|%m/%Y}}: %{{y:.1f}} %<extra>{name}</extra>"})
-    ticks = nice_ticks(0.0, max(float(series["accrued"].max() or 0), 1.0) * 1.05)
+    top = max(float(series["accrued"].max() or 0), 1.0) * 1.05   # room above the highest
+    ticks = nice_ticks(0.0, top)
     title = {"showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
              "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
     layout = {
@@ -176,7 +177,8 @@ def trend_figure(series: pd.DataFrame, names: dict[str, str],
         "xaxis": {"anchor": "y", "domain": [0, 1], "matches": "x2", "showticklabels": False},
         "xaxis2": {"anchor": "y2", "domain": [0, 1], "tickformat": "%m/%Y"},
         "yaxis": {"anchor": "x", "domain": [0.54, 1], "tickvals": ticks,
-                  "ticktext": [fmt.money(t) for t in ticks], "range": [0, ticks[-1]]},
+                  "ticktext": [fmt.money(t) for t in ticks],
+                  "range": [0, max(top, ticks[-1])]},
         "yaxis2": {"anchor": "x2", "domain": [0, 0.44], "range": [0, 100],
                    "ticksuffix": " %"},
         "annotations": [{**title, "text": "Devengado acumulado (S/)", "y": 1.0},

@@ -33,8 +33,22 @@ def migrate(url: str | None = None) -> None:
                 if (SQL_DIR / name).exists():
                     # Straight to psycopg: no parameters, so '%' in the DDL is literal.
                     conn.connection.driver_connection.execute(load_sql(name))
+            _fill_new_views(conn)
     finally:
         eng.dispose()
+
+
+def _fill_new_views(conn: sa.Connection) -> None:
+    """A derived table this migration added is empty: fill it now when there are works
+    (a reader would otherwise trust the freshness record of the older ones and fail)."""
+    from queries import explorer_views
+
+    empty = conn.execute(sa.text(
+        "SELECT count(*) FROM pg_matviews WHERE matviewname = ANY(:names) AND NOT ispopulated"),
+        {"names": list(explorer_views.VIEWS)}).scalar()
+    has_works = conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM work)")).scalar()
+    if empty and has_works:
+        explorer_views.refresh_views(conn)
 
 
 def _require_postgis(conn: sa.Connection) -> None:

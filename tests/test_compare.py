@@ -208,3 +208,10 @@ def test_the_precomputed_area_metrics_equal_the_live_ones(officials_works, engin
         live["avg_physical"] = live["avg_physical"].astype(float)
         view["avg_physical"] = view["avg_physical"].astype(float)
         pd.testing.assert_frame_equal(view, live, check_dtype=False, atol=1e-6)
+
+
+def test_the_trend_axis_holds_the_highest_line():
+    series = pd.DataFrame({"ubigeo": ["01", "01"], "month": ["2024-01-01", "2024-02-01"],
+                           "accrued": [40e6, 95e6], "avg_physical": [10.0, 20.0]})
+    fig = compare_layer.trend_figure(series, {"01": "Amazonas"})
+    assert fig.layout.yaxis.range[1] >= 95e6 and fig.layout.yaxis2.range[1] == 100

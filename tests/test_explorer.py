@@ -347,3 +347,16 @@ def test_explore_drill_down_filter_share_and_phone(live_server, browser, explore
         screenshot(browser, "explorar-telefono")
     finally:
         resize(browser, 1366, 900)
+
+
+def test_migrate_fills_a_derived_table_it_adds(explorer_works, engine, database_url):
+    """Upgrading a database with works: a new derived table is filled by the migration, so
+    no reader trusts an empty one."""
+    from queries import migrate
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("REFRESH MATERIALIZED VIEW area_monthly WITH NO DATA"))
+    migrate.migrate(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT ispopulated FROM pg_matviews "
+                                    "WHERE matviewname = 'area_monthly'")).scalar()

@@ -184,3 +184,11 @@ def test_year_marks_are_few_and_uncrowded():
     years = sorted(marks)
     assert min(b - a for a, b in zip(years, years[1:], strict=False)) >= 3
     assert year_marks(2020, 2020) == {2020: "2020"}
+
+
+def test_the_tallest_year_bar_fits_under_the_axis():
+    rows = [{"key": 2020, "works": 3, "investment": 590e6}, {"key": 2021, "works": 1,
+                                                               "investment": 10e6}]
+    fig = charts.year_chart(rows)
+    low, high = fig.layout.yaxis.range
+    assert low == 0 and high >= 590e6 * 1.05

@@ -138,7 +138,8 @@ def _lead() -> str:
             "fuente de su umbral. Una alerta no prueba una irregularidad: señala qué revisar.")
     if run is None:
         return text + " Las alertas aún no se han calculado."
-    return f"{text} Fecha de corte de los datos: {run['as_of']:%d/%m/%Y}."
+    return (f"{text} Fecha de corte de los datos: {run['as_of']:%d/%m/%Y} (cada obra se evalúa "
+            "a la fecha de los datos de su fuente, nunca después).")
 
 
 def _rules_list() -> html.Ul:

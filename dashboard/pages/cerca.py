@@ -234,7 +234,9 @@ def _summary(place: nearby.Place, radius: int, works: list, total: int) -> list:
     lines = [html.Strong(count),
              f" a menos de {radius} km de {place.label}, de la más cercana a la más lejana."]
     if total > len(works):
-        lines.append(f" Se muestran las {len(works)} más cercanas.")
+        lines.append(f" El mapa muestra las {len(works)} más cercanas.")
+    if len(works) > FIRST_CARDS:
+        lines.append(f" La lista las presenta de {FIRST_CARDS} en {FIRST_CARDS}.")
     approx = sum(w["geom_source"] != "surveyed" for w in works)
     if approx:
         lines.append(f" {fmt.count_label(approx, 'obra no tiene', 'obras no tienen')} "

@@ -13,7 +13,7 @@ from pyproj import Geod
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
-from layers.figures import checked
+from layers.figures import checked, template
 from layers.work_story import FONT, MUTED, SEPARATORS
 
 _WGS84 = Geod(ellps="WGS84")
@@ -98,6 +98,7 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
                 "color": "#9aa5b1", "line": {"width": 1}, "below": "traces"}]
               if outline_url else [])
     layout = {
+        "template": template("none"),
         "map": {"style": "white-bg", "center": {"lon": lon, "lat": lat},
                 "zoom": zoom_for_radius(lat, radius_km * 1000), "layers": layers},
         "height": 320, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": FONT,

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
 from layers.briefing import map_view as fit_view
-from layers.figures import checked
+from layers.figures import checked, template
 
 SEPARATORS = ", "          # Plotly: decimal comma, thousands space (as layers.format)
 PARALYSED = "paralizada"
@@ -45,11 +45,15 @@ def date_text(day: date | None) -> str:
     return fmt.MISSING if day is None else f"{day:%d/%m/%Y}"
 
 
-def _layout(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 8, "b": 8}, font=FONT,
-                      separators=SEPARATORS, paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)", hoverlabel={"font": FONT})
-    return fig
+def _figure(traces: list[dict[str, Any]], height: int, **layout: Any) -> go.Figure:
+    """One unvalidated spec (each update_* call on a figure costs milliseconds): the page's
+    font, decimal comma and transparent background, no template (a template travels with
+    every figure: 8 KB each)."""
+    base = {"template": template("none"), "height": height,
+            "margin": {"l": 8, "r": 8, "t": 8, "b": 8}, "font": FONT,
+            "separators": SEPARATORS, "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)", "hoverlabel": {"font": FONT}}
+    return go.Figure({"data": traces, "layout": {**base, **layout}}, _validate=False)
 
 
 # -- progress over time ------------------------------------------------------------------------
@@ -80,29 +84,34 @@ def progress_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Physical progress real vs programmed and financial progress, month by month; the
     months reported as paralysed are shaded."""
     months = [p["month"] for p in history]
-    fig = go.Figure(_validate=False)
     series = (("physical_real", "Avance físico real", REAL, "solid"),
               ("physical_programmed", "Avance físico programado", PLANNED, "dash"),
               ("financial", "Avance financiero (gasto)", MONEY, "dot"))
+    traces = []
     for key, name, color, dash in series:
         values = [p.get(key) for p in history]
         if all(v is None for v in values):
             continue
-        fig.add_trace(go.Scatter(
-            x=months, y=values, name=name, mode="lines+markers" if len(months) < 3 else "lines",
-            line={"color": color, "width": 3 if key == "physical_real" else 2, "dash": dash},
-            hovertemplate=f"{name}: %{{y:.1f}} %<extra>%{{x|%m/%Y}}</extra>"))
-    for start, end in paralysis_periods(history):
-        fig.add_vrect(x0=start, x1=end, fillcolor=PARALYSIS_FILL, line_width=0, layer="below",
-                      annotation_text="Paralizada", annotation_position="top left",
-                      annotation_font={"size": 11, "color": UP})
+        traces.append({
+            "type": "scatter", "x": months, "y": values, "name": name,
+            "mode": "lines+markers" if len(months) < 3 else "lines",
+            "line": {"color": color, "width": 3 if key == "physical_real" else 2, "dash": dash},
+            "hovertemplate": f"{name}: %{{y:.1f}} %<extra>%{{x|%m/%Y}}</extra>"})
+    periods = paralysis_periods(history)
+    shapes = [{"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+               "y1": 1, "fillcolor": PARALYSIS_FILL, "line": {"width": 0}, "layer": "below"}
+              for start, end in periods]
+    notes = [{"text": "Paralizada", "xref": "x", "yref": "paper", "x": start, "y": 1,
+              "xanchor": "left", "yanchor": "top", "showarrow": False,
+              "font": {"size": 11, "color": UP}} for start, _ in periods]
     top = max([100.0] + [float(p["financial"]) for p in history if p.get("financial")])
-    fig.update_yaxes(range=[0, top * 1.06], ticksuffix=" %", gridcolor=GRID, zeroline=False,
-                     fixedrange=True)
-    fig.update_xaxes(tickformat="%m/%Y", gridcolor=GRID, fixedrange=True, ticklabelstandoff=6)
-    fig.update_layout(legend={"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 12}},
-                      hovermode="x unified")
-    return _layout(fig, 330)
+    return _figure(
+        traces, 330, shapes=shapes, annotations=notes, hovermode="x unified",
+        legend={"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 12}},
+        yaxis={"range": [0, top * 1.06], "ticksuffix": " %", "gridcolor": GRID,
+               "zeroline": False, "fixedrange": True, "automargin": True},
+        xaxis={"tickformat": "%m/%Y", "gridcolor": GRID, "fixedrange": True,
+               "ticklabelstandoff": 6, "automargin": True})
 
 
 def progress_summary(history: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -171,20 +180,21 @@ def step_text(step: CostStep) -> str:
 def cost_waterfall(steps: Sequence[CostStep]) -> go.Figure:
     """The steps as a horizontal waterfall (labels stay readable on a phone), top to bottom:
     increases in red, reductions in green, amounts in dark blue."""
-    fig = go.Figure(go.Waterfall(
-        orientation="h", y=[f"{s.label}<br><b>{step_text(s)}</b>" for s in steps],
-        x=[s.value if s.measure != "total" else 0 for s in steps],
-        measure=[s.measure for s in steps], text=[step_text(s) for s in steps],
-        textposition="none",
-        connector={"line": {"color": MUTED, "width": 1, "dash": "dot"}},
-        increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
-        totals={"marker": {"color": TOTAL}},
-        hovertemplate="%{text}<extra></extra>"), _validate=False)
-    fig.update_xaxes(tickprefix="S/ ", gridcolor=GRID, fixedrange=True, rangemode="tozero",
-                     nticks=4)
-    fig.update_yaxes(autorange="reversed", fixedrange=True, ticklabelstandoff=8)
-    fig.update_layout(showlegend=False)
-    return _layout(fig, 70 + 46 * len(steps))
+    waterfall = {
+        "type": "waterfall", "orientation": "h",
+        "y": [f"{s.label}<br><b>{step_text(s)}</b>" for s in steps],
+        "x": [s.value if s.measure != "total" else 0 for s in steps],
+        "measure": [s.measure for s in steps], "text": [step_text(s) for s in steps],
+        "textposition": "none",
+        "connector": {"line": {"color": MUTED, "width": 1, "dash": "dot"}},
+        "increasing": {"marker": {"color": UP}}, "decreasing": {"marker": {"color": DOWN}},
+        "totals": {"marker": {"color": TOTAL}}, "hovertemplate": "%{text}<extra></extra>"}
+    return _figure(
+        [waterfall], 70 + 46 * len(steps), showlegend=False,
+        xaxis={"tickprefix": "S/ ", "gridcolor": GRID, "fixedrange": True,
+               "rangemode": "tozero", "nticks": 4, "automargin": True},
+        yaxis={"autorange": "reversed", "fixedrange": True, "ticklabelstandoff": 8,
+               "automargin": True})
 
 
 # -- money in words ------------------------------------------------------------------------------
@@ -404,27 +414,27 @@ def location_map(work: Mapping[str, Any], districts_geojson_url: str | None,
                  bounds: tuple[float, float, float, float] | None) -> go.Figure:
     """The districts around (outlines served by URL), the declared one filled, and the
     work's point: solid where surveyed, a faded ring at the capital where approximate."""
-    fig = go.Figure(_validate=False)
+    traces: list[dict[str, Any]] = []
     layers = []
     if districts_geojson_url:
         layers.append({"sourcetype": "geojson", "source": districts_geojson_url,
                        "type": "line", "color": "#9aa5b1", "line": {"width": 1},
                        "below": "traces"})
-        fig.add_trace(go.Choroplethmap(
-            geojson=districts_geojson_url, featureidkey="id", locations=[work["ubigeo"]],
-            z=[1], colorscale=[[0, "#dbe7f3"], [1, "#dbe7f3"]], showscale=False,
-            marker={"line": {"width": 2, "color": "#1f3a5f"}, "opacity": 0.7},
-            hovertemplate=f"Distrito declarado: {work.get('district') or ''}<extra></extra>"))
+        traces.append({
+            "type": "choroplethmap", "geojson": districts_geojson_url, "featureidkey": "id",
+            "locations": [work["ubigeo"]], "z": [1],
+            "colorscale": [[0, "#dbe7f3"], [1, "#dbe7f3"]], "showscale": False,
+            "marker": {"line": {"width": 2, "color": "#1f3a5f"}, "opacity": 0.7},
+            "hovertemplate": f"Distrito declarado: {work.get('district') or ''}<extra></extra>"})
     lon, lat = work.get("longitude"), work.get("latitude")
     if lon is not None:
         surveyed = work.get("geom_source") == "surveyed"
         label = "Ubicación de la obra" if surveyed else "Capital del distrito (aproximada)"
-        fig.add_trace(go.Scattermap(
-            lon=[lon], lat=[lat], mode="markers",
-            marker={"size": 16 if surveyed else 26,
-                    "color": STATUS_COLORS.get(work.get("status"), MUTED),
-                    "opacity": 1 if surveyed else 0.45},
-            hovertemplate=f"{label}<extra></extra>"))
-    fig.update_layout(map={"style": "white-bg", "layers": layers, **map_view(lon, lat, bounds)},
-                      showlegend=False)
-    return _layout(fig, 240)
+        traces.append({
+            "type": "scattermap", "lon": [lon], "lat": [lat], "mode": "markers",
+            "marker": {"size": 16 if surveyed else 26,
+                       "color": STATUS_COLORS.get(work.get("status"), MUTED),
+                       "opacity": 1 if surveyed else 0.45},
+            "hovertemplate": f"{label}<extra></extra>"})
+    return _figure(traces, 240, showlegend=False,
+                   map={"style": "white-bg", "layers": layers, **map_view(lon, lat, bounds)})

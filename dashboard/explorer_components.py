@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from dash import dcc, html
 
 from dashboard import widgets
 from dashboard.explorer_state import ExplorerState, href
-from dashboard.routes.exports import aggregate_urls, download_urls
+from dashboard.routes.exports import aggregate_urls, download_urls, query_suffix
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.choropleth import BASES, NO_PER_CAPITA, Metric
@@ -206,8 +205,7 @@ def downloads(state: ExplorerState, total: int, view: View, name: str) -> list:
                            className="explorer-downloads-label"),
                  *_links(areas, ("CSV", "GeoJSON", "GeoPackage"))]
     if view.selected:
-        query = urlencode(state.filters.with_area(None).to_query(), doseq=True)
-        suffix = f"?{query}" if query else ""
+        suffix = query_suffix(state.filters.with_area(None).to_query())
         out.append(html.A(f"Informe de {name} (PDF)", href=f"/informe/{view.selected}{suffix}",
                           className="explorer-briefing-link"))
     return out

@@ -1,4 +1,5 @@
-"""Dash components with their built-in texts in Spanish (Dash ships them in English)."""
+"""Small pieces every page shares: Dash components with their built-in texts in Spanish (Dash
+ships them in English) and a row of download links."""
 
 from __future__ import annotations
 

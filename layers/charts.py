@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.choropleth import Metric, nice_ticks
-from layers.figures import checked, template
+from layers.figures import checked, spec, template
 from layers.works_layer import STATUS_COLORS, STATUSES
 
 BAR_COLOR = "#2c7fb8"
@@ -29,16 +29,16 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
 def _figure(traces: list[dict], bars: int = 4, **layout: Any) -> go.Figure:
-    """One figure built in one step, unvalidated (validation is 90 % of the cost of a
-    figure; tests/test_figures.py validates every chart instead). Sized by its container
-    (the page's CSS): no height here. Few bars stay slim."""
+    """One figure built in one step, unvalidated (layers.figures: the tests check every chart
+    against Plotly's validation). Sized by its container (the page's CSS): no height here.
+    Few bars stay slim."""
     base = dict(template=template("none"), separators=", ", margin=dict(l=8, r=12, t=8, b=8),
                 showlegend=False,
                 plot_bgcolor="white", paper_bgcolor="white",
                 font=dict(family=FONT, size=12, color="#222"),
                 hoverlabel=dict(bgcolor="white"), bargap=max(0.2, 0.85 - 0.15 * bars),
                 clickmode="event", dragmode=False)
-    return go.Figure({"data": traces, "layout": {**base, **layout}}, _validate=False)
+    return spec(traces, {**base, **layout})
 
 
 @checked

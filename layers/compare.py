@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from layers import format as fmt
 from layers.choropleth import nice_ticks
-from layers.figures import checked, template
+from layers.figures import checked, spec, template
 
 HIGHLIGHT, OTHERS = "#1d6fa5", "#cbd2d9"
 BAR_RANKING_MAX = 30  # up to this many areas the ranking names every one (bars)
@@ -106,7 +106,7 @@ def _ranking_bars(data: pd.DataFrame, column: str, show: Callable[[float | None]
               "xaxis": {"visible": False,
                         "range": [min(0.0, min(values)), max(max(values), 0.0) * 1.18 or 1]},
               "margin": {"l": 10, "r": 20, "t": 50, "b": 10}}
-    return go.Figure({"data": [bar], "layout": layout}, _validate=False)
+    return spec([bar], layout)
 
 
 def _ranking_dots(data: pd.DataFrame, column: str, show: Callable[[float | None], str],
@@ -138,7 +138,7 @@ def _ranking_dots(data: pd.DataFrame, column: str, show: Callable[[float | None]
               "xaxis": {"title": {"text": "Posición (1 = el valor más alto)"}},
               "yaxis": {"type": "log" if log else "linear"}, "showlegend": False,
               "annotations": notes, "margin": {"l": 60, "r": 20, "t": 50, "b": 40}}
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return spec(traces, layout)
 
 
 @checked
@@ -148,10 +148,10 @@ def trend_figure(series: pd.DataFrame, names: dict[str, str],
     if series.empty:  # one line of text, not two empty panels
         note = {"text": empty_text, "showarrow": False, "xref": "paper", "yref": "paper",
                 "x": 0.5, "y": 0.5, "font": {"size": 14, "color": "#616e7c"}}
-        return go.Figure({"data": [], "layout": {
+        return spec([], {
             "template": template("plotly_white"), "height": 140, "annotations": [note],
             "xaxis": {"visible": False}, "yaxis": {"visible": False},
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 10}}}, _validate=False)
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10}})
     traces = []
     for i, (ubigeo, group) in enumerate(series.groupby("ubigeo", sort=False)):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
@@ -185,4 +185,4 @@ def trend_figure(series: pd.DataFrame, names: dict[str, str],
                         {**title, "text": "Avance físico promedio de las obras que reportan",
                          "y": 0.44}],
     }
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return spec(traces, layout)

@@ -13,7 +13,7 @@ from pyproj import Geod
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
-from layers.figures import checked, template
+from layers.figures import checked, spec, template
 from layers.work_story import FONT, MUTED, SEPARATORS
 
 _WGS84 = Geod(ellps="WGS84")
@@ -106,4 +106,4 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
         "legend": {"orientation": "h", "y": 0, "x": 0, "bgcolor": "rgba(255,255,255,0.85)",
                    "font": {"size": 11}},
         "paper_bgcolor": "rgba(0,0,0,0)"}
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return spec(traces, layout)

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
 from layers.briefing import map_view as fit_view
-from layers.figures import checked, template
+from layers.figures import checked, spec, template
 
 SEPARATORS = ", "          # Plotly: decimal comma, thousands space (as layers.format)
 PARALYSED = "paralizada"
@@ -46,14 +46,13 @@ def date_text(day: date | None) -> str:
 
 
 def _figure(traces: list[dict[str, Any]], height: int, **layout: Any) -> go.Figure:
-    """One unvalidated spec (each update_* call on a figure costs milliseconds): the page's
-    font, decimal comma and transparent background, no template (a template travels with
-    every figure: 8 KB each)."""
+    """The page's font, decimal comma and transparent background, no template (a template
+    travels with every figure: 8 KB each)."""
     base = {"template": template("none"), "height": height,
             "margin": {"l": 8, "r": 8, "t": 8, "b": 8}, "font": FONT,
             "separators": SEPARATORS, "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "rgba(0,0,0,0)", "hoverlabel": {"font": FONT}}
-    return go.Figure({"data": traces, "layout": {**base, **layout}}, _validate=False)
+    return spec(traces, {**base, **layout})
 
 
 # -- progress over time ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from queries import db
 from queries.alerts import alert_counts
-from queries.explorer_views import area_monthly, explorer_summary, views_are_fresh
+from queries.explorer_views import area_monthly, explorer_summary, unfiltered_and_fresh
 from queries.filters import Filters
 from queries.tables import area, work, work_progress
 
@@ -88,8 +88,8 @@ def area_metrics(level: int, filters: Filters, parent: str | None = None,
                  ubigeos: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per area with absolute and per-inhabitant metrics (see `METRIC_COLUMNS`)."""
     with db.read_engine().connect() as conn:
-        unfiltered = filters.is_empty(include_area=False) and views_are_fresh(conn)
-        stmt = (area_metrics_view_stmt(level, parent, ubigeos) if unfiltered
+        stmt = (area_metrics_view_stmt(level, parent, ubigeos)
+                if unfiltered_and_fresh(conn, filters)
                 else area_metrics_stmt(level, filters, parent, ubigeos))
         frame = pd.DataFrame(conn.execute(stmt).mappings().all(),
             columns=["ubigeo", "name", "level", "parent", "population", "works", "investment",
@@ -191,6 +191,6 @@ def monthly(ubigeos: tuple[str, ...], filters: Filters) -> pd.DataFrame:
     if not ubigeos:
         return pd.DataFrame(columns=columns)
     with db.read_engine().connect() as conn:
-        unfiltered = filters.is_empty(include_area=False) and views_are_fresh(conn)
-        stmt = monthly_view_stmt(ubigeos) if unfiltered else monthly_stmt(ubigeos, filters)
+        stmt = (monthly_view_stmt(ubigeos) if unfiltered_and_fresh(conn, filters)
+                else monthly_stmt(ubigeos, filters))
         return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=columns)

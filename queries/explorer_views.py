@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from queries.filters import Filters
+
 # Refresh order: the cube and the summary sum explorer_works.
 VIEWS = ("explorer_works", "explorer_cube", "explorer_summary", "area_monthly")
 FRESHNESS_NAME = "explorer"
@@ -87,3 +89,9 @@ def views_are_fresh(conn: sa.Connection) -> bool:
             return False
         _installed_in.add(url)
     return bool(conn.execute(_FRESH, {"name": FRESHNESS_NAME}).scalar())
+
+
+def unfiltered_and_fresh(conn: sa.Connection, filters: Filters) -> bool:
+    """Whether the precomputed tables answer `filters`: nothing but an area narrows the works,
+    and the tables reflect the last change to them."""
+    return filters.is_empty(include_area=False) and views_are_fresh(conn)

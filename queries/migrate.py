@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from queries import db
+from queries import db, explorer_views
 
 SQL_DIR = Path(__file__).parent / "sql"
 # Order matters: later files reference tables of earlier ones.
@@ -41,8 +41,6 @@ def migrate(url: str | None = None) -> None:
 def _fill_new_views(conn: sa.Connection) -> None:
     """A derived table this migration added is empty: fill it now when there are works
     (a reader would otherwise trust the freshness record of the older ones and fail)."""
-    from queries import explorer_views
-
     empty = conn.execute(sa.text(
         "SELECT count(*) FROM pg_matviews WHERE matviewname = ANY(:names) AND NOT ispopulated"),
         {"names": list(explorer_views.VIEWS)}).scalar()

@@ -237,17 +237,21 @@ def test_the_list_starts_short_and_more_cards_come_on_demand(cerca, monkeypatch)
     search = f"?area={DISTRICT}&r=25"
     works = cerca._found(search)[2]
     assert len(works) >= 3, "the citizen works put at least three within 25 km"
-    _, results, extra, hidden, label = cerca.show(search)
+    _, results, extra, hidden, label, clicks = cerca.show(search)
     cards = [c for c in components(results)
              if "cerca-card" in (getattr(c, "className", "") or "").split()]
-    assert len(cards) == 2 and extra == [] and hidden is False
+    assert len(cards) == 2 and extra == [] and hidden is False and clicks == 0
     assert label == f"Ver {min(len(works) - 2, 2)} obras más"
     graph = next(c for c in components(results) if getattr(c, "id", None) == "cerca-map")
     drawn = sum(len(t.lon) for t in graph.figure.data[1:-1] if t.mode == "markers")
     assert drawn == len(works) or any(t.name == "Varias obras en un punto"
                                       for t in graph.figure.data)
-    added, hidden, _ = cerca.more(1, search, [])
+    patch, hidden, _ = cerca.more(1, search)
+    (operation,) = patch.to_plotly_json()["operations"]   # appended, not sent back and forth
+    assert operation["operation"] == "Extend"
+    added = operation["params"]["value"]
     titles = [s for card in added for s in strings(card) if s in {w["name"] for w in works}]
     assert titles == [w["name"] for w in works[2:4]]
     assert hidden is (len(works) <= 4)
-    assert cerca.more(1, "", [])[1] is True   # nothing searched: no button
+    assert cerca.more(1, "")[1] is True   # nothing searched: no button
+    assert cerca.more(0, search) == (dash.no_update,) * 3   # a new search reset the clicks

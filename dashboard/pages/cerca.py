@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
+from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import widgets
 from dashboard.app import keep_on_search
@@ -160,36 +160,47 @@ def navigate(geo: dict | None, ubigeo: str | None, radius: int, search: str | No
 
 @callback(Output("cerca-summary", "children"), Output("cerca-results", "children"),
           Output("cerca-more-list", "children"), Output("cerca-more", "hidden"),
-          Output("cerca-more", "children"), Input("cerca-url", "search"))
+          Output("cerca-more", "children"), Output("cerca-more", "n_clicks"),
+          Input("cerca-url", "search"))
 def show(search: str | None):
     """The summary, the map of every work found and the first FIRST_CARDS cards (a phone
-    gets a short page; "Ver más" brings the rest)."""
+    gets a short page; "Ver más" brings the rest, counted again from a new search)."""
     found = _found(search)
     if isinstance(found, str | None):
         message = html.Span(found, className="citizen-message error") if found else ""
-        return message, [_how_to()], [], True, ""
+        return message, [_how_to()], [], True, "", 0
     place, radius, works, total = found
     hidden, label = _more_button(len(works), FIRST_CARDS)
     return (_summary(place, radius, works, total), _results(place, radius, works), [],
-            hidden, label)
+            hidden, label, 0)
 
 
 @callback(Output("cerca-more-list", "children", allow_duplicate=True),
           Output("cerca-more", "hidden", allow_duplicate=True),
           Output("cerca-more", "children", allow_duplicate=True),
           Input("cerca-more", "n_clicks"), State("cerca-url", "search"),
-          State("cerca-more-list", "children"), prevent_initial_call=True)
-def more(_clicks: int, search: str | None, shown: list | None):
-    """The next cards after those on screen (the search is memoized: no new query)."""
+          prevent_initial_call=True)
+def more(clicks: int, search: str | None):
+    """The next FIRST_CARDS cards, appended (a Patch: the cards on screen do not travel
+    back and forth); the search is memoized, so no new query."""
+    if not clicks:  # a new search set the clicks back to 0
+        return dash.no_update, dash.no_update, dash.no_update
     found = _found(search)
     if isinstance(found, str | None):
         return dash.no_update, True, ""
     works = found[2]
-    start = FIRST_CARDS + len(shown or [])
+    start = FIRST_CARDS * clicks
     stop = start + FIRST_CARDS
-    computed = memoize("cerca-alerts-run", alerts_query.last_run) is not None
     hidden, label = _more_button(len(works), stop)
-    return [*(shown or []), *(_card(w, computed) for w in works[start:stop])], hidden, label
+    computed = _alerts_computed()
+    cards = Patch()
+    cards.extend([_card(w, computed) for w in works[start:stop]])
+    return cards, hidden, label
+
+
+def _alerts_computed() -> bool:
+    """Whether the rules were ever applied (else a card says so instead of "Sin alertas")."""
+    return memoize("cerca-alerts-run", alerts_query.last_run) is not None
 
 
 def _found(search: str | None):
@@ -250,7 +261,7 @@ def _results(place: nearby.Place, radius: int, works: list) -> list:
         return []
     outline = geojson_url(DISTRICTS, works[0]["ubigeo"][:2])
     figure = nearby_layer.nearby_map(place.lon, place.lat, radius, works, outline)
-    computed = memoize("cerca-alerts-run", alerts_query.last_run) is not None
+    computed = _alerts_computed()
     return [
         html.Div(className="citizen-card cerca-map", children=dcc.Graph(
             id="cerca-map", figure=figure,

@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from dashboard import widgets
 from dashboard.cache import memoize
-from dashboard.routes.exports import aggregate_urls, download_urls
+from dashboard.routes.exports import aggregate_urls, download_urls, query_suffix
 from dashboard.routes.geo import geojson_url
 from layers import briefing as briefing_layer
 from layers import compare as compare_layer
@@ -58,8 +58,7 @@ def _message(text: str) -> html.Div:
 
 
 def _header(b: briefing_query.Briefing, filters: Filters) -> html.Header:
-    query = urlencode(filters.to_query(), doseq=True)
-    suffix = f"?{query}" if query else ""
+    suffix = query_suffix(filters.to_query())
     title = f"{briefing_layer.LEVEL_TITLES[b.level]} {b.name}"
     lineage = []
     for i, name in enumerate(b.lineage, start=1):
@@ -149,8 +148,7 @@ def _alerts(b: briefing_query.Briefing) -> html.Section:
 def _children(b: briefing_query.Briefing, filters: Filters) -> html.Section | None:
     if b.child_level is None or b.children.empty:
         return None
-    query = urlencode(filters.to_query(), doseq=True)
-    suffix = f"?{query}" if query else ""
+    suffix = query_suffix(filters.to_query())
     data = b.children.sort_values("investment", ascending=False)
     rows = [html.Tr([html.Td(html.A(r["name"], href=f"/informe/{r['ubigeo']}{suffix}")),
                      html.Td(fmt.number(r["works"])), html.Td(fmt.money(r["investment"])),

@@ -10,7 +10,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -42,11 +42,16 @@ CSV_CHUNK = 2000
 GPKG_LAYER = "obras"
 
 
+def query_suffix(params: Mapping[str, Any]) -> str:
+    """"?a=1&b=2" for a link's query string; "" when there is nothing to pass."""
+    query = urlencode(params, doseq=True)
+    return f"?{query}" if query else ""
+
+
 def download_urls(filters: Filters) -> dict[str, str]:
     """Links to the exact selection in every format, for any page that shows works:
     {"CSV": ..., "GeoJSON": ..., "GeoPackage": ..., "OC4IDS": ...}."""
-    query = urlencode(filters.to_query(), doseq=True)
-    suffix = f"?{query}" if query else ""
+    suffix = query_suffix(filters.to_query())
     return {"CSV": f"/api/v1/works.csv{suffix}", "GeoJSON": f"/api/v1/works.geojson{suffix}",
             "GeoPackage": f"/api/v1/works.gpkg{suffix}",
             "OC4IDS": f"/api/v1/oc4ids.json{suffix}"}
@@ -67,8 +72,7 @@ def aggregate_urls(filters: Filters, level: int, parent: str | None = None
 
 def alert_urls(selection: AlertSelection) -> dict[str, str]:
     """Links to every alert of the selection: {"CSV", "GeoJSON", "GeoPackage", "JSON"}."""
-    query = urlencode(selection.to_query(), doseq=True)
-    suffix = f"?{query}" if query else ""
+    suffix = query_suffix(selection.to_query())
     return {"CSV": f"/api/v1/alerts.csv{suffix}",
             "GeoJSON": f"/api/v1/alerts.geojson{suffix}",
             "GeoPackage": f"/api/v1/alerts.gpkg{suffix}", "JSON": f"/api/v1/alerts{suffix}"}
@@ -198,15 +202,13 @@ def aggregates_file(extension: str) -> Response:
     params = query_params(FILTER_PARAMS + EXPLORER_PARAMS + ("level", "parent"))
     frame = aggregates_frame(params)
 
-    def build() -> bytes:
+    def with_shapes():
         level = int(frame["level"].iloc[0]) if len(frame) else 1
         shapes = area_exports.area_shapes(level)  # the inner merge keeps the frame's areas
-        return geo_file(shapes.merge(frame, on="ubigeo", how="inner"), extension,
-                        "indicadores")
+        return shapes.merge(frame, on="ubigeo", how="inner")
 
-    key = f"exports:aggregates:{extension}:{sorted(params.items())}"
-    return _download(memoize(key, build), GEO_MEDIA[extension],
-                     _filename(filters_from(params), extension, "indicadores"))
+    return _geo_download(extension, "indicadores", sorted(params.items()), with_shapes,
+                         filters_from(params), "indicadores")
 
 
 @bp.get("/api/v1/oc4ids.json")

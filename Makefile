@@ -23,8 +23,9 @@ load: migrate
 	$(PYTHON) -m geodata.boundaries
 	$(PYTHON) -m geodata.ubigeo
 	$(PYTHON) -m geodata.generate --works $(DEMO_WORKS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
-	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.$(DEMO_EXT) --history $(DEMO_DIR)/avance-mensual-demo.csv --coords $(DEMO_DIR)/ubicaciones-demo.csv --sin-alertas
-	$(PYTHON) -m geodata.paralizadas --si-existe --sin-alertas
+	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.$(DEMO_EXT) --history $(DEMO_DIR)/avance-mensual-demo.csv --coords $(DEMO_DIR)/ubicaciones-demo.csv --sin-alertas --sin-vistas
+	$(PYTHON) -m geodata.paralizadas --si-existe --sin-alertas --sin-vistas
+	$(PYTHON) -m queries.explorer_views
 	$(PYTHON) -m geodata.alerts
 
 run: load serve

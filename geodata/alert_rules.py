@@ -46,6 +46,8 @@ _GFP = ("«Alertas de Obras Públicas Paralizadas en el Perú — resultados a m
         "(Programa GFP Subnacional, Cooperación Suiza SECO, Basel Institute on Governance)")
 _BALANCE = "saldo por ejecutar (inversión − devengado acumulado)"
 
+LOADER = "alertas"  # the recompute's name in load_run (geodata/alerts.py)
+
 
 class ThresholdError(ValueError):
     """A threshold override that does not fit a rule; the message is for the user."""

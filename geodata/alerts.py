@@ -21,11 +21,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from geodata import alert_rules
-from geodata.alert_rules import NOT_COMPUTABLE_PREFIX, Rule
+from geodata.alert_rules import LOADER, NOT_COMPUTABLE_PREFIX, Rule
 from geodata.runs import LoaderError, Parser, load_run, run_cli
 from queries import db
 
-LOADER = "alertas"
 _LOCK_KEY = 7_424_243  # one recompute at a time
 
 # -- shared SQL fragments (the rules below read the work table as `w`) -----------------------

@@ -48,7 +48,7 @@ def source_date(path: Path, titles: Iterable[str]) -> date | None:
 
 
 def load(path: str | Path, history: str | Path | None = None, coords: str | Path | None = None,
-         engine: sa.Engine | None = None) -> Run:
+         engine: sa.Engine | None = None, refresh_views: bool = True) -> Run:
     """Load one export (and optionally its monthly history and its geolocation file); returns
     the finished run. Every file is checked before anything is written; the load is one
     transaction."""
@@ -56,7 +56,7 @@ def load(path: str | Path, history: str | Path | None = None, coords: str | Path
     history_sheet = open_sheet(history, monthly.REQUIRED) if history else None
     coords_sheet = open_sheet(coords, locations.REQUIRED) if coords else None
     when = source_date(sheet.path, sheet.titles)
-    with load_run(LOADER, str(path), when, engine=engine) as run:
+    with load_run(LOADER, str(path), when, engine=engine, refresh_views=refresh_views) as run:
         matcher = DistrictMatcher.from_db(run.conn)
         places = works.district_places(run.conn)
         points = locations.read(run, coords_sheet) if coords_sheet is not None else {}
@@ -129,13 +129,11 @@ def main(argv: list[str] | None = None) -> int:
                         + ", ".join(HISTORY_COLUMNS).replace("%", "%%") + ")")
     parser.add_argument("--coords", help="CSV de geolocalización de las obras (columnas: "
                         + ", ".join(COORDS_COLUMNS) + "; grados decimales WGS84)")
-    parser.add_argument("--sin-alertas", action="store_true",
-                        help="no recalcular las alertas después de cargar")
+    parser.add_works_load_options()
     args = parser.parse_args(argv)
-    print(load(args.file, args.history, args.coords).summary())
-    if not args.sin_alertas:
-        from geodata import alerts
-        print(alerts.recompute())
+    print(load(args.file, args.history, args.coords,
+               refresh_views=not args.sin_vistas).summary())
+    parser.after_works_load(args)
     return 0
 
 

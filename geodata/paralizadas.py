@@ -96,11 +96,12 @@ def source_date(path: Path) -> date | None:
     return None
 
 
-def load(path: str | Path = DEFAULT_PATH, engine: sa.Engine | None = None) -> Run:
+def load(path: str | Path = DEFAULT_PATH, engine: sa.Engine | None = None,
+         refresh_views: bool = True) -> Run:
     """Load the file; returns the finished run (every row loaded or quarantined)."""
     sheet = open_sheet(path, REQUIRED)
     when = source_date(sheet.path)
-    with load_run(LOADER, str(path), when, engine=engine) as run:
+    with load_run(LOADER, str(path), when, engine=engine, refresh_views=refresh_views) as run:
         layout = Layout.of(sheet.headers, COLUMNS)
         rows = _read(run, sheet.rows, layout)
         _place(run.conn, rows)
@@ -258,8 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                     "obras.")
     parser.add_argument("file", metavar="ARCHIVO", nargs="?", default=str(DEFAULT_PATH),
                         help=f"CSV (por defecto {DEFAULT_PATH})")
-    parser.add_argument("--sin-alertas", action="store_true",
-                        help="no recalcular las alertas después de cargar")
+    parser.add_works_load_options()
     parser.add_argument("--si-existe", action="store_true",
                         help="sin el archivo, avisar y terminar sin error (make load: el "
                              "archivo real no se distribuye con el proyecto)")
@@ -267,10 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.si_existe and not Path(args.file).exists():
         print(f"[{LOADER}] no está {args.file}: se omite (obras reales de la carpeta shared)")
         return 0
-    print(load(args.file).summary())
-    if not args.sin_alertas:
-        from geodata import alerts
-        print(alerts.recompute())
+    print(load(args.file, refresh_views=not args.sin_vistas).summary())
+    parser.after_works_load(args)
     return 0
 
 

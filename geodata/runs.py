@@ -47,6 +47,9 @@ class Run:
     _pending: list[dict] = field(default_factory=list)
     _at_end: list[Callable[[sa.Connection], None]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    # False: leave the explorer's derived tables stale (readers then use the work table) for
+    # one refresh after several loads (`make load`: python -m queries.explorer_views).
+    refresh_views: bool = True
 
     def at_end(self, step: Callable[[sa.Connection], None]) -> None:
         """Run `step` once, last in the load's transaction (e.g. refreshing derived tables,
@@ -99,7 +102,7 @@ class Run:
 
 @contextmanager
 def load_run(loader: str, source: str, source_date: date | None = None,
-             engine: sa.Engine | None = None) -> Iterator[Run]:
+             engine: sa.Engine | None = None, refresh_views: bool = True) -> Iterator[Run]:
     """Open a load: yields a Run bound to a transaction; records the outcome either way."""
     eng = engine or db.engine()
     with eng.begin() as conn:
@@ -108,7 +111,7 @@ def load_run(loader: str, source: str, source_date: date | None = None,
             {"l": loader, "s": source, "d": source_date}).scalar_one()
     try:
         with eng.begin() as conn:
-            run = Run(run_id, loader, source, conn)
+            run = Run(run_id, loader, source, conn, refresh_views=refresh_views)
             yield run
             for step in run._at_end:
                 step(conn)
@@ -163,6 +166,22 @@ class Parser(argparse.ArgumentParser):
                 message = pattern.sub(spanish, message)
                 break
         self.exit(2, f"error: {message} (ayuda: {self.prog} --help)\n")
+
+    def add_works_load_options(self) -> None:
+        """What a works loader may leave for later: the alerts and the explorer's tables
+        (`make load` runs several loaders, then each of these once)."""
+        self.add_argument("--sin-alertas", action="store_true",
+                          help="no recalcular las alertas después de cargar")
+        self.add_argument("--sin-vistas", action="store_true",
+                          help="no recalcular las tablas del explorador (después de varias "
+                               "cargas, una vez: python -m queries.explorer_views)")
+
+    @staticmethod
+    def after_works_load(args: argparse.Namespace) -> None:
+        """The alerts recompute, unless --sin-alertas."""
+        if not args.sin_alertas:
+            from geodata import alerts
+            print(alerts.recompute())
 
 
 def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:

@@ -343,7 +343,8 @@ def write_works(run: Run, records: Iterable[Mapping[str, Any]]) -> None:
     """Upsert works (dicts keyed by WORK_COLUMNS, missing keys = NULL) and count them; the
     categorical columns are written in their canonical form (geodata.vocabulary). When works
     changed, the table's statistics are renewed and the explorer's derived tables are
-    refreshed at the end of the load (queries/explorer_views.py: stale ones are not read)."""
+    refreshed at the end of the load, unless the run defers it (queries/explorer_views.py:
+    stale ones are not read)."""
     def row(rec: Mapping[str, Any]) -> tuple:
         return tuple(CATEGORIES[c](rec.get(c)) if c in CATEGORIES else rec.get(c)
                      for c in WORK_COLUMNS[:-1]) + (run.id,)
@@ -354,9 +355,16 @@ def write_works(run: Run, records: Iterable[Mapping[str, Any]]) -> None:
     run.count(inserted, updated, unchanged)
     if inserted or updated:
         run.conn.execute(sa.text("ANALYZE work"))
-    if inserted or updated or not fresh:
+    _views_after_write(run, fresh, bool(inserted or updated))
+
+
+def _views_after_write(run: Run, fresh: bool, changed: bool) -> None:
+    """Refresh the derived tables at the end of the load when rows changed (or they were
+    stale), unless the run defers it; else they are still fresh: the upsert statement
+    counts as a change even when it changed no row."""
+    if (changed or not fresh) and run.refresh_views:
         run.at_end(explorer_views.refresh_views)
-    else:   # the upsert statement counts as a change; no row changed, so they still are fresh
+    elif fresh and not changed:
         run.conn.execute(sa.text(
             "UPDATE view_freshness SET work_changes = c.n FROM work_changes c"
             " WHERE view_freshness.name = :name"), {"name": explorer_views.FRESHNESS_NAME})
@@ -364,10 +372,12 @@ def write_works(run: Run, records: Iterable[Mapping[str, Any]]) -> None:
 
 def write_progress(run: Run, rows: Iterable[Sequence[Any]]) -> tuple[int, int, int]:
     """Upsert monthly progress points (tuples in PROGRESS_COLUMNS order); returns the counts."""
+    fresh = explorer_views.views_are_fresh(run.conn)
     counts = upsert(run.conn, "work_progress", ("infobras_code", "month"), PROGRESS_COLUMNS, rows)
     inserted, updated, unchanged = counts
     if inserted or updated:
         run.conn.execute(sa.text("ANALYZE work_progress"))
+    _views_after_write(run, fresh, bool(inserted or updated))  # area_monthly sums the history
     run.note(f"historial mensual: {inserted:,} puntos nuevos, {updated:,} actualizados, "
              f"{unchanged:,} sin cambios")
     return counts

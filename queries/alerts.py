@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from geodata.alert_rules import RULES, SEVERITIES
+from geodata.alert_rules import LOADER, RULES, SEVERITIES
 from queries import db
 from queries.filters import MAX_TEXT, FilterError, Filters, _choices, _float, _getter
 from queries.tables import area, load_run, work
@@ -352,7 +352,7 @@ def rules() -> list[dict]:
 def last_run() -> dict | None:
     """The newest successful recompute: its cut-off date and when it finished."""
     stmt = (sa.select(load_run.c.source_date.label("as_of"), load_run.c.finished_at)
-            .where(load_run.c.loader == "alertas", load_run.c.status == "ok")
+            .where(load_run.c.loader == LOADER, load_run.c.status == "ok")
             .order_by(load_run.c.id.desc()).limit(1))
     with db.read_engine().connect() as conn:
         row = conn.execute(stmt).mappings().first()

@@ -70,12 +70,12 @@ class Summary:
 def source_for(filters: Filters, view: View, fresh: bool) -> str:
     """Which rows can answer: "summary" (every area's unfiltered figures, precomputed),
     "cube" (sums by region/province: categorical filters only), "works" (one narrow row per
-    work: no text search), else "work" (the table itself)."""
-    if not fresh or filters.q is not None:
+    work, indexed for every filter), else (the views are stale) "work", the table itself."""
+    if not fresh:
         return "work"
     if filters.is_empty(include_area=False):
         return "summary"
-    if (view.level in (1, 2) and not view.is_district
+    if (view.level in (1, 2) and not view.is_district and filters.q is None
             and filters.amount_min is None and filters.amount_max is None):
         return "cube"
     return "works"
@@ -204,13 +204,14 @@ class _connection:
 # -- works one by one --------------------------------------------------------------------
 def points_stmt(filters: Filters, fresh: bool = False, limit: int = POINTS_LIMIT) -> sa.Select:
     """The filtered works with a location, largest first (at most `limit`): from
-    explorer_works when fresh and no text search (an area's works are neighbours there)."""
-    if fresh and filters.q is None:
+    explorer_works when fresh (an area's works are neighbours there)."""
+    if fresh:
         w, table = explorer_works.c, explorer_works
-        lon, lat, name = w.lon, w.lat, w.short_name
+        lon, lat = w.lon, w.lat
     else:
         w, table = work.c, work
-        lon, lat, name = sa.func.ST_X(w.geom), sa.func.ST_Y(w.geom), sa.func.left(w.name, 90)
+        lon, lat = sa.func.ST_X(w.geom), sa.func.ST_Y(w.geom)
+    name = sa.func.left(w.name, 90)
     stmt = (sa.select(w.infobras_code, lon.label("lon"), lat.label("lat"), w.status,
                       sa.cast(w.amount_investment, sa.Float).label("investment"),
                       name.label("name"), w.geom_source)

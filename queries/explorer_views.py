@@ -8,8 +8,13 @@ that did not refresh, works edited by hand), so a stale view is never shown.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import sys
+import time
 
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+
+from queries import db
 from queries.filters import Filters
 
 # Refresh order: the cube and the summary sum explorer_works.
@@ -23,28 +28,28 @@ explorer_works = sa.Table(
     "explorer_works", _meta,
     sa.Column("ubigeo", sa.Text), *(sa.Column(name, sa.Text) for name in _FILTER_COLUMNS),
     sa.Column("start_year", sa.SmallInteger),
-    sa.Column("amount_investment", sa.Numeric(16, 2)),
-    sa.Column("amount_accrued", sa.Numeric(16, 2)),
-    sa.Column("physical_progress", sa.Numeric(7, 2)),
-    sa.Column("infobras_code", sa.BigInteger), sa.Column("lon", sa.Float),
-    sa.Column("lat", sa.Float), sa.Column("geom_source", sa.Text),
-    sa.Column("short_name", sa.Text),
+    sa.Column("amount_investment", sa.Float), sa.Column("amount_accrued", sa.Float),
+    sa.Column("physical_progress", sa.Float),
+    sa.Column("infobras_code", sa.BigInteger), sa.Column("cui", sa.Text),
+    sa.Column("snip", sa.Text), sa.Column("lon", sa.Float), sa.Column("lat", sa.Float),
+    sa.Column("geom", Geometry("POINT", srid=4326, spatial_index=False)),
+    sa.Column("geom_source", sa.Text), sa.Column("name", sa.Text),
 )
 explorer_cube = sa.Table(
     "explorer_cube", _meta,
     sa.Column("level", sa.SmallInteger), sa.Column("ubigeo", sa.Text),
     *(sa.Column(name, sa.Text) for name in _FILTER_COLUMNS),
     sa.Column("start_year", sa.SmallInteger), sa.Column("works", sa.Integer),
-    sa.Column("investment", sa.Numeric(18, 2)), sa.Column("accrued", sa.Numeric(18, 2)),
-    sa.Column("progress_sum", sa.Numeric), sa.Column("progress_n", sa.Integer),
+    sa.Column("investment", sa.Float), sa.Column("accrued", sa.Float),
+    sa.Column("progress_sum", sa.Float), sa.Column("progress_n", sa.Integer),
 )
 
 explorer_summary = sa.Table(
     "explorer_summary", _meta,
     sa.Column("scope", sa.Text), sa.Column("dim", sa.Text), sa.Column("key", sa.Text),
-    sa.Column("works", sa.Integer), sa.Column("investment", sa.Numeric(18, 2)),
-    sa.Column("accrued", sa.Numeric(18, 2)), sa.Column("paralysed", sa.Integer),
-    sa.Column("paralysed_investment", sa.Numeric(18, 2)), sa.Column("progress_sum", sa.Numeric),
+    sa.Column("works", sa.Integer), sa.Column("investment", sa.Float),
+    sa.Column("accrued", sa.Float), sa.Column("paralysed", sa.Integer),
+    sa.Column("paralysed_investment", sa.Float), sa.Column("progress_sum", sa.Float),
     sa.Column("progress_n", sa.Integer),
 )
 
@@ -95,3 +100,24 @@ def unfiltered_and_fresh(conn: sa.Connection, filters: Filters) -> bool:
     """Whether the precomputed tables answer `filters`: nothing but an area narrows the works,
     and the tables reflect the last change to them."""
     return filters.is_empty(include_area=False) and views_are_fresh(conn)
+
+
+def main() -> int:
+    """`python -m queries.explorer_views`: refresh the derived tables when loads left them
+    stale (`make load` defers the refresh of each loader to this one)."""
+    try:
+        with db.engine().begin() as conn:
+            if views_are_fresh(conn):
+                print("Tablas del explorador al día: nada que recalcular.")
+                return 0
+            started = time.perf_counter()
+            refresh_views(conn)
+    except db.DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Tablas del explorador recalculadas en {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

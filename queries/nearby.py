@@ -1,10 +1,12 @@
 """Works near a point (/cerca): nearest first, within a radius, in metres on the spheroid.
 
-The geography GiST index on `work (geom::geography)` answers both halves: `ST_DWithin` keeps
-the works inside the radius and the KNN operator `<->` walks them nearest first, so only the
-first `limit` rows are read whatever the size of the table. `<->` on geography measures on
-the sphere; the exact spheroid distance (`ST_Distance`) is computed for those few rows and
-orders the answer (a small margin of extra candidates covers sphere/spheroid ties).
+A geography GiST index answers both halves: `ST_DWithin` keeps the works inside the radius
+and the KNN operator `<->` walks them nearest first, so only the first `limit` rows are read
+whatever the size of the table. `<->` on geography measures on the sphere; the exact
+spheroid distance (`ST_Distance`) is computed for those few rows and orders the answer (a
+small margin of extra candidates covers sphere/spheroid ties). The points come from
+explorer_works when it is fresh (stored in area order, so neighbours share pages), else from
+`work`; what a card shows always comes from `work`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from geoalchemy2 import Geography
 from geodata.alert_rules import RULES
 from queries import db
 from queries.alerts import alert_work
+from queries.explorer_views import explorer_works, views_are_fresh
 from queries.filters import FilterError
 from queries.tables import area, work
 
@@ -73,22 +76,26 @@ def _here(place: Place) -> sa.ColumnElement:
     return sa.func.geography(point, type_=Geography)
 
 
-def _geog() -> sa.ColumnElement:
-    """The indexed expression (work_geog_gix is on geom::geography), written as the cast
-    function: `CAST(geom AS geography(GEOMETRY,-1))` would add a typmod and miss the index."""
-    return sa.func.geography(work.c.geom, type_=Geography)
+def _geog(points: sa.Table = work) -> sa.ColumnElement:
+    """The indexed expression (work_geog_gix, explorer_works_geog: geom::geography), written
+    as the cast function: `CAST(geom AS geography(GEOMETRY,-1))` would add a typmod and miss
+    the index."""
+    return sa.func.geography(points.c.geom, type_=Geography)
 
 
-def nearby_stmt(place: Place, radius_km: int, limit: int = MAX_RESULTS) -> sa.Select:
-    """The `limit` works nearest to `place` within `radius_km`, with what a card shows."""
-    here, geog = _here(place), _geog()
-    candidates = (sa.select(work.c.infobras_code)
-                  .where(work.c.geom.is_not(None))
-                  .order_by(geog.op("<->")(here))
+def nearby_stmt(place: Place, radius_km: int, limit: int = MAX_RESULTS,
+                points: sa.Table = work) -> sa.Select:
+    """The `limit` works nearest to `place` within `radius_km` (found in `points`), with
+    what a card shows, and on each row how many lie within the radius (count_stmt, run
+    once: one round trip)."""
+    here = _here(place)
+    candidates = (sa.select(points.c.infobras_code)
+                  .where(points.c.geom.is_not(None))
+                  .order_by(_geog(points).op("<->")(here))
                   .limit(limit + _MARGIN)
                   .subquery("candidates"))
     w, d, aw = work.c, area.c, alert_work.c
-    distance = sa.func.ST_Distance(geog, here)
+    distance = sa.func.ST_Distance(_geog(), here)
     return (sa.select(
                 w.infobras_code, w.name, w.entity, w.contractor_name, w.status,
                 sa.cast(w.amount_investment, sa.Float).label("amount_investment"),
@@ -97,7 +104,8 @@ def nearby_stmt(place: Place, radius_km: int, limit: int = MAX_RESULTS) -> sa.Se
                 w.geom_source, w.ubigeo, d.name.label("district"),
                 sa.func.ST_X(w.geom).label("lon"), sa.func.ST_Y(w.geom).label("lat"),
                 distance.label("distance_m"),
-                sa.func.coalesce(aw.alerts, 0).label("alerts"), aw.rules.label("alert_rules"))
+                sa.func.coalesce(aw.alerts, 0).label("alerts"), aw.rules.label("alert_rules"),
+                count_stmt(place, radius_km, points).scalar_subquery().label("total"))
             .select_from(candidates
                          .join(work, w.infobras_code == candidates.c.infobras_code)
                          .outerjoin(area, d.ubigeo == w.ubigeo)
@@ -107,13 +115,13 @@ def nearby_stmt(place: Place, radius_km: int, limit: int = MAX_RESULTS) -> sa.Se
             .limit(limit))
 
 
-def count_stmt(place: Place, radius_km: int) -> sa.Select:
+def count_stmt(place: Place, radius_km: int, points: sa.Table = work) -> sa.Select:
     """How many works lie within the radius, counted up to COUNT_CAP + 1 (the list shows
     the nearest MAX_RESULTS; "más de 1 000" is all a citizen needs, and counting the
     20 000 works around central Lima exactly costs ~50 ms)."""
-    inside = (sa.select(work.c.infobras_code)
-              .where(work.c.geom.is_not(None),
-                     sa.func.ST_DWithin(_geog(), _here(place), radius_km * 1000.0))
+    inside = (sa.select(points.c.infobras_code)
+              .where(points.c.geom.is_not(None),
+                     sa.func.ST_DWithin(_geog(points), _here(place), radius_km * 1000.0))
               .limit(COUNT_CAP + 1).subquery("inside"))
     return sa.select(sa.func.count()).select_from(inside)
 
@@ -125,11 +133,13 @@ def nearby(place: Place, radius_km: int, limit: int = MAX_RESULTS) -> dict:
         # A few hundred index hits: starting parallel workers costs more than it saves
         # (measured: the count at 25 km in Lima takes 70 ms with workers, 3-10 ms without).
         conn.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        rows = [dict(r) for r in conn.execute(nearby_stmt(place, radius_km, limit)).mappings()]
-        full = len(rows) == limit
-        total = conn.execute(count_stmt(place, radius_km)).scalar_one() if full else len(rows)
+        points = explorer_works if views_are_fresh(conn) else work
+        stmt = nearby_stmt(place, radius_km, limit, points)
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    total = len(rows)
     for row in rows:
         row["alert_names"] = [RULE_NAMES.get(c, c) for c in row.pop("alert_rules") or []]
+        total = max(total, row.pop("total"))
     return {"works": rows, "total": total}
 
 

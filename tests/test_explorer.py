@@ -14,7 +14,7 @@ from dashboard.explorer_state import ExplorerState
 from geodata.runs import load_run
 from layers import choropleth as chm
 from queries import explorer
-from queries.explorer_views import refresh_views
+from queries.explorer_views import VIEWS, refresh_views
 from queries.filters import Filters
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser
@@ -175,7 +175,9 @@ def test_derived_views_give_the_same_numbers_and_never_stale(explorer_works, all
                             (Filters(modality=("Contrata",)), "cube"),
                             (Filters(status=("paralizada",), area="15"), "cube"),
                             (Filters(area="0801", status=("finalizada",)), "works"),
-                            (Filters(amount_min=10), "works")):
+                            (Filters(amount_min=10), "works"),
+                            (Filters(q=TOKEN), "works"), (Filters(area="08", q=TOKEN), "works"),
+                            (Filters(q=str(FIRST + 1)), "works")):
         fresh = explorer.summary(filters)
         assert fresh.source == source
         with explorer_works.begin() as conn:  # a change makes the views stale...
@@ -360,3 +362,26 @@ def test_migrate_fills_a_derived_table_it_adds(explorer_works, engine, database_
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT ispopulated FROM pg_matviews "
                                     "WHERE matviewname = 'area_monthly'")).scalar()
+
+
+def test_migrate_rebuilds_derived_tables_of_an_older_layout(explorer_works, engine,
+                                                           database_url):
+    """A database whose explorer_works predates the current columns (no layout comment):
+    the migration drops it with the tables that sum it and fills them again."""
+    from queries import migrate
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP MATERIALIZED VIEW explorer_works CASCADE"))
+        conn.execute(sa.text(
+            "CREATE MATERIALIZED VIEW explorer_works AS SELECT ubigeo, status, "
+            "amount_investment FROM work"))
+    migrate.migrate(database_url)
+    with engine.connect() as conn:
+        columns = set(conn.execute(sa.text(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'explorer_works'::regclass "
+            "AND attnum > 0")).scalars())
+        populated = dict(conn.execute(sa.text(
+            "SELECT matviewname, ispopulated FROM pg_matviews")).all())
+    assert {"name", "cui", "geom", "lon"} <= columns
+    assert all(populated[name] for name in VIEWS)
+    assert explorer.summary(Filters(q=TOKEN)).source == "works"

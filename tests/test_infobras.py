@@ -23,6 +23,7 @@ from geodata import infobras, works
 from geodata import vocabulary as V
 from geodata.generate import generate, write
 from geodata.runs import LoaderError
+from queries import explorer_views
 from tests.conftest import ROOT
 
 DATA = Path(__file__).parent / "data"
@@ -179,6 +180,32 @@ def test_second_run_changes_nothing(loaded, national_areas):
     run = infobras.load(SAMPLE, HISTORY, engine=national_areas)
     assert (run.loaded, run.updated, run.unchanged) == (0, 0, 6)
     assert "historial mensual: 0 puntos nuevos, 0 actualizados, 5 sin cambios" in run.notes
+    with national_areas.connect() as conn:  # the unchanged history leaves them fresh too
+        assert explorer_views.views_are_fresh(conn)
+
+
+def test_a_deferred_refresh_is_done_once_later(loaded, national_areas, database_url):
+    """`make load`: loaders with --sin-vistas leave the derived tables stale (never read
+    then), and `python -m queries.explorer_views` refreshes them once."""
+    def fresh() -> bool:
+        with national_areas.connect() as conn:
+            return explorer_views.views_are_fresh(conn)
+
+    def refresh() -> str:
+        done = subprocess.run([sys.executable, "-m", "queries.explorer_views"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120,
+                              env={**os.environ, "DATABASE_URL": database_url})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    with national_areas.begin() as conn:
+        conn.execute(sa.text("UPDATE work SET name = name WHERE infobras_code = 910001"))
+    done = _cli(database_url, str(SAMPLE), "--history", str(HISTORY), "--sin-vistas")
+    assert done.returncode == 0, done.stderr
+    assert not fresh()
+    assert "recalculadas" in refresh()
+    assert fresh()
+    assert "al día" in refresh()
 
 
 def test_xlsx_reads_like_the_csv(loaded, national_areas, sample_xlsx):

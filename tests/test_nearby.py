@@ -12,7 +12,9 @@ from pyproj import Geod
 
 from layers import nearby as nearby_layer
 from queries import nearby
+from queries.explorer_views import explorer_works, refresh_views, views_are_fresh
 from queries.filters import FilterError
+from queries.tables import work
 from tests.citizen_data import AROUND, DISTRICT, capital, components, page_module, strings
 
 pytest_plugins = ["tests.citizen_support"]
@@ -113,18 +115,37 @@ def test_total_counts_beyond_the_list(center):
         [w["infobras_code"] for w in full["works"][:3]]
 
 
-def test_the_query_can_use_the_geography_index(national_areas, center):
+@pytest.mark.parametrize(("points", "index"), [(work, "work_geog_gix"),
+                                               (explorer_works, "explorer_works_geog")])
+def test_the_query_can_use_the_geography_index(national_areas, center, points, index):
     """The KNN walk must be written as the indexed expression (geom::geography): with
     scans that read everything and sorts priced out (the test table is small), the plan
-    walks work_geog_gix in distance order."""
-    stmt = nearby.nearby_stmt(center, 5)
+    walks the geography index in distance order, and counts through it."""
+    stmt = nearby.nearby_stmt(center, 5, points=points)
     sql = str(stmt.compile(national_areas, compile_kwargs={"literal_binds": True}))
     with national_areas.begin() as conn:
         for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
             conn.execute(sa.text(f"SET LOCAL {setting} = off"))
         plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
-    assert "Index Scan using work_geog_gix" in plan, plan
+    assert plan.count(f"Index Scan using {index}") == 2, plan
     assert "Order By: (geography(geom) <->" in plan, plan
+
+
+def test_the_derived_points_answer_like_the_work_table(national_areas, center):
+    """Fresh, the search walks explorer_works; stale (a work edited since), the work table:
+    the same works, distances and count."""
+    with national_areas.begin() as conn:
+        refresh_views(conn)
+    with national_areas.connect() as conn:
+        assert views_are_fresh(conn)
+    fresh = nearby.nearby(center, 25)
+    with national_areas.begin() as conn:
+        conn.execute(sa.text("UPDATE work SET name = name WHERE infobras_code = "
+                             "(SELECT min(infobras_code) FROM work)"))
+    stale = nearby.nearby(center, 25)
+    assert fresh["total"] == stale["total"] > 0
+    assert [(w["infobras_code"], w["distance_m"]) for w in fresh["works"]] == \
+        [(w["infobras_code"], w["distance_m"]) for w in stale["works"]]
 
 
 def test_area_place_is_the_capital(national_areas):

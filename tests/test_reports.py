@@ -290,6 +290,11 @@ def test_moderation_is_disabled_without_credentials(citizen_app, monkeypatch):
     assert "moderacion-user" not in {getattr(c, "id", None) for c in components(page)}
 
 
+def _text(response) -> str:
+    """A callback's answer as text, with its accents (the JSON escapes them)."""
+    return json.dumps(response.get_json(), ensure_ascii=False)
+
+
 def test_moderation_needs_the_login(citizen_app, work_code, national_areas, client,
                                     monkeypatch):
     monkeypatch.setenv(reports_auth.USER_ENV, "moderadora")
@@ -302,7 +307,7 @@ def test_moderation_needs_the_login(citizen_app, work_code, national_areas, clie
     assert "moderacion-password" in {getattr(c, "id", None) for c in components(page)}
     assert _save(outsider, report["id"]) == "Su sesión terminó. Vuelva a ingresar."
     wrong = _login(outsider, "moderadora", "otra clave")
-    assert "Usuario o contraseña incorrectos." in wrong.get_data(as_text=True)
+    assert "Usuario o contraseña incorrectos." in _text(wrong)
     assert "Set-Cookie" not in wrong.headers
     assert _stored(national_areas, work_code)[0]["moderation"] == "pendiente"
 
@@ -310,7 +315,7 @@ def test_moderation_needs_the_login(citizen_app, work_code, national_areas, clie
     right = _login(moderator, "moderadora", "una clave larga y rara")
     cookie = right.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Sesión de " in right.get_data(as_text=True)
+    assert "Sesión de " in _text(right)
     assert _save(moderator, report["id"]).startswith("Guardado: aprobado, en revisión")
     saved = _stored(national_areas, work_code)[0]
     assert (saved["moderation"], saved["status"], saved["moderated_by"]) == \
@@ -326,6 +331,6 @@ def test_repeated_failed_logins_are_stopped(citizen_app, monkeypatch):
     monkeypatch.setenv(reports_auth.PASSWORD_ENV, "una clave larga y rara")
     client = citizen_app.server.test_client()
     for _ in range(reports_auth.LOGIN_ATTEMPTS):
-        assert "incorrectos" in _login(client, "x", "y", "10.8.8.8").get_data(as_text=True)
+        assert "incorrectos" in _text(_login(client, "x", "y", "10.8.8.8"))
     blocked = _login(client, "moderadora", "una clave larga y rara", "10.8.8.8")
-    assert "Demasiados intentos fallidos" in blocked.get_data(as_text=True)
+    assert "Demasiados intentos fallidos" in _text(blocked)

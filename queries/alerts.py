@@ -33,6 +33,7 @@ alert = sa.Table(
     sa.Column("state", sa.Text), sa.Column("severity", sa.Text),
     sa.Column("amount_at_risk", sa.Numeric(16, 2)), sa.Column("evidence", JSONB),
     sa.Column("message", sa.Text), sa.Column("computed_at", sa.DateTime(timezone=True)),
+    sa.Column("ubigeo", sa.Text), sa.Column("severity_rank", sa.SmallInteger),
 )
 alert_rule = sa.Table(
     "alert_rule", _meta,
@@ -52,7 +53,6 @@ alert_work = sa.Table(
 _district = area.alias("district")
 _region = area.alias("region")
 _RULE_ORDER = {rule.code: i for i, rule in enumerate(RULES)}
-_SEVERITY_RANK = sa.case({"alta": 3, "media": 2, "baja": 1}, value=alert.c.severity, else_=0)
 
 
 # -- what the user selected --------------------------------------------------------------------
@@ -118,9 +118,12 @@ class AlertSelection:
                             for k, v in self.to_query().items()))
 
     def conditions(self) -> list:
-        """WHERE clauses on alert and work (all bound parameters)."""
+        """WHERE clauses on alert and work (all bound parameters); the area on the alert's
+        copy of its work's district, so that it alone needs no join."""
         a = alert.c
-        conds = [a.state == self.state, *self.filters.conditions(work)]
+        conds = [a.state == self.state, *self.filters.conditions(work, include_area=False)]
+        if self.filters.area:
+            conds.append(a.ubigeo.startswith(self.filters.area, autoescape=True))
         if self.rules:
             conds.append(a.rule_code.in_(self.rules))
         if self.severities:
@@ -134,8 +137,9 @@ class AlertSelection:
         return conds
 
     def reads_works(self) -> bool:
-        """Whether a condition is on the work (its filters or its entity's name)."""
-        return bool(self.entity) or not self.filters.is_empty()
+        """Whether a condition is on the work (its filters but the area, or its entity's
+        name)."""
+        return bool(self.entity) or not self.filters.is_empty(include_area=False)
 
     def only_area(self) -> bool:
         """True when nothing but the area narrows the alerts (the rollup table answers)."""
@@ -156,7 +160,7 @@ def work_alerts_stmt(code: int) -> sa.Select:
                       a.evidence, a.message, r.source, a.computed_at)
             .select_from(alert.outerjoin(alert_rule, r.code == a.rule_code))
             .where(a.infobras_code == code)
-            .order_by(a.state, _SEVERITY_RANK.desc(), a.amount_at_risk.desc().nulls_last(),
+            .order_by(a.state, a.severity_rank.desc(), a.amount_at_risk.desc().nulls_last(),
                       a.rule_code))
 
 
@@ -229,7 +233,7 @@ def alert_counts(filters: Filters, level: int, rules: Sequence[str] = (),
 # -- the table ---------------------------------------------------------------------------------
 SORTABLE = {
     "amount_at_risk": alert.c.amount_at_risk,
-    "severity": _SEVERITY_RANK,
+    "severity": alert.c.severity_rank,
     "rule_name": alert_rule.c.name,
     "work_name": work.c.name,
     "entity": work.c.entity,
@@ -285,11 +289,14 @@ def alerts_count_stmt(selection: AlertSelection) -> sa.Select:
     return sa.select(sa.func.count()).select_from(source).where(*selection.conditions())
 
 
-def alerts_table(selection: AlertSelection, page: TablePage | None = None) -> dict[str, Any]:
-    """{"rows": one page of alerts, "total": how many match, "pages": page count}."""
+def alerts_table(selection: AlertSelection, page: TablePage | None = None,
+                 total: int | None = None) -> dict[str, Any]:
+    """{"rows": one page of alerts, "total": how many match, "pages": page count}; a caller
+    that knows the total (summary()["alerts"]) saves counting them again."""
     page = page or TablePage()
     with db.read_engine().connect() as conn:
-        total = conn.execute(alerts_count_stmt(selection)).scalar_one()
+        if total is None:
+            total = conn.execute(alerts_count_stmt(selection)).scalar_one()
         rows = [dict(r) for r in conn.execute(alerts_table_stmt(selection, page)).mappings()]
     return {"rows": rows, "total": total, "pages": max(1, math.ceil(total / page.size))}
 

@@ -89,6 +89,26 @@ def test_table_filters_sort_and_page(computed):
     missing = alerts.alerts_table(select({"q": TOKEN, "state": "no_calculable"}))
     assert missing["total"] > 0
     assert {r["severity"] for r in missing["rows"]} == {None}
+    lima = alerts.alerts_table(select({"area": "15"}), alerts.TablePage(size=100))
+    assert lima["rows"] and {r["ubigeo"][:2] for r in lima["rows"]} == {"15"}
+
+
+@pytest.mark.parametrize("query", [
+    {"q": TOKEN}, {"area": "15"}, {"area": "1501", "severity": "alta"},
+    {"state": "no_calculable"}, {"rule": "sobrecosto"}, {"area": "15", "q": TOKEN}])
+def test_the_summary_counts_what_the_table_counts(computed, query):
+    """The page's total is taken from the summary (one count, not two): both must agree."""
+    selection = alerts.AlertSelection.from_query(query)
+    assert alerts.summary(selection)["alerts"] == alerts.alerts_table(selection)["total"]
+
+
+def test_alerts_carry_their_works_district_and_severity_rank(computed):
+    with computed.connect() as conn:
+        wrong = conn.execute(sa.text(
+            "SELECT count(*) FROM alert a JOIN work w USING (infobras_code) WHERE"
+            " a.ubigeo <> w.ubigeo OR a.severity_rank <> CASE a.severity WHEN 'alta' THEN 3"
+            " WHEN 'media' THEN 2 WHEN 'baja' THEN 1 ELSE 0 END")).scalar()
+    assert wrong == 0
 
 
 def test_where_the_money_is(computed):
@@ -175,3 +195,21 @@ def test_bars_and_table_records():
     assert record["work_name"] == "Obra [a](javascript:x)"   # plain text cell, not markdown
     assert (record["severity"], record["amount_at_risk"], record["status"]) == (
         "Alta", "S/ 600 000", "Paralizada")
+
+
+@pytest.mark.parametrize(("sort", "index"), [
+    ("amount_at_risk", "alert_state_amount_idx"), ("severity", "alert_severity_idx"),
+    ("work_name", "work_name_idx"), ("entity", "work_entity_idx")])
+def test_a_sorted_national_page_can_walk_an_index(computed, sort, index):
+    """The first page of every alert in the country, sorted, is read in index order (the
+    test tables are small: sorts and full scans are priced out to see that it can be)."""
+    direction = "asc" if sort in ("work_name", "entity") else "desc"
+    stmt = alerts.alerts_table_stmt(alerts.AlertSelection(),
+                                    alerts.TablePage(sort=((sort, direction),)))
+    sql = str(stmt.compile(computed, compile_kwargs={"literal_binds": True}))
+    with computed.begin() as conn:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            conn.execute(sa.text(f"SET LOCAL {setting} = off"))
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert f"Index Scan using {index}" in plan or f"Index Scan Backward using {index}" in plan, \
+        plan

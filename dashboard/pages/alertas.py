@@ -234,9 +234,9 @@ def table(search: str | None, page: int, size: int, sort_by: list[dict] | None):
     sort = tuple((s["column_id"], s["direction"]) for s in sort_by or []
                  if s["column_id"] in alerts.SORTABLE) or alerts.DEFAULT_SORT
     page_spec = alerts.TablePage(sort=sort, page=page or 0, size=size)
-    result = memoize(f"alertas-table:{selection.key()}:{sort}:{page_spec.page}:{size}",
-                    lambda: alerts.alerts_table(selection, page_spec))
     totals = memoize(f"alertas-summary:{selection.key()}", lambda: alerts.summary(selection))
+    result = memoize(f"alertas-table:{selection.key()}:{sort}:{page_spec.page}:{size}",
+                    lambda: alerts.alerts_table(selection, page_spec, totals["alerts"]))
     records = alerts_layer.table_records(result["rows"])
     return (records, result["pages"], _summary_text(selection, totals),
             [{"work_name": {"value": r["work_name"], "type": "text"}} for r in records])

@@ -23,9 +23,32 @@ CREATE TABLE IF NOT EXISTS alert (
     computed_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (infobras_code, rule_code)
 );
-CREATE INDEX IF NOT EXISTS alert_rule_state_idx ON alert (rule_code, state, severity);
-CREATE INDEX IF NOT EXISTS alert_amount_idx ON alert (amount_at_risk DESC NULLS LAST)
-    WHERE state = 'alerta';
+-- The work's district and the severity's rank (alta 3, media 2, baja 1, none 0), copied at
+-- each recompute (geodata/alerts.py): the alerts table narrows by area and sorts by severity
+-- on this table alone, by index, instead of probing the works of every alert in amount order.
+ALTER TABLE alert ADD COLUMN IF NOT EXISTS ubigeo text;
+ALTER TABLE alert ADD COLUMN IF NOT EXISTS severity_rank smallint;
+UPDATE alert a
+SET ubigeo = w.ubigeo,
+    severity_rank = CASE a.severity WHEN 'alta' THEN 3 WHEN 'media' THEN 2 WHEN 'baja' THEN 1
+                    ELSE 0 END
+FROM work w
+WHERE w.infobras_code = a.infobras_code AND a.ubigeo IS NULL;
+ALTER TABLE alert ALTER COLUMN ubigeo SET NOT NULL, ALTER COLUMN severity_rank SET NOT NULL;
+-- Selections by rule, or by state and severity, are counted and summed per work from these
+-- alone (index-only scans: geodata/alerts.py vacuums the table after each recompute).
+DROP INDEX IF EXISTS alert_rule_state_idx;
+CREATE INDEX IF NOT EXISTS alert_rule_cover_idx ON alert (rule_code, state, severity)
+    INCLUDE (infobras_code, amount_at_risk);
+CREATE INDEX IF NOT EXISTS alert_state_cover_idx ON alert (state, severity)
+    INCLUDE (infobras_code, amount_at_risk);
+CREATE INDEX IF NOT EXISTS alert_ubigeo_idx ON alert (ubigeo text_pattern_ops);
+CREATE INDEX IF NOT EXISTS alert_severity_idx
+    ON alert (severity_rank DESC NULLS LAST, infobras_code, rule_code);
+-- By amount within a state (the rules that could not be computed are listed too).
+DROP INDEX IF EXISTS alert_amount_idx;
+CREATE INDEX IF NOT EXISTS alert_state_amount_idx
+    ON alert (state, amount_at_risk DESC NULLS LAST, infobras_code, rule_code);
 
 -- One row per work with at least one tripped alert, rebuilt with the alerts. Sums by area use
 -- it: a work's amount at risk is the largest of its alerts' (adding them would count the same

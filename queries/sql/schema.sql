@@ -128,6 +128,10 @@ CREATE INDEX IF NOT EXISTS work_ubigeo_idx ON work (ubigeo text_pattern_ops);  -
 CREATE INDEX IF NOT EXISTS work_cui_idx ON work (cui);
 CREATE INDEX IF NOT EXISTS work_status_idx ON work (status);
 CREATE INDEX IF NOT EXISTS work_name_trgm ON work USING gin (name gin_trgm_ops);
+-- The alerts table sorted by work or by entity: the first page walks these (1 ms) instead of
+-- sorting every alert with its work (180 ms at 200k works).
+CREATE INDEX IF NOT EXISTS work_name_idx ON work (name, infobras_code);
+CREATE INDEX IF NOT EXISTS work_entity_idx ON work (entity, infobras_code);
 
 -- Monthly progress history per work.
 CREATE TABLE IF NOT EXISTS work_progress (

@@ -335,7 +335,8 @@ def insert_sql(rule: Rule) -> str:
                      for i in range(len(rule.messages)))
     return f"""
 INSERT INTO alert_new (infobras_code, rule_code, state, severity, amount_at_risk, evidence,
-                       message, computed_at, ubigeo, severity_rank)
+                       message, computed_at, ubigeo, severity_rank, rule_name, district_name,
+                       region_name)
 SELECT r.infobras_code, :rule_code, s.state,
        CASE WHEN s.state = 'alerta' THEN r.severity END,
        CASE WHEN s.state = 'alerta' THEN round(r.amount_at_risk, 2) END,
@@ -343,16 +344,18 @@ SELECT r.infobras_code, :rule_code, s.state,
            || jsonb_build_object('fecha_corte', LEAST(COALESCE(w.source_date, :as_of), :as_of)),
        CASE r.variant {cases} END,
        :computed_at, w.ubigeo,
-       CASE WHEN s.state = 'alerta' THEN {SEVERITY_RANK_SQL} ELSE 0 END
+       CASE WHEN s.state = 'alerta' THEN {SEVERITY_RANK_SQL} ELSE 0 END,
+       :rule_name, COALESCE(d.name, ''), COALESCE(d.region_name, '')
 FROM ({RULE_SQL[rule.code]} OFFSET 0) AS r  -- OFFSET 0: compute each row once
 JOIN work w ON w.infobras_code = r.infobras_code
+LEFT JOIN area d ON d.ubigeo = w.ubigeo
 CROSS JOIN LATERAL (SELECT CASE WHEN r.variant LIKE :nc_pattern THEN 'no_calculable'
                                 ELSE 'alerta' END AS state) AS s
 """
 
 
 def insert_params(rule: Rule, as_of: date) -> dict:
-    params: dict = {"rule_code": rule.code, "as_of": as_of,
+    params: dict = {"rule_code": rule.code, "rule_name": rule.name, "as_of": as_of,
                     "nc_pattern": NOT_COMPUTABLE_PREFIX.replace("_", r"\_") + "%",
                     **rule.threshold}
     for i, variant in enumerate(rule.messages):

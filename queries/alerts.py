@@ -34,6 +34,8 @@ alert = sa.Table(
     sa.Column("amount_at_risk", sa.Numeric(16, 2)), sa.Column("evidence", JSONB),
     sa.Column("message", sa.Text), sa.Column("computed_at", sa.DateTime(timezone=True)),
     sa.Column("ubigeo", sa.Text), sa.Column("severity_rank", sa.SmallInteger),
+    sa.Column("rule_name", sa.Text), sa.Column("district_name", sa.Text),
+    sa.Column("region_name", sa.Text),
 )
 alert_rule = sa.Table(
     "alert_rule", _meta,
@@ -50,8 +52,6 @@ alert_work = sa.Table(
     sa.Column("rules", ARRAY(sa.Text)),
 )
 
-_district = area.alias("district")
-_region = area.alias("region")
 _RULE_ORDER = {rule.code: i for i, rule in enumerate(RULES)}
 
 
@@ -234,13 +234,15 @@ def alert_counts(filters: Filters, level: int, rules: Sequence[str] = (),
 SORTABLE = {
     "amount_at_risk": alert.c.amount_at_risk,
     "severity": alert.c.severity_rank,
-    "rule_name": alert_rule.c.name,
+    "rule_name": alert.c.rule_name,
     "work_name": work.c.name,
     "entity": work.c.entity,
-    "district": _district.c.name,
-    "region": _region.c.name,
+    "district": alert.c.district_name,
+    "region": alert.c.region_name,
     "infobras_code": alert.c.infobras_code,
 }
+# Never NULL: sorted without NULLS LAST, so that one ascending index answers both directions.
+NOT_NULL = {"severity", "rule_name", "work_name", "district", "region", "infobras_code"}
 DEFAULT_SORT = (("amount_at_risk", "desc"),)
 
 
@@ -260,21 +262,20 @@ class TablePage:
             raise FilterError("Página no válida.")
 
     def order_by(self) -> list:
-        keys = [SORTABLE[c].desc().nulls_last() if d == "desc" else SORTABLE[c].asc().nulls_last()
-                for c, d in self.sort]
+        keys = []
+        for column, direction in self.sort:
+            key = SORTABLE[column].desc() if direction == "desc" else SORTABLE[column].asc()
+            keys.append(key if column in NOT_NULL else key.nulls_last())
         return [*keys, alert.c.infobras_code, alert.c.rule_code]  # stable pages
 
 
 def alerts_table_stmt(selection: AlertSelection, page: TablePage) -> sa.Select:
-    a, w, r = alert.c, work.c, alert_rule.c
-    return (sa.select(a.infobras_code, a.rule_code, r.name.label("rule_name"), a.severity,
+    a, w = alert.c, work.c
+    return (sa.select(a.infobras_code, a.rule_code, a.rule_name, a.severity,
                       a.state, sa.cast(a.amount_at_risk, sa.Float).label("amount_at_risk"),
-                      a.message, w.name.label("work_name"), w.entity, w.status, w.ubigeo,
-                      _district.c.name.label("district"), _region.c.name.label("region"))
-            .select_from(_joined()
-                         .outerjoin(alert_rule, r.code == a.rule_code)
-                         .outerjoin(_district, _district.c.ubigeo == w.ubigeo)
-                         .outerjoin(_region, _region.c.ubigeo == sa.func.left(w.ubigeo, 2)))
+                      a.message, w.name.label("work_name"), w.entity, w.status, a.ubigeo,
+                      a.district_name.label("district"), a.region_name.label("region"))
+            .select_from(_joined())
             .where(*selection.conditions())
             .order_by(*page.order_by()).limit(page.size).offset(page.page * page.size))
 

@@ -102,13 +102,19 @@ def test_the_summary_counts_what_the_table_counts(computed, query):
     assert alerts.summary(selection)["alerts"] == alerts.alerts_table(selection)["total"]
 
 
-def test_alerts_carry_their_works_district_and_severity_rank(computed):
+def test_alerts_carry_their_works_district_and_rule_names(computed):
+    """The copies the table sorts by equal what they copy."""
     with computed.connect() as conn:
         wrong = conn.execute(sa.text(
-            "SELECT count(*) FROM alert a JOIN work w USING (infobras_code) WHERE"
-            " a.ubigeo <> w.ubigeo OR a.severity_rank <> CASE a.severity WHEN 'alta' THEN 3"
+            "SELECT count(*) FROM alert a JOIN work w USING (infobras_code)"
+            " JOIN area d ON d.ubigeo = w.ubigeo JOIN area r ON r.ubigeo = left(w.ubigeo, 2)"
+            " JOIN alert_rule ar ON ar.code = a.rule_code"
+            " WHERE a.ubigeo <> w.ubigeo OR a.district_name <> d.name"
+            " OR a.region_name <> r.name OR a.rule_name <> ar.name"
+            " OR a.severity_rank <> CASE a.severity WHEN 'alta' THEN 3"
             " WHEN 'media' THEN 2 WHEN 'baja' THEN 1 ELSE 0 END")).scalar()
-    assert wrong == 0
+        total = conn.execute(sa.text("SELECT count(*) FROM alert")).scalar()
+    assert wrong == 0 and total > 0
 
 
 def test_where_the_money_is(computed):
@@ -197,13 +203,18 @@ def test_bars_and_table_records():
         "Alta", "S/ 600 000", "Paralizada")
 
 
-@pytest.mark.parametrize(("sort", "index"), [
-    ("amount_at_risk", "alert_state_amount_idx"), ("severity", "alert_severity_idx"),
-    ("work_name", "work_name_idx"), ("entity", "work_entity_idx")])
-def test_a_sorted_national_page_can_walk_an_index(computed, sort, index):
+@pytest.mark.parametrize(("sort", "direction", "index"), [
+    ("amount_at_risk", "desc", "alert_state_amount_idx"),
+    ("severity", "desc", "alert_severity_idx"),
+    ("work_name", "asc", "work_name_idx"), ("work_name", "desc", "work_name_idx"),
+    ("entity", "asc", "work_entity_idx"),
+    ("rule_name", "asc", "alert_rule_name_idx"), ("rule_name", "desc", "alert_rule_name_idx"),
+    ("district", "asc", "alert_district_idx"), ("district", "desc", "alert_district_idx"),
+    ("region", "asc", "alert_region_idx"), ("severity", "asc", "alert_severity_asc_idx"),
+    ("amount_at_risk", "asc", "alert_state_amount_asc_idx")])
+def test_a_sorted_national_page_can_walk_an_index(computed, sort, direction, index):
     """The first page of every alert in the country, sorted, is read in index order (the
     test tables are small: sorts and full scans are priced out to see that it can be)."""
-    direction = "asc" if sort in ("work_name", "entity") else "desc"
     stmt = alerts.alerts_table_stmt(alerts.AlertSelection(),
                                     alerts.TablePage(sort=((sort, direction),)))
     sql = str(stmt.compile(computed, compile_kwargs={"literal_binds": True}))

@@ -120,8 +120,10 @@ def test_alerts_endpoint(client, officials_works, engine):
     with engine.begin() as conn:
         conn.execute(sa.text(
             "INSERT INTO alert (infobras_code, rule_code, state, severity, amount_at_risk,"
-            " message, ubigeo, severity_rank) SELECT :c, :r, 'alerta', 'alta', 123,"
-            " 'Mensaje de prueba', ubigeo, 3 FROM work WHERE infobras_code = :c"
+            " message, ubigeo, severity_rank, rule_name, district_name, region_name)"
+            " SELECT :c, :r, 'alerta', 'alta', 123, 'Mensaje de prueba', w.ubigeo, 3, :r,"
+            " d.name, d.region_name FROM work w JOIN area d USING (ubigeo)"
+            " WHERE w.infobras_code = :c"
             " ON CONFLICT (infobras_code, rule_code) DO UPDATE SET state = 'alerta',"
             " severity = 'alta', amount_at_risk = 123, message = 'Mensaje de prueba'"),
             {"c": FIRST_CODE + 1, "r": rule})

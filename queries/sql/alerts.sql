@@ -23,18 +23,39 @@ CREATE TABLE IF NOT EXISTS alert (
     computed_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (infobras_code, rule_code)
 );
--- The work's district and the severity's rank (alta 3, media 2, baja 1, none 0), copied at
--- each recompute (geodata/alerts.py): the alerts table narrows by area and sorts by severity
--- on this table alone, by index, instead of probing the works of every alert in amount order.
+-- What the alerts table shows and sorts by beyond the alert itself, copied at each recompute
+-- (geodata/alerts.py): the work's district (its ubigeo, its name and its region's), the
+-- rule's name and the severity's rank (alta 3, media 2, baja 1, none 0). The table narrows by
+-- area and sorts by any of these on this table alone, walking an index, instead of joining
+-- every alert to its work and areas and sorting them all.
 ALTER TABLE alert ADD COLUMN IF NOT EXISTS ubigeo text;
 ALTER TABLE alert ADD COLUMN IF NOT EXISTS severity_rank smallint;
+ALTER TABLE alert ADD COLUMN IF NOT EXISTS rule_name text;
+ALTER TABLE alert ADD COLUMN IF NOT EXISTS district_name text;
+ALTER TABLE alert ADD COLUMN IF NOT EXISTS region_name text;
 UPDATE alert a
-SET ubigeo = w.ubigeo,
+SET ubigeo = w.ubigeo, district_name = COALESCE(d.name, ''),
+    region_name = COALESCE(d.region_name, ''),
+    rule_name = COALESCE((SELECT r.name FROM alert_rule r WHERE r.code = a.rule_code),
+                         a.rule_code),
     severity_rank = CASE a.severity WHEN 'alta' THEN 3 WHEN 'media' THEN 2 WHEN 'baja' THEN 1
                     ELSE 0 END
-FROM work w
-WHERE w.infobras_code = a.infobras_code AND a.ubigeo IS NULL;
-ALTER TABLE alert ALTER COLUMN ubigeo SET NOT NULL, ALTER COLUMN severity_rank SET NOT NULL;
+FROM work w LEFT JOIN area d ON d.ubigeo = w.ubigeo
+WHERE w.infobras_code = a.infobras_code AND a.rule_name IS NULL;
+-- Never NULL (an unknown name is ''), so one ascending index walks either direction.
+ALTER TABLE alert ALTER COLUMN ubigeo SET NOT NULL, ALTER COLUMN severity_rank SET NOT NULL,
+    ALTER COLUMN rule_name SET NOT NULL, ALTER COLUMN district_name SET NOT NULL,
+    ALTER COLUMN region_name SET NOT NULL;
+CREATE INDEX IF NOT EXISTS alert_ubigeo_idx ON alert (ubigeo text_pattern_ops);
+-- Ties are broken by work and rule in ascending order whatever the direction: most severe
+-- first and least severe first each need their own index.
+CREATE INDEX IF NOT EXISTS alert_severity_idx
+    ON alert (severity_rank DESC, infobras_code, rule_code);
+CREATE INDEX IF NOT EXISTS alert_severity_asc_idx
+    ON alert (severity_rank, infobras_code, rule_code);
+CREATE INDEX IF NOT EXISTS alert_rule_name_idx ON alert (rule_name, infobras_code, rule_code);
+CREATE INDEX IF NOT EXISTS alert_district_idx ON alert (district_name, infobras_code, rule_code);
+CREATE INDEX IF NOT EXISTS alert_region_idx ON alert (region_name, infobras_code, rule_code);
 -- Selections by rule, or by state and severity, are counted and summed per work from these
 -- alone (index-only scans: geodata/alerts.py vacuums the table after each recompute).
 DROP INDEX IF EXISTS alert_rule_state_idx;
@@ -49,6 +70,8 @@ CREATE INDEX IF NOT EXISTS alert_severity_idx
 DROP INDEX IF EXISTS alert_amount_idx;
 CREATE INDEX IF NOT EXISTS alert_state_amount_idx
     ON alert (state, amount_at_risk DESC NULLS LAST, infobras_code, rule_code);
+CREATE INDEX IF NOT EXISTS alert_state_amount_asc_idx
+    ON alert (state, amount_at_risk, infobras_code, rule_code);
 
 -- One row per work with at least one tripped alert, rebuilt with the alerts. Sums by area use
 -- it: a work's amount at risk is the largest of its alerts' (adding them would count the same

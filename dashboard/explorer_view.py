@@ -30,7 +30,7 @@ class ViewData:
     state: ExplorerState
     summary: explorer.Summary
     alerts: dict[str, float] | None
-    points: list[dict[str, Any]]
+    points: explorer.Points
     bounds: dict[str, float] | None
     breadcrumb: list[tuple[str | None, str]]
     geojson: str
@@ -84,7 +84,7 @@ def view_data(state: ExplorerState) -> ViewData:
                          lambda: alerts_by_area(parent_filters, view.level))
     total = summary.totals.get("works") or 0
     points = (_cached(version, f"points:{filters.key()}", lambda: explorer.points(filters))
-              if 0 < total <= POINTS_LIMIT else [])
+              if 0 < total <= POINTS_LIMIT else explorer.Points())
     geo = _geography(db.read_database_url(), data_version(GEO_LOADERS), view.selected)
     return ViewData(state=state, summary=summary, alerts=alerts, points=points, **geo)
 

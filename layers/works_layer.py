@@ -49,31 +49,38 @@ def marker_sizes(amounts: Sequence[float | None], largest: float | None) -> list
     return out
 
 
-def points_update(points: Sequence[Mapping[str, Any]], first_trace: int
+def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
                   ) -> dict[int, dict[str, Any]]:
-    """New values of the works traces (trace index -> properties) for these works; an empty
-    list clears them."""
-    largest = max((p["investment"] or 0 for p in points), default=0)
+    """New values of the works traces (trace index -> properties) for these works, given as
+    columns (infobras_code, lon, lat, status, investment, name, geom_source; queries.explorer
+    .Points); no columns, or empty ones, clear them."""
+    status = points.get("status", [])
+    largest = max((a or 0 for a in points.get("investment", [])), default=0)
     out = {}
-    for offset, status in enumerate(STATUSES):
-        mine = [p for p in points if p["status"] == status]
+    for offset, name in enumerate(STATUSES):
+        mine = [i for i, s in enumerate(status) if s == name]
+
+        def column(field: str, rows: list[int] = mine) -> list[Any]:
+            values = points.get(field, ())
+            return [values[i] for i in rows]
+
+        amounts = column("investment")
         out[first_trace + offset] = {
-            "lat": [round(p["lat"], COORD_DIGITS) for p in mine],
-            "lon": [round(p["lon"], COORD_DIGITS) for p in mine],
-            "customdata": [p["infobras_code"] for p in mine],
-            "hovertext": [_hover(p) for p in mine],
-            "marker": {"size": marker_sizes([p["investment"] for p in mine], largest)},
-            "name": f"{STATUS_LABELS[status]} ({fmt.number(len(mine))})",
-            "showlegend": bool(points),
+            "lat": [round(v, COORD_DIGITS) for v in column("lat")],
+            "lon": [round(v, COORD_DIGITS) for v in column("lon")],
+            "customdata": column("infobras_code"),
+            "hovertext": list(map(_hover, column("name"), amounts, column("geom_source"))),
+            "marker": {"size": marker_sizes(amounts, largest)},
+            "name": f"{STATUS_LABELS[name]} ({fmt.number(len(mine))})",
+            "showlegend": bool(status),
         }
     return out
 
 
-def _hover(point: Mapping[str, Any]) -> str:
+def _hover(name: str | None, amount: float | None, geom_source: str | None) -> str:
     """Name (its start: two thousand full names would double the response; the card has
     it whole), amount and where the point stands; the trace's template adds the status."""
-    name = str(point["name"] or "")
+    name = name or ""
     if len(name) > HOVER_NAME:
         name = name[:HOVER_NAME - 1].rstrip() + "…"
-    return (f"<b>{escape(name)}</b><br>{fmt.money(point['investment'])}"
-            f"{LOCATION_NOTE.get(point.get('geom_source'), '')}")
+    return f"<b>{escape(name)}</b><br>{fmt.money(amount)}{LOCATION_NOTE.get(geom_source, '')}"

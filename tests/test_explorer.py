@@ -206,8 +206,12 @@ def _assert_same(a: explorer.Summary, b: explorer.Summary) -> None:
 
 def test_points_and_card(explorer_works):
     points = explorer.points(Filters(area="08", q=TOKEN))
-    assert [p["infobras_code"] - FIRST for p in points] == [3, 1, 0, 2]  # largest first
-    assert {"lon", "lat", "status", "investment", "name"} <= set(points[0])
+    assert len(points) == 4
+    assert [c - FIRST for c in points.columns["infobras_code"]] == [3, 1, 0, 2]  # largest first
+    assert {"lon", "lat", "status", "investment", "name"} <= set(points.columns)
+    assert all(len(values) == 4 for values in points.columns.values())
+    empty = explorer.points(Filters(q="zz no existe zz"))
+    assert len(empty) == 0 and set(empty.columns) == set(points.columns)
     card = explorer.work_card(FIRST + 1)
     assert card["district"] == "Cusco" and card["investment"] == pytest.approx(2_000_000)
     assert explorer.work_card(1) is None

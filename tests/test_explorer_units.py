@@ -111,14 +111,21 @@ def test_frame_fits_bounds():
 
 def test_works_layer_sizes_and_traces():
     assert marker_sizes([None, 0, 25, 100], 100) == [MIN_SIZE, MIN_SIZE, 14.0, MAX_SIZE]
-    points = [{"infobras_code": 1, "lon": -77, "lat": -12, "status": "paralizada",
-               "investment": 10.0, "name": "<i>Puente</i>", "geom_source": "surveyed"}]
+    points = {"infobras_code": [1, 2, 3], "lon": [-77.0, -77.123456, -75.0],
+              "lat": [-12.0, -12.5, -13.0], "status": ["paralizada", "finalizada", "paralizada"],
+              "investment": [10.0, None, 40.0], "name": ["<i>Puente</i>", None, "Pista"],
+              "geom_source": ["surveyed", "district_capital", "surveyed"]}
     update = points_update(points, 4)
     assert len(update) == len(STATUSES)
     paralysed = update[4 + STATUSES.index("paralizada")]
-    assert paralysed["customdata"] == [1] and "&lt;i&gt;" in paralysed["hovertext"][0]
-    assert paralysed["name"] == "Paralizada (1)"
-    assert points_update([], 4)[4]["showlegend"] is False
+    assert paralysed["customdata"] == [1, 3] and "&lt;i&gt;" in paralysed["hovertext"][0]
+    assert paralysed["marker"]["size"] == marker_sizes([10.0, 40.0], 40.0)
+    assert paralysed["name"] == "Paralizada (2)"
+    done = update[4 + STATUSES.index("finalizada")]
+    assert (done["customdata"], done["lon"], done["lat"]) == ([2], [-77.12346], [-12.5])
+    assert done["hovertext"] == ["<b></b><br>— · en la capital del distrito"]
+    assert points_update({}, 4)[4]["showlegend"] is False
+    assert points_update({name: [] for name in points}, 4)[4]["lat"] == []
 
 
 def test_charts_carry_click_values():

@@ -383,7 +383,7 @@ def map_patch(data: ViewData, metric: chm.Metric) -> Patch:
     view = data.view
     updates = chm.choropleth_update(data.summary.children, metric, data.alerts, view.selected
                                     if view.is_district else None, data.polygon_less)
-    updates.update(points_update(data.points, chm.FIRST_WORKS_TRACE))
+    updates.update(points_update(data.points.columns, chm.FIRST_WORKS_TRACE))
     for trace in (chm.BASE, chm.VALUES, chm.SELECTED):
         updates[trace]["geojson"] = data.geojson
     updates[chm.VALUES]["marker"] = {"opacity": 0.35 if data.points else 0.9}

@@ -1,7 +1,14 @@
 """Server time of the main callbacks, in-process through Flask's test client with the payloads
 the browser sends (scripts.dash_calls), so Dash's dispatch, the queries, the figures, the JSON
-and the gzip are all in the time. Each scenario runs cold (the shared cache emptied first:
-every query runs, as for the first visitor after a load) and warm (the same request again).
+and the gzip are all in the time. Each scenario runs three ways:
+
+- first: every request once, with the shared cache emptied, before anything else: the
+  database's buffers do not yet hold what it reads (the first requests after a restart, or
+  after another database filled the machine's memory);
+- cold: again with the shared cache emptied before each request: a view nobody asked for
+  since the last load, on a server and a database in service (the targets);
+- warm: the same request again, from the shared cache.
+
 Every response is checked for boundary geometry; drill-down responses are sized (gzip).
 """
 
@@ -150,9 +157,16 @@ def alert_searches(seed: int) -> list[tuple[str, int, list[dict]]]:
 def cold_and_warm(client: Client, name: str,
                   bodies: Iterable[dict[str, Any]] | Mapping[str, Iterable[dict[str, Any]]],
                   sizes: list[int] | None = None) -> dict[str, Any]:
-    """Each body cold (cache emptied) then warm; gzip sizes of the cold answers into
-    `sizes`. Bodies given by group also get each group's figures ("by")."""
+    """Each body first (a pass over all of them, cache emptied), then cold (cache emptied)
+    and warm; gzip sizes of the cold answers into `sizes`. Bodies given by group also get
+    each group's figures ("by")."""
     groups = bodies if isinstance(bodies, Mapping) else {"": bodies}
+    groups = {group: list(members) for group, members in groups.items()}
+    first: list[float] = []
+    for members in groups.values():
+        for body in members:
+            cache.clear()
+            first.append(client.post(name, body)[0])
     cold: list[float] = []
     warm: list[float] = []
     by = {}
@@ -166,7 +180,7 @@ def cold_and_warm(client: Client, name: str,
                 sizes.append(size)
             warm.append(client.post(name, body)[0])
         by[group] = {"cold": stats(cold[start:]), "warm": stats(warm[start:])}
-    result: dict[str, Any] = {"cold": stats(cold), "warm": stats(warm)}
+    result: dict[str, Any] = {"first": stats(first), "cold": stats(cold), "warm": stats(warm)}
     if isinstance(bodies, Mapping):
         result["by"] = by
     return result

@@ -65,7 +65,9 @@ def map_figure(geojson_url: str, locations: Sequence[str], measure: Measure,
         geojson=geojson_url, featureidkey="id", locations=list(locations),
         z=[0] * len(locations), zmin=0, zmax=1, colorscale=COLORSCALE,
         marker={"line": {"width": 0.2, "color": "#ffffff"}},
-        colorbar={"title": {"text": measure.label, "side": "right"}, "thickness": 12},
+        # Shorter than the map and from its foot: the top corner is the modebar's.
+        colorbar={"title": {"text": measure.label, "side": "right"}, "thickness": 12,
+                  "len": 0.88, "y": 0, "yanchor": "bottom"},
         hoverinfo="text", text=[""] * len(locations)), _validate=False)
     # "white-bg": no tile server needed, the district shapes are the map.
     fig.update_layout(map={"style": "white-bg", **(view or map_view(None))},

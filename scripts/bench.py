@@ -114,18 +114,6 @@ def check_targets(sizes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return checks
 
 
-def host_speed() -> float:
-    """Milliseconds of a fixed pure-Python computation, the best of five: this machine's
-    speed at the moment (a shared host's moves by a third within an hour, measured), so
-    that two runs' timings can be read against it."""
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        sum(i * i for i in range(200_000))
-        timings.append((time.perf_counter() - started) * 1000)
-    return round(min(timings), 2)
-
-
 def bench_size(works: int, seed: int, reload: bool, n_areas: int, runs: int,
                browser: bool) -> dict[str, Any]:
     """Load (or reuse) one size's database and measure it."""
@@ -144,16 +132,12 @@ def bench_size(works: int, seed: int, reload: bool, n_areas: int, runs: int,
     from dashboard.app import app
     from scripts import bench_callbacks
 
-    speed = {"before": host_speed()}
     callbacks = bench_callbacks.measure(app, n_areas, runs)
-    speed["after"] = host_speed()
-    print(f"  velocidad del equipo: {speed['before']:.1f} ms antes, {speed['after']:.1f} ms "
-          "después (la misma cuenta en Python; menos es más rápido)", flush=True)
     result = {"works_requested": works, "works_loaded": bench_load.works_count(loaded.url),
               "reused": loaded.reused, **{k: record[k] for k in (
                   "load_seconds", "load_steps", "alerts_seconds", "analyze_seconds",
                   "generate_seconds", "loaded_at")},
-              "host_speed_ms": speed, "callbacks": callbacks}
+              "callbacks": callbacks}
     geometry = callbacks["checked"]["geometry_bytes"]
     if browser:
         from scripts.bench_browser import first_view

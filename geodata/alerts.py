@@ -21,7 +21,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from geodata import alert_rules
-from geodata.alert_rules import LOADER, NOT_COMPUTABLE_PREFIX, SEVERITIES, Rule
+from geodata.alert_rules import LOADER, NOT_COMPUTABLE_PREFIX, Rule
 from geodata.runs import LoaderError, Parser, load_run, run_cli
 from queries import db
 
@@ -321,12 +321,6 @@ class RecomputeSummary:
         return "\n".join([head, *(f"  {line}" for line in self.lines())])
 
 
-# alert.severity_rank, as queries/sql/alerts.sql ranks them: alta 3, media 2, baja 1.
-SEVERITY_RANK_SQL = ("CASE r.severity " + " ".join(
-    f"WHEN '{name}' THEN {len(SEVERITIES) - i}" for i, name in enumerate(SEVERITIES))
-    + " ELSE 0 END")
-
-
 def insert_sql(rule: Rule) -> str:
     """The rule's SELECT wrapped into an INSERT with its sentence filled in (format())."""
     columns = rule.columns()
@@ -344,7 +338,7 @@ SELECT r.infobras_code, :rule_code, s.state,
            || jsonb_build_object('fecha_corte', LEAST(COALESCE(w.source_date, :as_of), :as_of)),
        CASE r.variant {cases} END,
        :computed_at, w.ubigeo,
-       CASE WHEN s.state = 'alerta' THEN {SEVERITY_RANK_SQL} ELSE 0 END,
+       alert_severity_rank(CASE WHEN s.state = 'alerta' THEN r.severity END),
        :rule_name, COALESCE(d.name, ''), COALESCE(d.region_name, '')
 FROM ({RULE_SQL[rule.code]} OFFSET 0) AS r  -- OFFSET 0: compute each row once
 JOIN work w ON w.infobras_code = r.infobras_code
@@ -407,9 +401,10 @@ def recompute(engine: sa.Engine | None = None, as_of: date | None = None,
 
 def _vacuum(eng: sa.Engine) -> None:
     """Mark the new rows visible to all (VACUUM, outside any transaction), so that counts
-    and sums by rule and severity read the covering indexes alone."""
+    and sums by rule and severity read the covering indexes alone (the replacement already
+    analysed both tables)."""
     with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM (ANALYZE) alert, alert_work"))
+        conn.execute(sa.text("VACUUM alert, alert_work"))
 
 
 def _compute(conn: sa.Connection, rules: Sequence[Rule], as_of: date,

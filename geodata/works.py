@@ -365,9 +365,7 @@ def _views_after_write(run: Run, fresh: bool, changed: bool) -> None:
     if (changed or not fresh) and run.refresh_views:
         run.at_end(explorer_views.refresh_views)
     elif fresh and not changed:
-        run.conn.execute(sa.text(
-            "UPDATE view_freshness SET work_changes = c.n FROM work_changes c"
-            " WHERE view_freshness.name = :name"), {"name": explorer_views.FRESHNESS_NAME})
+        explorer_views.mark_fresh(run.conn)
 
 
 def write_progress(run: Run, rows: Iterable[Sequence[Any]]) -> tuple[int, int, int]:

@@ -59,22 +59,23 @@ def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
     out = {}
     for offset, name in enumerate(STATUSES):
         mine = [i for i, s in enumerate(status) if s == name]
-
-        def column(field: str, rows: list[int] = mine) -> list[Any]:
-            values = points.get(field, ())
-            return [values[i] for i in rows]
-
-        amounts = column("investment")
+        lat, lon, codes, amounts, names, sources = (
+            _rows(points.get(field, ()), mine) for field in (
+                "lat", "lon", "infobras_code", "investment", "name", "geom_source"))
         out[first_trace + offset] = {
-            "lat": [round(v, COORD_DIGITS) for v in column("lat")],
-            "lon": [round(v, COORD_DIGITS) for v in column("lon")],
-            "customdata": column("infobras_code"),
-            "hovertext": list(map(_hover, column("name"), amounts, column("geom_source"))),
+            "lat": [round(v, COORD_DIGITS) for v in lat],
+            "lon": [round(v, COORD_DIGITS) for v in lon],
+            "customdata": codes,
+            "hovertext": list(map(_hover, names, amounts, sources)),
             "marker": {"size": marker_sizes(amounts, largest)},
             "name": f"{STATUS_LABELS[name]} ({fmt.number(len(mine))})",
             "showlegend": bool(status),
         }
     return out
+
+
+def _rows(values: Sequence[Any], rows: list[int]) -> list[Any]:
+    return [values[i] for i in rows]
 
 
 def _hover(name: str | None, amount: float | None, geom_source: str | None) -> str:

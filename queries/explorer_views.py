@@ -75,6 +75,12 @@ def refresh_views(conn: sa.Connection) -> None:
     for name in VIEWS:
         conn.execute(sa.text(f"REFRESH MATERIALIZED VIEW {name}"))
         conn.execute(sa.text(f"ANALYZE {name}"))
+    mark_fresh(conn)
+
+
+def mark_fresh(conn: sa.Connection) -> None:
+    """Record that the derived tables reflect the works' current change count (after a
+    refresh, or after a load that changed no work: its upsert still counted as a change)."""
     conn.execute(sa.text(
         "INSERT INTO view_freshness (name, work_changes, refreshed_at) "
         "SELECT :name, n, now() FROM work_changes "

@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS alert (
 -- rule's name and the severity's rank (alta 3, media 2, baja 1, none 0). The table narrows by
 -- area and sorts by any of these on this table alone, walking an index, instead of joining
 -- every alert to its work and areas and sorting them all.
+-- The one place the rank is written: the recompute and the filling below both call it.
+CREATE OR REPLACE FUNCTION alert_severity_rank(severity text) RETURNS smallint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (CASE severity WHEN 'alta' THEN 3 WHEN 'media' THEN 2 WHEN 'baja' THEN 1
+            ELSE 0 END)::smallint
+$$;
 ALTER TABLE alert ADD COLUMN IF NOT EXISTS ubigeo text;
 ALTER TABLE alert ADD COLUMN IF NOT EXISTS severity_rank smallint;
 ALTER TABLE alert ADD COLUMN IF NOT EXISTS rule_name text;
@@ -38,8 +44,7 @@ SET ubigeo = w.ubigeo, district_name = COALESCE(d.name, ''),
     region_name = COALESCE(d.region_name, ''),
     rule_name = COALESCE((SELECT r.name FROM alert_rule r WHERE r.code = a.rule_code),
                          a.rule_code),
-    severity_rank = CASE a.severity WHEN 'alta' THEN 3 WHEN 'media' THEN 2 WHEN 'baja' THEN 1
-                    ELSE 0 END
+    severity_rank = alert_severity_rank(a.severity)
 FROM work w LEFT JOIN area d ON d.ubigeo = w.ubigeo
 WHERE w.infobras_code = a.infobras_code AND a.rule_name IS NULL;
 -- Never NULL (an unknown name is ''), so one ascending index walks either direction.

@@ -1,5 +1,5 @@
-"""Everything one explorer view needs from the database, gathered once per data version and
-state and kept in the shared cache (a new load changes the version, so nothing is stale)."""
+"""Everything one explorer view needs from the database (the page caches what it renders
+from it, keyed by the data version: a new load, and nothing is stale)."""
 
 from __future__ import annotations
 
@@ -72,19 +72,21 @@ def alerts_by_area(filters, level: int) -> dict[str, float] | None:
 
 
 def view_data(state: ExplorerState) -> ViewData:
-    """The view of `state`, from the cache when this data version already computed it."""
+    """The view of `state`. The sums and the works come from this process's copy of the
+    works (queries.explorer_facts) in a few milliseconds, faster than the shared cache
+    could pickle them; the alerts per area, from the cache when this data version already
+    counted them."""
     version = data_version()
     filters = state.filters
     view = View(filters.area)
-    summary = _cached(version, f"summary:{filters.key()}", lambda: explorer.summary(filters))
+    summary = explorer.summary(filters)
     alerts = None
     if METRICS[state.metric].base == "alerts":
         parent_filters = filters.with_area(view.parent)
         alerts = _cached(version, f"alerts:{view.level}:{parent_filters.key()}",
                          lambda: alerts_by_area(parent_filters, view.level))
     total = summary.totals.get("works") or 0
-    points = (_cached(version, f"points:{filters.key()}", lambda: explorer.points(filters))
-              if 0 < total <= POINTS_LIMIT else explorer.Points())
+    points = explorer.points(filters) if 0 < total <= POINTS_LIMIT else explorer.Points()
     geo = _geography(db.read_database_url(), data_version(GEO_LOADERS), view.selected)
     return ViewData(state=state, summary=summary, alerts=alerts, points=points, **geo)
 

@@ -39,7 +39,8 @@ _FILTER_DOCS: dict[str, tuple[dict, str]] = {
     "amount_min": ({"type": "number", "minimum": 0}, "Inversión mínima en soles."),
     "amount_max": ({"type": "number", "minimum": 0}, "Inversión máxima en soles."),
     "q": ({"type": "string", "maxLength": MAX_TEXT},
-          "Palabras del nombre de la obra, o un código INFObras, CUI o SNIP."),
+          "Palabras del nombre de la obra (cada una, o su comienzo: «puente» encuentra "
+          "«puentes»), o un código INFObras, CUI o SNIP."),
 }
 
 

@@ -28,8 +28,12 @@ def decimal(value: Number, digits: int = 1) -> str:
     """1234.56 -> "1 234,6"."""
     if _missing(value):
         return MISSING
-    text = f"{float(value):,.{digits}f}"
-    return text.replace(",", " ").replace(".", ",")
+    return _spanish(float(value), digits)
+
+
+def _spanish(value: float, digits: int) -> str:
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", " ").replace(".", ",") if digits else text.replace(",", " ")
 
 
 def number(value: Number) -> str:
@@ -51,11 +55,11 @@ def money(value: Number, exact: bool = False) -> str:
     amount = float(value)
     size = abs(amount)
     if exact or size < 1e6:
-        return f"S/ {decimal(amount, 2 if 0 < size < 10 else 0)}"
-    scale, unit = next((s, u) for s, u in ((1e12, "billones"), (1e9, "mil M"), (1e6, "M"))
-                       if size >= s)
+        return "S/ " + _spanish(amount, 2 if 0 < size < 10 else 0)
+    scale, unit = (1e12, "billones") if size >= 1e12 else (
+        (1e9, "mil M") if size >= 1e9 else (1e6, "M"))
     scaled = amount / scale
-    return f"S/ {decimal(scaled, 1 if abs(scaled) < 100 else 0)} {unit}"
+    return f"S/ {_spanish(scaled, 1 if abs(scaled) < 100 else 0)} {unit}"
 
 
 def count_label(n: int, singular: str, plural: str) -> str:

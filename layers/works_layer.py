@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from html import escape
+from operator import itemgetter
 from typing import Any
 
 import plotly.graph_objects as go
@@ -38,15 +39,11 @@ def works_traces() -> list[go.Scattermap]:
 
 def marker_sizes(amounts: Sequence[float | None], largest: float | None) -> list[float]:
     """Marker diameters: the area grows with the amount; works without amount are smallest."""
-    top = largest if largest and largest > 0 else None
-    out = []
-    for amount in amounts:
-        if not amount or amount <= 0 or top is None:
-            out.append(MIN_SIZE)
-        else:
-            out.append(round(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * math.sqrt(min(amount / top, 1.0)),
-                             1))
-    return out
+    if not largest or largest <= 0:
+        return [MIN_SIZE] * len(amounts)
+    span, sqrt = MAX_SIZE - MIN_SIZE, math.sqrt
+    return [round(MIN_SIZE + span * sqrt(min(a / largest, 1.0)), 1) if a and a > 0 else MIN_SIZE
+            for a in amounts]
 
 
 def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
@@ -55,19 +52,27 @@ def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
     columns (infobras_code, lon, lat, status, investment, name, geom_source; queries.explorer
     .Points); no columns, or empty ones, clear them."""
     status = points.get("status", [])
-    largest = max((a or 0 for a in points.get("investment", [])), default=0)
+    amounts = points.get("investment", [])
+    largest = max((a or 0 for a in amounts), default=0)
+    columns = {  # every work's values once (2,000 hover labels cost more than the query)
+        "lat": [round(v, COORD_DIGITS) for v in points.get("lat", ())],
+        "lon": [round(v, COORD_DIGITS) for v in points.get("lon", ())],
+        "customdata": points.get("infobras_code", ()),
+        "hovertext": list(map(_hover, points.get("name", ()), amounts,
+                              points.get("geom_source", ()))),
+        "size": marker_sizes(amounts, largest),
+    }
+    rows: dict[str, list[int]] = {name: [] for name in STATUSES}
+    for i, s in enumerate(status):
+        rows.setdefault(s, []).append(i)
     out = {}
     for offset, name in enumerate(STATUSES):
-        mine = [i for i, s in enumerate(status) if s == name]
-        lat, lon, codes, amounts, names, sources = (
-            _rows(points.get(field, ()), mine) for field in (
-                "lat", "lon", "infobras_code", "investment", "name", "geom_source"))
+        mine = rows[name]
+        lat, lon, codes, hover, size = (_rows(columns[field], mine) for field in (
+            "lat", "lon", "customdata", "hovertext", "size"))
         out[first_trace + offset] = {
-            "lat": [round(v, COORD_DIGITS) for v in lat],
-            "lon": [round(v, COORD_DIGITS) for v in lon],
-            "customdata": codes,
-            "hovertext": list(map(_hover, names, amounts, sources)),
-            "marker": {"size": marker_sizes(amounts, largest)},
+            "lat": lat, "lon": lon, "customdata": codes, "hovertext": hover,
+            "marker": {"size": size},
             "name": f"{STATUS_LABELS[name]} ({fmt.number(len(mine))})",
             "showlegend": bool(status),
         }
@@ -75,7 +80,10 @@ def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
 
 
 def _rows(values: Sequence[Any], rows: list[int]) -> list[Any]:
-    return [values[i] for i in rows]
+    if not rows:
+        return []
+    picked = itemgetter(*rows)(values)
+    return list(picked) if len(rows) > 1 else [picked]
 
 
 def _hover(name: str | None, amount: float | None, geom_source: str | None) -> str:
@@ -84,4 +92,5 @@ def _hover(name: str | None, amount: float | None, geom_source: str | None) -> s
     name = name or ""
     if len(name) > HOVER_NAME:
         name = name[:HOVER_NAME - 1].rstrip() + "…"
-    return f"<b>{escape(name)}</b><br>{fmt.money(amount)}{LOCATION_NOTE.get(geom_source, '')}"
+    money = fmt.money(amount) if amount is not None else fmt.MISSING
+    return f"<b>{escape(name)}</b><br>{money}{LOCATION_NOTE.get(geom_source, '')}"

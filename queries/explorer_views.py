@@ -17,8 +17,8 @@ from geoalchemy2 import Geometry
 from queries import db
 from queries.filters import Filters
 
-# Refresh order: the cube and the summary sum explorer_works.
-VIEWS = ("explorer_works", "explorer_cube", "explorer_summary", "area_monthly")
+# Refresh order: the columns and the summary read explorer_works.
+VIEWS = ("explorer_works", "explorer_columns", "explorer_summary", "area_monthly")
 FRESHNESS_NAME = "explorer"
 
 _meta = sa.MetaData()
@@ -35,15 +35,6 @@ explorer_works = sa.Table(
     sa.Column("geom", Geometry("POINT", srid=4326, spatial_index=False)),
     sa.Column("geom_source", sa.Text), sa.Column("name", sa.Text),
 )
-explorer_cube = sa.Table(
-    "explorer_cube", _meta,
-    sa.Column("level", sa.SmallInteger), sa.Column("ubigeo", sa.Text),
-    *(sa.Column(name, sa.Text) for name in _FILTER_COLUMNS),
-    sa.Column("start_year", sa.SmallInteger), sa.Column("works", sa.Integer),
-    sa.Column("investment", sa.Float), sa.Column("accrued", sa.Float),
-    sa.Column("progress_sum", sa.Float), sa.Column("progress_n", sa.Integer),
-)
-
 explorer_summary = sa.Table(
     "explorer_summary", _meta,
     sa.Column("scope", sa.Text), sa.Column("dim", sa.Text), sa.Column("key", sa.Text),
@@ -65,8 +56,8 @@ _INSTALLED = sa.text("SELECT to_regclass('view_freshness') IS NOT NULL "
                      "AND to_regclass('work_changes') IS NOT NULL "
                      "AND to_regclass('explorer_summary') IS NOT NULL "
                      "AND to_regclass('area_monthly') IS NOT NULL")
-_FRESH = sa.text("SELECT f.work_changes = c.n FROM view_freshness f, work_changes c "
-                 "WHERE f.name = :name")
+_FRESH = sa.text("SELECT f.work_changes, f.refreshed_at::text FROM view_freshness f, "
+                 "work_changes c WHERE f.name = :name AND f.work_changes = c.n")
 
 
 def refresh_views(conn: sa.Connection) -> None:
@@ -94,12 +85,19 @@ _installed_in: set[str] = set()  # databases known to have the tables (migration
 def views_are_fresh(conn: sa.Connection) -> bool:
     """True when the views were refreshed after the last change to the works (False in a
     database migrated before they existed, or never refreshed)."""
+    return freshness(conn) is not None
+
+
+def freshness(conn: sa.Connection) -> tuple[int, str] | None:
+    """Which refresh the views hold (the works' change count and its time), or None when
+    they are stale: what a copy of them (queries.explorer_facts) is keyed by."""
     url = conn.engine.url.render_as_string(hide_password=True)
     if url not in _installed_in:
         if not conn.execute(_INSTALLED).scalar():
-            return False
+            return None
         _installed_in.add(url)
-    return bool(conn.execute(_FRESH, {"name": FRESHNESS_NAME}).scalar())
+    row = conn.execute(_FRESH, {"name": FRESHNESS_NAME}).first()
+    return (int(row[0]), row[1]) if row else None
 
 
 def unfiltered_and_fresh(conn: sa.Connection, filters: Filters) -> bool:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dashboard.explorer_state import ExplorerState
 from geodata.runs import load_run
 from layers import choropleth as chm
-from queries import explorer
+from queries import db, explorer
 from queries.explorer_views import VIEWS, refresh_views
 from queries.filters import Filters
 
@@ -172,14 +172,21 @@ def test_derived_views_give_the_same_numbers_and_never_stale(explorer_works, all
         refresh_views(conn)
     for filters, source in ((Filters(), "summary"), (Filters(area="0801"), "summary"),
                             (Filters(area="080108"), "summary"),
-                            (Filters(modality=("Contrata",)), "cube"),
-                            (Filters(status=("paralizada",), area="15"), "cube"),
-                            (Filters(area="0801", status=("finalizada",)), "works"),
-                            (Filters(amount_min=10), "works"),
-                            (Filters(q=TOKEN), "works"), (Filters(area="08", q=TOKEN), "works"),
-                            (Filters(q=str(FIRST + 1)), "works")):
+                            (Filters(modality=("Contrata",)), "facts"),
+                            (Filters(status=("paralizada",), area="15"), "facts"),
+                            (Filters(area="0801", status=("finalizada",)), "facts"),
+                            (Filters(area="080108", sector=("Transporte",)), "facts"),
+                            (Filters(amount_min=10), "facts"),
+                            (Filters(amount_max=1_000_000, year_min=2018), "facts"),
+                            (Filters(year_max=2020, government_level=("Gobierno Local",)),
+                             "facts"),
+                            (Filters(status=("no_such",)), "facts"),
+                            (Filters(q=TOKEN), "facts"), (Filters(area="08", q=TOKEN), "facts"),
+                            (Filters(q=str(FIRST + 1)), "facts")):
         fresh = explorer.summary(filters)
         assert fresh.source == source
+        if source == "facts":  # the works drawn one by one: the same, in the same order
+            assert explorer.points(filters) == _points_of_work_table(filters)
         with explorer_works.begin() as conn:  # a change makes the views stale...
             conn.execute(sa.text("UPDATE work SET name = name WHERE infobras_code = :c"),
                          {"c": FIRST})
@@ -189,6 +196,14 @@ def test_derived_views_give_the_same_numbers_and_never_stale(explorer_works, all
         with explorer_works.begin() as conn:
             refresh_views(conn)
     assert explorer.summary(Filters()).totals == pytest.approx(before.totals)
+
+
+def _points_of_work_table(filters: Filters) -> explorer.Points:
+    with db.read_engine().connect() as conn:
+        result = conn.execute(explorer.points_stmt(filters))
+        rows = result.all()
+        return explorer.Points({key: [row[i] for row in rows]
+                                for i, key in enumerate(result.keys())})
 
 
 def _assert_same(a: explorer.Summary, b: explorer.Summary) -> None:
@@ -388,4 +403,32 @@ def test_migrate_rebuilds_derived_tables_of_an_older_layout(explorer_works, engi
             "SELECT matviewname, ispopulated FROM pg_matviews")).all())
     assert {"name", "cui", "geom", "lon"} <= columns
     assert all(populated[name] for name in VIEWS)
-    assert explorer.summary(Filters(q=TOKEN)).source == "works"
+    assert explorer.summary(Filters(q=TOKEN)).source == "facts"
+
+
+def test_each_refresh_renews_the_copy_in_memory(explorer_works):
+    """The process's copy of the works (queries.explorer_facts) is keyed by the refresh: a
+    changed amount shows as soon as the derived tables are refreshed, never before."""
+    def mine() -> explorer.Summary:
+        return explorer.summary(Filters(q=TOKEN, sector=("Transporte",)))
+
+    before = mine()
+    assert before.source == "facts"
+    try:
+        with explorer_works.begin() as conn:
+            conn.execute(sa.text("UPDATE work SET amount_updated = amount_updated + 1000 "
+                                 "WHERE infobras_code = :c"), {"c": FIRST})
+        stale = mine()
+        assert stale.source == "work"
+        with explorer_works.begin() as conn:
+            refresh_views(conn)
+        after = mine()
+        assert after.source == "facts"
+        assert after.totals["investment"] == pytest.approx(before.totals["investment"] + 1000)
+        assert after.totals == pytest.approx(stale.totals)
+    finally:
+        with explorer_works.begin() as conn:
+            conn.execute(sa.text("UPDATE work SET amount_updated = amount_updated - 1000 "
+                                 "WHERE infobras_code = :c"), {"c": FIRST})
+            refresh_views(conn)
+    assert mine().totals == pytest.approx(before.totals)

@@ -58,41 +58,67 @@ ORDER BY ubigeo
 WITH NO DATA;
 COMMENT ON MATERIALIZED VIEW explorer_works IS 'mirador explorer_works 2';
 
-CREATE INDEX IF NOT EXISTS explorer_works_area ON explorer_works (ubigeo text_pattern_ops);
--- A filter the cube cannot answer (amount, text), and the works drawn one by one (shown only
--- when a filter leaves 2,000 or fewer in the view, so a selective one), find their rows by
--- index instead of reading every work.
-CREATE INDEX IF NOT EXISTS explorer_works_status ON explorer_works (status);
-CREATE INDEX IF NOT EXISTS explorer_works_level ON explorer_works (government_level);
-CREATE INDEX IF NOT EXISTS explorer_works_sector ON explorer_works (work_type_1);
-CREATE INDEX IF NOT EXISTS explorer_works_modality ON explorer_works (modality);
-CREATE INDEX IF NOT EXISTS explorer_works_year ON explorer_works (start_year);
-CREATE INDEX IF NOT EXISTS explorer_works_amount ON explorer_works (amount_investment);
+-- The explorer's filters read a copy of this table in each process's memory
+-- (queries.explorer_facts); in PostgreSQL only the text search (its words, or a code) and
+-- the near-me search (its points) look rows up. The per-filter indexes of layout 2 are gone.
+DROP INDEX IF EXISTS explorer_works_area, explorer_works_status, explorer_works_level,
+    explorer_works_sector, explorer_works_modality, explorer_works_year, explorer_works_amount;
 CREATE INDEX IF NOT EXISTS explorer_works_code ON explorer_works (infobras_code);
 CREATE INDEX IF NOT EXISTS explorer_works_cui ON explorer_works (cui);
 CREATE INDEX IF NOT EXISTS explorer_works_snip ON explorer_works (snip);
-CREATE INDEX IF NOT EXISTS explorer_works_name ON explorer_works USING gin (name gin_trgm_ops);
+DROP INDEX IF EXISTS explorer_works_name;  -- the trigram index it replaced
+CREATE INDEX IF NOT EXISTS explorer_works_name_fts ON explorer_works
+    USING gin (to_tsvector('simple', name));
 CREATE INDEX IF NOT EXISTS explorer_works_geog ON explorer_works USING gist ((geom::geography));
 
--- The works summed by region (level 1) and by province (level 2) for every combination of
--- the explorer's categorical filters: the national and regional maps, KPIs and charts add up
--- a few thousand of these rows instead of reading every work. Filters that these columns
--- cannot answer (amount range, text search) read explorer_works or the work table.
-CREATE MATERIALIZED VIEW IF NOT EXISTS explorer_cube AS
-SELECT l.level::smallint                        AS level,
-       left(w.ubigeo, l.level * 2)              AS ubigeo,
-       w.status, w.government_level, w.work_type_1, w.modality, w.start_year,
-       count(*)::integer                        AS works,
-       sum(w.amount_investment)                 AS investment,
-       sum(w.amount_accrued)                    AS accrued,
-       sum(w.physical_progress)                 AS progress_sum,
-       count(w.physical_progress)::integer      AS progress_n
-FROM explorer_works w CROSS JOIN (VALUES (1), (2)) AS l(level)
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-ORDER BY 1, 2
+-- explorer_works as columns, in one row: each column's values (in the same order) as one
+-- binary array, and the labels of each category once. Every dashboard process copies it into
+-- memory (queries.explorer_facts) in a few tens of milliseconds, where fetching 200,000 rows
+-- took over a second. NULL is -1 in codes and years, NaN in numbers.
+CREATE MATERIALIZED VIEW IF NOT EXISTS explorer_columns AS
+WITH labels AS (
+    SELECT (SELECT array_agg(DISTINCT status) FROM explorer_works) AS status,
+           (SELECT array_agg(DISTINCT government_level) FROM explorer_works) AS government_level,
+           (SELECT array_agg(DISTINCT work_type_1) FROM explorer_works) AS work_type_1,
+           (SELECT array_agg(DISTINCT modality) FROM explorer_works) AS modality,
+           (SELECT array_agg(DISTINCT geom_source) FROM explorer_works) AS geom_source
+)
+SELECT count(*)::bigint AS works,
+       l.status AS status_labels, l.government_level AS government_level_labels,
+       l.work_type_1 AS work_type_1_labels, l.modality AS modality_labels,
+       l.geom_source AS geom_source_labels,
+       string_agg(int4send(coalesce(left(w.ubigeo, 2)::int, -1)), ''::bytea) AS region,
+       string_agg(int4send(CASE WHEN length(w.ubigeo) >= 4 THEN left(w.ubigeo, 4)::int
+                           ELSE -1 END), ''::bytea) AS province,
+       string_agg(int4send(CASE WHEN length(w.ubigeo) = 6 THEN w.ubigeo::int ELSE -1 END),
+                  ''::bytea) AS district,
+       string_agg(int2send((coalesce(array_position(l.status, w.status), 0) - 1)::smallint),
+                  ''::bytea) AS status,
+       string_agg(int2send((coalesce(array_position(l.government_level, w.government_level),
+                                     0) - 1)::smallint), ''::bytea) AS government_level,
+       string_agg(int2send((coalesce(array_position(l.work_type_1, w.work_type_1), 0)
+                            - 1)::smallint), ''::bytea) AS work_type_1,
+       string_agg(int2send((coalesce(array_position(l.modality, w.modality), 0) - 1)::smallint),
+                  ''::bytea) AS modality,
+       string_agg(int2send((coalesce(array_position(l.geom_source, w.geom_source), 0)
+                            - 1)::smallint), ''::bytea) AS geom_source,
+       string_agg(int2send(coalesce(w.start_year, -1)::smallint), ''::bytea) AS start_year,
+       string_agg(float8send(coalesce(w.amount_investment, 'NaN')), ''::bytea) AS investment,
+       string_agg(float8send(coalesce(w.amount_accrued, 'NaN')), ''::bytea) AS accrued,
+       string_agg(float8send(coalesce(w.physical_progress, 'NaN')), ''::bytea) AS progress,
+       string_agg(int8send(w.infobras_code), ''::bytea) AS infobras_code,
+       string_agg(float8send(coalesce(w.lon, 'NaN')), ''::bytea) AS lon,
+       string_agg(float8send(coalesce(w.lat, 'NaN')), ''::bytea) AS lat,
+       -- the start of each name (what a hover label shows), separated by U+001F
+       string_agg(convert_to(translate(left(w.name, 61), E'\x1f', ' '), 'UTF8'), '\x1f'::bytea)
+           AS name
+FROM explorer_works w CROSS JOIN labels l
+GROUP BY l.status, l.government_level, l.work_type_1, l.modality, l.geom_source
 WITH NO DATA;
 
-CREATE INDEX IF NOT EXISTS explorer_cube_area ON explorer_cube (level, ubigeo text_pattern_ops);
+-- The cube of layout 2 (works summed by region and province for every combination of the
+-- filters) had nearly a row for every two works: summing it was as slow as summing them.
+DROP MATERIALIZED VIEW IF EXISTS explorer_cube;
 
 -- Every area's figures with no filter, ready to read: for each scope ('' = Perú, then each
 -- region, province and district) the sums by child area, status, sector and start year, and

@@ -1,6 +1,7 @@
 """Small pieces shared by the citizen pages (/cerca, /obra, /moderacion): status chip,
-progress bar, labelled facts, alerts in one line. Text only through Dash components, which
-escape it; styling lives in assets/citizen.css."""
+progress bar, labelled facts, alerts in one line. Text only through Dash components or
+their wire form (dashboard.wire, for what a page builds per request), which escape it;
+styling lives in assets/citizen.css."""
 
 from __future__ import annotations
 
@@ -9,27 +10,29 @@ from typing import Any
 
 from dash import html
 
+from dashboard.wire import element
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 
 
-def status_chip(status: str | None) -> html.Span:
-    return html.Span(STATUS_LABELS.get(status or "", status or "Sin estado"),
-                     className=f"citizen-chip citizen-status-{status or 'none'}")
+def status_chip(status: str | None) -> dict[str, Any]:
+    return element("Span", STATUS_LABELS.get(status or "", status or "Sin estado"),
+                   className=f"citizen-chip citizen-status-{status or 'none'}")
 
 
-def progress_bar(value: float | None, label: str = "Avance físico") -> html.Div:
+def progress_bar(value: float | None, label: str = "Avance físico") -> dict[str, Any]:
     """A labelled bar (0-100 %); "sin dato" when unknown."""
     known = value is not None
     width = max(0.0, min(100.0, float(value))) if known else 0.0
-    return html.Div(className="citizen-progress", children=[
-        html.Div(className="citizen-progress-head", children=[
-            html.Span(label), html.Strong(fmt.percent(value) if known else "sin dato")]),
-        html.Div(className="citizen-progress-track", role="progressbar",
-                 **{"aria-valuenow": str(round(width)), "aria-valuemin": "0",
-                    "aria-valuemax": "100", "aria-label": label},
-                 children=html.Div(className="citizen-progress-fill",
-                                   style={"width": f"{width:.1f}%"})),
+    return element("Div", className="citizen-progress", children=[
+        element("Div", className="citizen-progress-head", children=[
+            element("Span", label),
+            element("Strong", fmt.percent(value) if known else "sin dato")]),
+        element("Div", className="citizen-progress-track", role="progressbar",
+                **{"aria-valuenow": str(round(width)), "aria-valuemin": "0",
+                   "aria-valuemax": "100", "aria-label": label},
+                children=element("Div", className="citizen-progress-fill",
+                                 style={"width": f"{width:.1f}%"})),
     ])
 
 
@@ -41,15 +44,16 @@ def facts(rows: Sequence[tuple[str, Any]], class_name: str = "citizen-facts") ->
     return html.Dl(items, className=class_name)
 
 
-def alerts_line(names: Sequence[str], computed: bool) -> html.P:
+def alerts_line(names: Sequence[str], computed: bool) -> dict[str, Any]:
     """"⚠ 2 alertas: Obra retrasada · Sobrecosto", or that there are none."""
     if not computed:
-        return html.P("Alertas: aún no calculadas.", className="citizen-alerts-line muted")
+        return element("P", "Alertas: aún no calculadas.",
+                       className="citizen-alerts-line muted")
     if not names:
-        return html.P("Sin alertas.", className="citizen-alerts-line ok")
-    return html.P(className="citizen-alerts-line warn", children=[
-        html.Span("⚠ ", **{"aria-hidden": "true"}),
-        html.Strong(fmt.count_label(len(names), "alerta", "alertas") + ": "),
+        return element("P", "Sin alertas.", className="citizen-alerts-line ok")
+    return element("P", className="citizen-alerts-line warn", children=[
+        element("Span", "⚠ ", **{"aria-hidden": "true"}),
+        element("Strong", fmt.count_label(len(names), "alerta", "alertas") + ": "),
         " · ".join(names)])
 
 

@@ -27,9 +27,10 @@ class FigureError(AssertionError):
     """A figure that validation would reject or rewrite."""
 
 
-def check(fig: go.Figure) -> None:
-    """Raise FigureError when validating `fig` fails or changes it."""
-    plain = _pruned(json.loads(to_json_plotly(fig.to_dict())))
+def check(fig: go.Figure | dict[str, Any]) -> None:
+    """Raise FigureError when validating `fig` (a figure or its plain spec) fails or
+    changes it."""
+    plain = _pruned(json.loads(to_json_plotly(fig if isinstance(fig, dict) else fig.to_dict())))
     try:
         validated = _pruned(json.loads(to_json_plotly(go.Figure(plain).to_dict())))
     except ValueError as exc:
@@ -65,6 +66,12 @@ def spec(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     """A figure from its plain spec, in one step and unvalidated: building it with
     add_trace and update_* calls costs milliseconds each, validation most of the rest."""
     return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def plain_spec(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """A figure as the dict dcc.Graph sends, without a go.Figure at all (which copies the
+    spec once when built and again when serialised): for a figure built per request."""
+    return {"data": data, "layout": layout}
 
 
 @functools.cache

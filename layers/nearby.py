@@ -7,13 +7,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go
 from pyproj import Geod
 
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
-from layers.figures import checked, spec, template
+from layers.figures import checked, plain_spec, template
 from layers.work_story import FONT, MUTED, SEPARATORS
 
 _WGS84 = Geod(ellps="WGS84")
@@ -62,9 +61,10 @@ def _stack_text(group: Sequence[Mapping[str, Any]]) -> str:
 
 @checked
 def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[str, Any]],
-               outline_url: str | None = None) -> go.Figure:
-    """Works as dots coloured by status (tap one to see its name), the place and the circle.
-    Built as one unvalidated spec: validation cost more than the search itself."""
+               outline_url: str | None = None) -> dict[str, Any]:
+    """Works as dots coloured by status (tap one to see its name), the place and the circle:
+    the plain spec dcc.Graph sends (validation, and even a go.Figure's copies, cost more
+    than the search itself)."""
     ring_lon, ring_lat = radius_ring(lon, lat, radius_km * 1000)
     traces: list[dict[str, Any]] = [
         {"type": "scattermap", "lon": ring_lon, "lat": ring_lat, "mode": "lines",
@@ -106,4 +106,4 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
         "legend": {"orientation": "h", "y": 0, "x": 0, "bgcolor": "rgba(255,255,255,0.85)",
                    "font": {"size": 11}},
         "paper_bgcolor": "rgba(0,0,0,0)"}
-    return spec(traces, layout)
+    return plain_spec(traces, layout)

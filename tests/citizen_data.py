@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from pyproj import Geod
@@ -111,14 +112,22 @@ def strings(component) -> list[str]:
         return [str(component)]
     if isinstance(component, list | tuple):
         return [s for child in component for s in strings(child)]
-    return strings(getattr(component, "children", None))
+    return strings(getattr(_component(component), "children", None))
 
 
 def components(component):
-    """Every component in a tree, depth first."""
+    """Every component in a tree, depth first (one in wire form, dashboard.wire, as an
+    object of its properties and its type)."""
     if isinstance(component, list | tuple):
         for child in component:
             yield from components(child)
     elif component is not None and not isinstance(component, str | int | float | bool):
+        component = _component(component)
         yield component
         yield from components(getattr(component, "children", None))
+
+
+def _component(component):
+    if isinstance(component, dict) and {"type", "namespace", "props"} <= component.keys():
+        return SimpleNamespace(_type=component["type"], **component["props"])
+    return component

@@ -121,7 +121,7 @@ def test_the_query_can_use_the_geography_index(national_areas, center, points, i
     """The KNN walk must be written as the indexed expression (geom::geography): with
     scans that read everything and sorts priced out (the test table is small), the plan
     walks the geography index in distance order, and counts through it."""
-    stmt = nearby.nearby_stmt(center, 5, points=points)
+    stmt = nearby.nearby_stmt(points).params(nearby.search_params(center, 5))
     sql = str(stmt.compile(national_areas, compile_kwargs={"literal_binds": True}))
     with national_areas.begin() as conn:
         for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
@@ -214,7 +214,7 @@ def test_results_summary_cards_and_map(cerca, citizen_works):
     assert "Ubicación aproximada: capital del distrito de Huancayo" in cards
     assert "Consorcio Vial zzciudadana" in cards
     graph = next(c for c in components(results) if getattr(c, "id", None) == "cerca-map")
-    assert graph.figure.layout.map.layers[0].source.startswith("/geo/")
+    assert graph.figure["layout"]["map"]["layers"][0]["source"].startswith("/geo/")
 
 
 def test_results_explain_bad_or_missing_places(cerca):
@@ -264,9 +264,10 @@ def test_the_list_starts_short_and_more_cards_come_on_demand(cerca, monkeypatch)
     assert len(cards) == 2 and extra == [] and hidden is False and clicks == 0
     assert label == f"Ver {min(len(works) - 2, 2)} obras más"
     graph = next(c for c in components(results) if getattr(c, "id", None) == "cerca-map")
-    drawn = sum(len(t.lon) for t in graph.figure.data[1:-1] if t.mode == "markers")
-    assert drawn == len(works) or any(t.name == "Varias obras en un punto"
-                                      for t in graph.figure.data)
+    traces = graph.figure["data"]
+    drawn = sum(len(t["lon"]) for t in traces[1:-1] if t["mode"] == "markers")
+    assert drawn == len(works) or any(t.get("name") == "Varias obras en un punto"
+                                      for t in traces)
     patch, hidden, _ = cerca.more(1, search)
     (operation,) = patch.to_plotly_json()["operations"]   # appended, not sent back and forth
     assert operation["operation"] == "Extend"

@@ -19,6 +19,7 @@ from dashboard.app import keep_on_search
 from dashboard.cache import data_version, memoize
 from dashboard.citizen_ui import alerts_line, progress_bar, status_chip
 from dashboard.routes.geo import geojson_url
+from dashboard.wire import element, link
 from geodata.alert_rules import LOADER as ALERTS_LOADER
 from layers import format as fmt
 from layers import nearby as nearby_layer
@@ -270,34 +271,37 @@ def _results(place: nearby.Place, radius: int, works: list) -> list:
         html.Div(className="citizen-card cerca-map", children=dcc.Graph(
             id="cerca-map", figure=figure,
             config={"displayModeBar": False, "scrollZoom": False})),
-        html.Ol([_card(w, computed) for w in works[:FIRST_CARDS]], className="cerca-list"),
+        element("Ol", [_card(w, computed) for w in works[:FIRST_CARDS]], className="cerca-list"),
     ]
 
 
-def _card(work: dict, alerts_computed: bool) -> html.Li:
+def _card(work: dict, alerts_computed: bool) -> dict:
+    """A work's card, in Dash's wire form (dashboard.wire): ten of them are built per
+    search."""
     surveyed = work["geom_source"] == "surveyed"
-    who = [html.Span("Entidad: ", className="muted"), work["entity"] or "no registrada"]
+    who = [element("Span", "Entidad: ", className="muted"), work["entity"] or "no registrada"]
     if work.get("contractor_name"):
-        who += [html.Br(), html.Span("Contratista: ", className="muted"),
+        who += [element("Br"), element("Span", "Contratista: ", className="muted"),
                 work["contractor_name"]]
-    return html.Li(className="citizen-card cerca-card", children=[
-        html.Div(className="cerca-card-head", children=[
+    return element("Li", className="citizen-card cerca-card", children=[
+        element("Div", className="cerca-card-head", children=[
             status_chip(work["status"]),
-            html.Span(("" if surveyed else "≈ ") + nearby_layer.distance_text(work["distance_m"]),
-                      className="cerca-distance", title="Distancia en línea recta"),
+            element("Span", ("" if surveyed else "≈ ")
+                    + nearby_layer.distance_text(work["distance_m"]),
+                    className="cerca-distance", title="Distancia en línea recta"),
         ]),
-        html.H3(dcc.Link(work["name"], href=f"/obra/{work['infobras_code']}",
-                         className="cerca-card-title")),
-        html.P(who, className="cerca-who"),
-        html.Div(className="cerca-card-figures", children=[
-            html.Div([html.Span("Inversión", className="muted"),
-                      html.Strong(fmt.money(work["amount_investment"]))],
-                     className="cerca-amount"),
+        element("H3", link(work["name"], f"/obra/{work['infobras_code']}",
+                           className="cerca-card-title")),
+        element("P", who, className="cerca-who"),
+        element("Div", className="cerca-card-figures", children=[
+            element("Div", [element("Span", "Inversión", className="muted"),
+                            element("Strong", fmt.money(work["amount_investment"]))],
+                    className="cerca-amount"),
             progress_bar(work["physical_progress"]),
         ]),
         alerts_line(work["alert_names"], alerts_computed),
-        html.P(("◉ Ubicación registrada por la entidad" if surveyed else
-                f"◌ Ubicación aproximada: capital del distrito de {work['district']} (la "
-                "distancia es hasta la capital)"),
-               className="cerca-where" + ("" if surveyed else " approx")),
+        element("P", ("◉ Ubicación registrada por la entidad" if surveyed else
+                      f"◌ Ubicación aproximada: capital del distrito de {work['district']} (la "
+                      "distancia es hasta la capital)"),
+                className="cerca-where" + ("" if surveyed else " approx")),
     ])

@@ -34,6 +34,8 @@ explorer_works = sa.Table(
     sa.Column("snip", sa.Text), sa.Column("lon", sa.Float), sa.Column("lat", sa.Float),
     sa.Column("geom", Geometry("POINT", srid=4326, spatial_index=False)),
     sa.Column("geom_source", sa.Text), sa.Column("name", sa.Text),
+    sa.Column("entity", sa.Text), sa.Column("contractor_name", sa.Text),
+    sa.Column("financial_progress", sa.Float),
 )
 explorer_summary = sa.Table(
     "explorer_summary", _meta,

@@ -4,9 +4,9 @@ A geography GiST index answers both halves: `ST_DWithin` keeps the works inside 
 and the KNN operator `<->` walks them nearest first, so only the first `limit` rows are read
 whatever the size of the table. `<->` on geography measures on the sphere; the exact
 spheroid distance (`ST_Distance`) is computed for those few rows and orders the answer (a
-small margin of extra candidates covers sphere/spheroid ties). The points come from
-explorer_works when it is fresh (stored in area order, so neighbours share pages), else from
-`work`; what a card shows always comes from `work`.
+small margin of extra candidates covers sphere/spheroid ties). The works, with what their
+cards show, come from explorer_works when it is fresh (stored in area order, so neighbours
+share pages), else from `work`.
 """
 
 from __future__ import annotations
@@ -95,33 +95,36 @@ def _geog(points: sa.Table = work) -> sa.ColumnElement:
 @functools.lru_cache(maxsize=8)
 def nearby_stmt(points: sa.Table = work, limit: int = MAX_RESULTS) -> sa.Select:
     """The `limit` works nearest to the point (parameters: search_params) within the
-    radius (found in `points`), with what a card shows, and on each row how many lie within
-    the radius (count_stmt, run once: one round trip). Built once: building it took longer
-    than running it."""
+    radius, found in `points` with what a card shows (explorer_works has the columns of
+    `work` it needs, in area order: the cards of neighbours come from a few pages), and on
+    each row how many lie within the radius (count_stmt, run once: one round trip). Built
+    once: building it took longer than running it."""
     here = _here()
-    candidates = (sa.select(points.c.infobras_code)
-                  .where(points.c.geom.is_not(None))
+    p = points.c
+    candidates = (sa.select(
+                      p.infobras_code, p.name, p.entity, p.contractor_name, p.status,
+                      sa.cast(p.amount_investment, sa.Float).label("amount_investment"),
+                      sa.cast(p.physical_progress, sa.Float).label("physical_progress"),
+                      sa.cast(p.financial_progress, sa.Float).label("financial_progress"),
+                      p.geom_source, p.ubigeo, p.geom)
+                  .where(p.geom.is_not(None))
                   .order_by(_geog(points).op("<->")(here))
                   .limit(limit + _MARGIN)
                   .subquery("candidates"))
-    w, d, aw = work.c, area.c, alert_work.c
-    distance = sa.func.ST_Distance(_geog(), here)
+    c, d, aw = candidates.c, area.c, alert_work.c
+    distance = sa.func.ST_Distance(sa.func.geography(c.geom, type_=Geography), here)
+    shown = [column for column in c if column.name != "geom"]
     return (sa.select(
-                w.infobras_code, w.name, w.entity, w.contractor_name, w.status,
-                sa.cast(w.amount_investment, sa.Float).label("amount_investment"),
-                sa.cast(w.physical_progress, sa.Float).label("physical_progress"),
-                sa.cast(w.financial_progress, sa.Float).label("financial_progress"),
-                w.geom_source, w.ubigeo, d.name.label("district"),
-                sa.func.ST_X(w.geom).label("lon"), sa.func.ST_Y(w.geom).label("lat"),
+                *shown, d.name.label("district"),
+                sa.func.ST_X(c.geom).label("lon"), sa.func.ST_Y(c.geom).label("lat"),
                 distance.label("distance_m"),
                 sa.func.coalesce(aw.alerts, 0).label("alerts"), aw.rules.label("alert_rules"),
                 count_stmt(points).scalar_subquery().label("total"))
             .select_from(candidates
-                         .join(work, w.infobras_code == candidates.c.infobras_code)
-                         .outerjoin(area, d.ubigeo == w.ubigeo)
-                         .outerjoin(alert_work, aw.infobras_code == w.infobras_code))
+                         .outerjoin(area, d.ubigeo == c.ubigeo)
+                         .outerjoin(alert_work, aw.infobras_code == c.infobras_code))
             .where(distance <= sa.bindparam("radius_m", type_=sa.Float))
-            .order_by(distance, w.infobras_code)
+            .order_by(distance, c.infobras_code)
             .limit(limit))
 
 

@@ -32,17 +32,18 @@ CREATE OR REPLACE TRIGGER work_changes_bump
 -- takes half the time of numeric, and the figures shown are rounded far above a cent.
 -- It also holds what the map draws for a work as a point, and what the text filter reads
 -- (the full name, the INFObras code, the CUI and the SNIP code), so no filter needs `work`;
--- and each work's point, for the near-me search: neighbours on the map are neighbours on
--- disk here, so counting the thousand works around a point in Lima reads a few pages
--- instead of a thousand scattered rows of `work` (5 times faster, measured).
+-- and each work's point and what its near-me card shows: neighbours on the map are
+-- neighbours on disk here, so counting the thousand works around a point in Lima reads a
+-- few pages instead of a thousand scattered rows of `work` (5 times faster, measured), and
+-- the fifty nearest works' cards come from a handful of pages, not fifty of `work`.
 -- A change to these columns bumps the layout in the COMMENT below: a database migrated
--- with an older layout drops the views (the cube and the summary with them) and
--- queries.migrate fills them again.
+-- with an older layout drops the views (and those built on them) and queries.migrate
+-- fills them again.
 DO $$
 BEGIN
     IF to_regclass('explorer_works') IS NOT NULL
        AND obj_description(to_regclass('explorer_works'), 'pg_class')
-           IS DISTINCT FROM 'mirador explorer_works 2' THEN
+           IS DISTINCT FROM 'mirador explorer_works 3' THEN
         DROP MATERIALIZED VIEW explorer_works CASCADE;
     END IF;
 END $$;
@@ -52,11 +53,12 @@ SELECT ubigeo, status, government_level, work_type_1, modality, start_year,
        amount_investment::float8 AS amount_investment,
        amount_accrued::float8    AS amount_accrued,
        physical_progress::float8 AS physical_progress,
-       infobras_code, cui, snip, ST_X(geom) AS lon, ST_Y(geom) AS lat, geom, geom_source, name
+       infobras_code, cui, snip, ST_X(geom) AS lon, ST_Y(geom) AS lat, geom, geom_source, name,
+       entity, contractor_name, financial_progress::float8 AS financial_progress
 FROM work
 ORDER BY ubigeo
 WITH NO DATA;
-COMMENT ON MATERIALIZED VIEW explorer_works IS 'mirador explorer_works 2';
+COMMENT ON MATERIALIZED VIEW explorer_works IS 'mirador explorer_works 3';
 
 -- The explorer's filters read a copy of this table in each process's memory
 -- (queries.explorer_facts); in PostgreSQL only the text search (its words, or a code) and

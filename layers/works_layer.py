@@ -3,12 +3,12 @@ the legend names them), marker area proportional to the amount."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from geodata.infobras_format import STATUS_LABELS
@@ -41,9 +41,10 @@ def marker_sizes(amounts: Sequence[float | None], largest: float | None) -> list
     """Marker diameters: the area grows with the amount; works without amount are smallest."""
     if not largest or largest <= 0:
         return [MIN_SIZE] * len(amounts)
-    span, sqrt = MAX_SIZE - MIN_SIZE, math.sqrt
-    return [round(MIN_SIZE + span * sqrt(min(a / largest, 1.0)), 1) if a and a > 0 else MIN_SIZE
-            for a in amounts]
+    values = np.asarray(amounts, dtype=np.float64)   # None: NaN
+    share = np.sqrt(np.clip(np.nan_to_num(values) / largest, 0.0, 1.0))
+    sizes = np.where(values > 0, np.round(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * share, 1), MIN_SIZE)
+    return sizes.tolist()
 
 
 def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
@@ -55,8 +56,7 @@ def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
     amounts = points.get("investment", [])
     largest = max((a or 0 for a in amounts), default=0)
     columns = {  # every work's values once (2,000 hover labels cost more than the query)
-        "lat": [round(v, COORD_DIGITS) for v in points.get("lat", ())],
-        "lon": [round(v, COORD_DIGITS) for v in points.get("lon", ())],
+        "lat": _rounded(points.get("lat", ())), "lon": _rounded(points.get("lon", ())),
         "customdata": points.get("infobras_code", ()),
         "hovertext": list(map(_hover, points.get("name", ()), amounts,
                               points.get("geom_source", ()))),
@@ -77,6 +77,10 @@ def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
             "showlegend": bool(status),
         }
     return out
+
+
+def _rounded(coordinates: Sequence[float]) -> list[float]:
+    return np.round(np.asarray(coordinates, dtype=np.float64), COORD_DIGITS).tolist()
 
 
 def _rows(values: Sequence[Any], rows: list[int]) -> list[Any]:

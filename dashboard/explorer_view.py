@@ -79,14 +79,12 @@ def view_data(state: ExplorerState) -> ViewData:
     version = data_version()
     filters = state.filters
     view = View(filters.area)
-    summary = explorer.summary(filters)
+    summary, points = explorer.summary_and_points(filters)
     alerts = None
     if METRICS[state.metric].base == "alerts":
         parent_filters = filters.with_area(view.parent)
         alerts = _cached(version, f"alerts:{view.level}:{parent_filters.key()}",
                          lambda: alerts_by_area(parent_filters, view.level))
-    total = summary.totals.get("works") or 0
-    points = explorer.points(filters) if 0 < total <= POINTS_LIMIT else explorer.Points()
     geo = _geography(db.read_database_url(), data_version(GEO_LOADERS), view.selected)
     return ViewData(state=state, summary=summary, alerts=alerts, points=points, **geo)
 

@@ -9,6 +9,7 @@ three give the same numbers (tests/test_explorer.py).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,17 +139,52 @@ def _measures_of(row: dict[str, Any] | None) -> dict[str, Any]:
 
 def summary(filters: Filters, conn: sa.Connection | None = None) -> Summary:
     """The sums the explorer shows for `filters` (its area is the selected one)."""
-    view = View(filters.area)
     with _connection(conn) as c:
-        token = freshness(c)
-        source = source_for(filters, token is not None)
-        areas = [dict(r) for r in c.execute(children_stmt(view.parent)).mappings()]
-        if source == "summary":
-            groups = _grouped(c.execute(summary_stmt(view)))
-        elif source == "facts":
-            groups = _facts_groups(c, token, filters, view)
-        else:
-            groups = _work_groups(c, filters, view)
+        return _summary(_Reader(c, filters))
+
+
+def summary_and_points(filters: Filters, limit: int = POINTS_LIMIT) -> tuple[Summary, Points]:
+    """A view's sums and, when it has at most `limit` works, the works themselves: one
+    connection, one freshness check and one text search for both."""
+    with db.read_engine().connect() as conn:
+        reader = _Reader(conn, filters)
+        found = _summary(reader)
+        total = found.totals.get("works") or 0
+        return found, (_points(reader, limit) if 0 < total <= limit else Points())
+
+
+class _Reader:
+    """What a view reads once on its connection: whether the derived tables are fresh,
+    and then this process's copy of the works and the codes the text search finds."""
+
+    def __init__(self, conn: sa.Connection, filters: Filters):
+        self.conn, self.filters = conn, filters
+        self.token = freshness(conn)
+
+    @functools.cached_property
+    def facts(self) -> facts.Facts:
+        return facts.facts(self.conn, self.token)
+
+    @functools.cached_property
+    def text_codes(self):
+        return facts.matching_codes(self.conn, self.filters) if self.filters.q else None
+
+    def rows(self, filters: Filters):
+        """The works `filters` (these, or others with the same text search) selects."""
+        return facts.rows(self.facts, filters, self.text_codes)
+
+
+def _summary(reader: _Reader) -> Summary:
+    filters, c = reader.filters, reader.conn
+    view = View(filters.area)
+    source = source_for(filters, reader.token is not None)
+    areas = [dict(r) for r in c.execute(children_stmt(view.parent)).mappings()]
+    if source == "summary":
+        groups = _grouped(c.execute(summary_stmt(view)))
+    elif source == "facts":
+        groups = _facts_groups(reader, view)
+    else:
+        groups = _work_groups(c, filters, view)
     by_child = {row["key"]: row for row in groups.get("child", [])}
     children = [{"ubigeo": a["ubigeo"], "name": a["name"], "population": a["population"],
                  **_measures_of(by_child.get(a["ubigeo"]))} for a in areas]
@@ -170,21 +206,14 @@ def _work_groups(c: sa.Connection, filters: Filters, view: View) -> dict[str, li
     return _grouped(c.execute(breakdown_stmt(filters, view.level, ("child", *_SCOPE_SETS))))
 
 
-def _facts_groups(c: sa.Connection, token, filters: Filters, view: View) -> dict[str, list]:
-    held = facts.facts(c, token)
-    codes = _text_codes(c, filters)
+def _facts_groups(reader: _Reader, view: View) -> dict[str, list]:
+    filters, held = reader.filters, reader.facts
     if view.is_district:
-        groups = facts.breakdown(held, facts.rows(held, filters.with_area(view.parent), codes),
-                                 3, ("child",))
-        groups.update(facts.breakdown(held, facts.rows(held, filters, codes), 3, _SCOPE_SETS))
+        groups = facts.breakdown(held, reader.rows(filters.with_area(view.parent)), 3,
+                                 ("child",))
+        groups.update(facts.breakdown(held, reader.rows(filters), 3, _SCOPE_SETS))
         return groups
-    return facts.breakdown(held, facts.rows(held, filters, codes), view.level,
-                           ("child", *_SCOPE_SETS))
-
-
-def _text_codes(c: sa.Connection, filters: Filters):
-    """The codes the text search of `filters` finds (None without one)."""
-    return facts.matching_codes(c, filters) if filters.q else None
+    return facts.breakdown(held, reader.rows(filters), view.level, ("child", *_SCOPE_SETS))
 
 
 def summary_stmt(view: View) -> sa.Select:
@@ -252,14 +281,15 @@ class Points:
 
 def points(filters: Filters, limit: int = POINTS_LIMIT) -> Points:
     with db.read_engine().connect() as conn:
-        token = freshness(conn)
-        if token is not None:
-            held = facts.facts(conn, token)
-            return Points(facts.points(held, facts.rows(held, filters,
-                                                        _text_codes(conn, filters)), limit))
-        result = conn.execute(points_stmt(filters, limit))
-        keys = tuple(result.keys())
-        rows = result.all()
+        return _points(_Reader(conn, filters), limit)
+
+
+def _points(reader: _Reader, limit: int) -> Points:
+    if reader.token is not None:
+        return Points(facts.points(reader.facts, reader.rows(reader.filters), limit))
+    result = reader.conn.execute(points_stmt(reader.filters, limit))
+    keys = tuple(result.keys())
+    rows = result.all()
     columns = zip(*rows, strict=True) if rows else [()] * len(keys)
     return Points({key: list(values) for key, values in zip(keys, columns, strict=True)})
 

@@ -9,8 +9,8 @@ first wait for the disk. Over arrays the same sums take a few milliseconds and r
 The columns are copied from explorer_works (the derived table, in area order) once per
 refresh of the derived tables: `Token` is the refresh's change count and time, so a load
 that changes the works makes the copy stale, and the next view copies again. The text
-search stays in PostgreSQL (its full-text index gives the matching codes). Memory: about 70
-bytes per work with the start of its name, 14 MB per process at 200k works, 70 MB at 1M.
+search stays in PostgreSQL (its full-text index gives the matching codes). Memory: about
+130 bytes per work, half of it the start of its name: 26 MB per process at 200k works.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+from psycopg.rows import dict_row
 
 from queries.explorer_views import explorer_works
 from queries.filters import Filters
@@ -32,7 +33,7 @@ _CATEGORIES = ("status", "government_level", "work_type_1", "modality", "geom_so
 _ARRAYS = {"region": ">i4", "province": ">i4", "district": ">i4", "start_year": ">i2",
            "investment": ">f8", "accrued": ">f8", "progress": ">f8", "infobras_code": ">i8",
            "lon": ">f8", "lat": ">f8", **{name: ">i2" for name in _CATEGORIES}}
-_READ = sa.text("SELECT * FROM explorer_columns")
+_READ = "SELECT * FROM explorer_columns"
 Token = tuple[int, str]
 
 
@@ -106,8 +107,11 @@ def facts(conn: sa.Connection, token: Token) -> Facts:
 
 
 def read(conn: sa.Connection, token: Token) -> Facts:
-    """Copy explorer_columns (sql/views.sql: explorer_works as one binary array per column)."""
-    row = conn.execute(_READ).mappings().first() or {}
+    """Copy explorer_columns (sql/views.sql: explorer_works as one binary array per column),
+    in PostgreSQL's binary format: as text, 26 MB of arrays at 200k works would travel as 52
+    MB of hexadecimal (230 ms against 90)."""
+    with conn.connection.driver_connection.cursor(binary=True, row_factory=dict_row) as cur:
+        row = cur.execute(_READ).fetchone() or {}
     arrays = {name: np.frombuffer(row.get(name) or b"", dtype=kind).astype(kind[1:])
               for name, kind in _ARRAYS.items()}
     names = row["name"].split(b"\x1f") if row.get("name") is not None else []

@@ -16,6 +16,7 @@ search stays in PostgreSQL (its full-text index gives the matching codes). Memor
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from queries.explorer_views import explorer_works
 from queries.filters import Filters
 
 LANES = 16
+MAX_CELLS = 1 << 20   # key combinations summed at once, at most (8 MB per measure)
 NAME_CHARS = 61          # a hover label shows 60; one more tells that the name goes on
 _CATEGORIES = ("status", "government_level", "work_type_1", "modality", "geom_source")
 _ARRAYS = {"region": ">i4", "province": ">i4", "district": ">i4", "start_year": ">i2",
@@ -169,20 +171,45 @@ def breakdown(f: Facts, selected: np.ndarray, level: int, sets: tuple[str, ...]
               ) -> dict[str, list[dict[str, Any]]]:
     """The sums of the `selected` works by each of `sets` ("child": the areas of `level`,
     "status", "sector", "year", "total"), as explorer.breakdown_stmt's rows grouped by dim:
-    a group is listed when it has works; a sum over no known value is None."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    a group is listed when it has works; a sum over no known value is None.
+
+    Many works (more than the combinations of the keys) are summed once by every key at
+    once, and each key's sums are added up from those cells; few, key by key."""
     measures = _Measures(f, selected)
-    status = f.categories["status"]
+    status, sector = f.categories["status"], f.categories["work_type_1"]
     keys = {"child": (f.areas[level - 1], lambda k: f"{k:0{level * 2}d}"),
-            "status": (status.codes, status.label),
-            "sector": (f.categories["work_type_1"].codes, f.categories["work_type_1"].label),
+            "status": (status.codes, status.label), "sector": (sector.codes, sector.label),
             "year": (f.start_year, lambda k: str(k))}
-    for dim in (d for d in keys if d in sets):
-        codes, label = keys[dim]
-        out[dim] = measures.by(codes[selected], label)
+    dims = [d for d in keys if d in sets]
+    compact = {d: _compact(keys[d][0][selected]) for d in dims}
+    shape = tuple(compact[d][1] for d in dims)
+    cells = math.prod(shape)
+    out: dict[str, list[dict[str, Any]]] = {}
+    if len(dims) > 1 and len(selected) > cells and cells <= MAX_CELLS:
+        every = np.ravel_multi_index([compact[d][0] for d in dims], shape)
+        works, sums = measures.summed(every, cells, lanes=False)
+        cube = {"works": works.reshape(shape)} | {n: v.reshape(shape) for n, v in sums.items()}
+        for axis, dim in enumerate(dims):
+            others = tuple(a for a in range(len(dims)) if a != axis)
+            rolled = {name: values.sum(axis=others) for name, values in cube.items()}
+            out[dim] = measures.rows(rolled.pop("works"), rolled, keys[dim][1],
+                                     compact[dim][2])
+    else:
+        for dim in dims:
+            codes, size, low = compact[dim]
+            works, sums = measures.summed(codes, size, lanes=True)
+            out[dim] = measures.rows(works, sums, keys[dim][1], low)
     if "total" in sets:
         out["total"] = [measures.total()]
     return out
+
+
+def _compact(keys: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Keys as 0 (no value) and 1, 2, ... from the smallest: (codes, how many, smallest)."""
+    known = keys >= 0
+    low = int(keys[known].min()) if known.any() else 0  # districts: 150101 and up
+    codes = np.where(known, keys.astype(np.intp) - low + 1, 0)
+    return codes, (int(codes.max()) + 1 if len(codes) else 1), low
 
 
 class _Measures:
@@ -194,7 +221,6 @@ class _Measures:
         paralysed = (status.codes[selected] == status.labels.index("paralizada")
                      if "paralizada" in status.labels else np.zeros(len(selected), dtype=bool))
         self.size = len(selected)
-        self.lanes = np.arange(self.size, dtype=np.intp) % LANES
         self.weights: dict[str, np.ndarray] = {"paralysed": paralysed.astype(np.float64)}
         for name in ("investment", "accrued", "progress"):
             values = getattr(f, name)[selected]
@@ -204,29 +230,31 @@ class _Measures:
         self.weights["paralysed_investment"] = self.weights["investment"] * paralysed
         self.weights["paralysed_investment_n"] = self.weights["investment_n"] * paralysed
 
-    def by(self, keys: np.ndarray, label) -> list[dict[str, Any]]:
-        """One row per key that has works; a key of -1 (no value) is labelled None.
+    def summed(self, codes: np.ndarray, size: int, lanes: bool
+               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The works and each weight summed by `codes` (0 .. size - 1).
 
-        Each key is summed in LANES bins (by row number), added up at the end: rows come
-        in area order, so one bin would take runs of additions that each wait for the one
-        before (three times slower)."""
-        known = keys >= 0
-        low = int(keys[known].min()) if known.any() else 0  # districts: 150101 and up
-        shifted = np.where(known, keys.astype(np.intp) - low + 1, 0)
-        size = int(shifted.max()) + 1 if len(shifted) else 1
-        binned = shifted * LANES + self.lanes
+        With `lanes`, each code is summed in LANES bins (by row number), added up at the
+        end: rows come in area order, so one bin would take runs of additions that each
+        wait for the one before (three times slower)."""
+        width = LANES if lanes else 1
+        binned = codes * LANES + np.arange(self.size, dtype=np.intp) % LANES if lanes else codes
 
         def summed(weights: np.ndarray | None) -> np.ndarray:
-            counts = np.bincount(binned, weights=weights, minlength=size * LANES)
-            return counts.reshape(size, LANES).sum(axis=1)
+            counts = np.bincount(binned, weights=weights, minlength=size * width)
+            return counts.reshape(size, width).sum(axis=1) if lanes else counts
 
-        works = summed(None)
-        sums = {name: summed(w) for name, w in self.weights.items()}
+        return summed(None), {name: summed(w) for name, w in self.weights.items()}
+
+    def rows(self, works: np.ndarray, sums: dict[str, np.ndarray], label, low: int
+             ) -> list[dict[str, Any]]:
+        """One row per code that has works; code 0 (no value) is labelled None."""
         return [self._row(label(k - 1 + low) if k else None, int(works[k]), sums, k)
                 for k in np.flatnonzero(works).tolist()]
 
     def total(self) -> dict[str, Any]:
-        found = self.by(np.full(self.size, -1), lambda k: None)
+        sums = {name: np.array([w.sum()]) for name, w in self.weights.items()}
+        found = self.rows(np.array([self.size]), sums, lambda k: None, 0)
         return found[0] if found else {"key": None, "works": None, "investment": None,
                                        "accrued": None, "paralysed": 0,
                                        "paralysed_investment": None, "progress_sum": None,
@@ -236,10 +264,11 @@ class _Measures:
     def _row(key, works: int, sums: dict[str, np.ndarray], k: int) -> dict[str, Any]:
         def total(name: str) -> float | None:
             return float(sums[name][k]) if sums[f"{name}_n"][k] else None
-        return {"key": key, "works": works, "investment": total("investment"),
-                "accrued": total("accrued"), "paralysed": int(sums["paralysed"][k]),
+        return {"key": key, "works": int(works), "investment": total("investment"),
+                "accrued": total("accrued"), "paralysed": int(round(sums["paralysed"][k])),
                 "paralysed_investment": total("paralysed_investment"),
-                "progress_sum": total("progress"), "progress_n": int(sums["progress_n"][k])}
+                "progress_sum": total("progress"),
+                "progress_n": int(round(sums["progress_n"][k]))}
 
 
 # -- works one by one --------------------------------------------------------------------------

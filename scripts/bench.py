@@ -194,7 +194,9 @@ def print_summary(report: dict[str, Any]) -> None:
         where = ("" if check["size"] == TARGET_SIZE else
                  f" [medido con {check['size']:,} obras; el objetivo es para {TARGET_SIZE:,}]")
         value = "—" if check["value"] is None else f"{check['value']:,.1f}"
-        print(f"  {'PASS' if check['pass'] else 'FAIL'}  {check['target']}: {value} "
+        verdict = ("SIN MEDIR" if check["value"] is None else  # --no-browser, say
+                   "PASS" if check["pass"] else "FAIL")
+        print(f"  {verdict}  {check['target']}: {value} "
               f"{check['unit']} (límite {check['limit']:,.0f} {check['unit']}){where}")
 
 

@@ -28,9 +28,9 @@ from psycopg.rows import dict_row
 from queries.explorer_views import explorer_works
 from queries.filters import Filters
 
-LANES = 16
-MAX_CELLS = 1 << 20   # key combinations summed at once, at most (8 MB per measure)
-NAME_CHARS = 61          # a hover label shows 60; one more tells that the name goes on
+LANES = 16              # bins per key when summing key by key (_Measures.summed)
+MAX_CELLS = 1 << 20     # key combinations summed at once, at most (8 MB per measure)
+NAME_CHARS = 61         # a hover label shows 60; one more tells that the name goes on
 _CATEGORIES = ("status", "government_level", "work_type_1", "modality", "geom_source")
 _ARRAYS = {"region": ">i4", "province": ">i4", "district": ">i4", "start_year": ">i2",
            "investment": ">f8", "accrued": ">f8", "progress": ">f8", "infobras_code": ">i8",
@@ -41,7 +41,8 @@ Token = tuple[int, str]
 
 @dataclass(frozen=True)
 class Category:
-    """A text column as integer codes (-1: NULL) and the labels they stand for."""
+    """A text column as integer codes and the labels they stand for (NULL is a None label,
+    or the code -1)."""
 
     codes: np.ndarray
     labels: tuple[str, ...]

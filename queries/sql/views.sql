@@ -111,7 +111,8 @@ SELECT count(*)::bigint AS works,
        string_agg(int8send(w.infobras_code), ''::bytea) AS infobras_code,
        string_agg(float8send(coalesce(w.lon, 'NaN')), ''::bytea) AS lon,
        string_agg(float8send(coalesce(w.lat, 'NaN')), ''::bytea) AS lat,
-       -- the start of each name (what a hover label shows), separated by U+001F
+       -- the start of each name (what a hover label shows: queries.explorer_facts.NAME_CHARS
+       -- characters), separated by U+001F
        string_agg(convert_to(translate(left(w.name, 61), E'\x1f', ' '), 'UTF8'), '\x1f'::bytea)
            AS name
 FROM explorer_works w CROSS JOIN labels l

@@ -96,5 +96,5 @@ def _hover(name: str | None, amount: float | None, geom_source: str | None) -> s
     name = name or ""
     if len(name) > HOVER_NAME:
         name = name[:HOVER_NAME - 1].rstrip() + "…"
-    money = fmt.money(amount) if amount is not None else fmt.MISSING
-    return f"<b>{escape(name)}</b><br>{money}{LOCATION_NOTE.get(geom_source, '')}"
+    return (f"<b>{escape(name)}</b><br>{fmt.money(amount)}"
+            f"{LOCATION_NOTE.get(geom_source, '')}")

@@ -198,22 +198,23 @@ _SCOPE_SETS = ("total", *BREAKDOWNS)
 
 
 def _work_groups(c: sa.Connection, filters: Filters, view: View) -> dict[str, list]:
-    if view.is_district:  # the map: the province's districts; the rest: this one
-        groups = _grouped(c.execute(breakdown_stmt(filters.with_area(view.parent), 3,
-                                                   ("child",))))
-        groups.update(_grouped(c.execute(breakdown_stmt(filters, 3, _SCOPE_SETS))))
-        return groups
-    return _grouped(c.execute(breakdown_stmt(filters, view.level, ("child", *_SCOPE_SETS))))
+    return _view_groups(filters, view, lambda f, level, sets: _grouped(
+        c.execute(breakdown_stmt(f, level, sets))))
 
 
 def _facts_groups(reader: _Reader, view: View) -> dict[str, list]:
-    filters, held = reader.filters, reader.facts
+    return _view_groups(reader.filters, view, lambda f, level, sets: facts.breakdown(
+        reader.facts, reader.rows(f), level, sets))
+
+
+def _view_groups(filters: Filters, view: View, breakdown) -> dict[str, list]:
+    """The groups a view shows, from `breakdown(filters, level, sets)`: a district's map is
+    its province's districts, the rest is the district itself."""
     if view.is_district:
-        groups = facts.breakdown(held, reader.rows(filters.with_area(view.parent)), 3,
-                                 ("child",))
-        groups.update(facts.breakdown(held, reader.rows(filters), 3, _SCOPE_SETS))
+        groups = breakdown(filters.with_area(view.parent), 3, ("child",))
+        groups.update(breakdown(filters, 3, _SCOPE_SETS))
         return groups
-    return facts.breakdown(held, reader.rows(filters), view.level, ("child", *_SCOPE_SETS))
+    return breakdown(filters, view.level, ("child", *_SCOPE_SETS))
 
 
 def summary_stmt(view: View) -> sa.Select:

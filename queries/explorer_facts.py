@@ -239,13 +239,17 @@ class _Measures:
         end: rows come in area order, so one bin would take runs of additions that each
         wait for the one before (three times slower)."""
         width = LANES if lanes else 1
-        binned = codes * LANES + np.arange(self.size, dtype=np.intp) % LANES if lanes else codes
+        binned = codes * LANES + self._lanes if lanes else codes
 
         def summed(weights: np.ndarray | None) -> np.ndarray:
             counts = np.bincount(binned, weights=weights, minlength=size * width)
             return counts.reshape(size, width).sum(axis=1) if lanes else counts
 
         return summed(None), {name: summed(w) for name, w in self.weights.items()}
+
+    @functools.cached_property
+    def _lanes(self) -> np.ndarray:
+        return np.arange(self.size, dtype=np.intp) % LANES
 
     def rows(self, works: np.ndarray, sums: dict[str, np.ndarray], label, low: int
              ) -> list[dict[str, Any]]:

@@ -85,11 +85,11 @@ def search_params(place: Place, radius_km: int) -> dict[str, float]:
     return {"lon": place.lon, "lat": place.lat, "radius_m": radius_km * 1000.0}
 
 
-def _geog(points: sa.Table = work) -> sa.ColumnElement:
+def _geog(geom: sa.ColumnElement) -> sa.ColumnElement:
     """The indexed expression (work_geog_gix, explorer_works_geog: geom::geography), written
     as the cast function: `CAST(geom AS geography(GEOMETRY,-1))` would add a typmod and miss
     the index."""
-    return sa.func.geography(points.c.geom, type_=Geography)
+    return sa.func.geography(geom, type_=Geography)
 
 
 @functools.lru_cache(maxsize=8)
@@ -108,11 +108,11 @@ def nearby_stmt(points: sa.Table = work, limit: int = MAX_RESULTS) -> sa.Select:
                       sa.cast(p.financial_progress, sa.Float).label("financial_progress"),
                       p.geom_source, p.ubigeo, p.geom)
                   .where(p.geom.is_not(None))
-                  .order_by(_geog(points).op("<->")(here))
+                  .order_by(_geog(p.geom).op("<->")(here))
                   .limit(limit + _MARGIN)
                   .subquery("candidates"))
     c, d, aw = candidates.c, area.c, alert_work.c
-    distance = sa.func.ST_Distance(sa.func.geography(c.geom, type_=Geography), here)
+    distance = sa.func.ST_Distance(_geog(c.geom), here)
     shown = [column for column in c if column.name != "geom"]
     return (sa.select(
                 *shown, d.name.label("district"),
@@ -134,7 +134,7 @@ def count_stmt(points: sa.Table = work) -> sa.Select:
     20 000 works around central Lima exactly costs ~50 ms)."""
     inside = (sa.select(points.c.infobras_code)
               .where(points.c.geom.is_not(None),
-                     sa.func.ST_DWithin(_geog(points), _here(),
+                     sa.func.ST_DWithin(_geog(points.c.geom), _here(),
                                         sa.bindparam("radius_m", type_=sa.Float)))
               .limit(COUNT_CAP + 1).subquery("inside"))
     return sa.select(sa.func.count()).select_from(inside)

@@ -242,7 +242,9 @@ def parse_status(value: Any) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _status(text: str) -> str:
-    if (status := STATUS.get(fold(text))) is None:
+    key = fold(text)
+    if (status := STATUS.get(key, STATUS.get(" ".join(re.sub(r"[^a-z0-9]+", " ", key).split())))
+            ) is None:
         expected = ", ".join(STATUS_LABELS.values())
         raise ValueError(f"estado desconocido: {text!r} (se espera {expected})")
     return status

@@ -43,6 +43,8 @@ class Run:
     updated: int = 0
     unchanged: int = 0
     reasons: Counter = field(default_factory=Counter)
+    # Rows that repeat another by the source's own key, by why (summed once, never twice).
+    repeats: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     _pending: list[dict] = field(default_factory=list)
     _at_end: list[Callable[[sa.Connection], None]] = field(default_factory=list)
@@ -72,6 +74,15 @@ class Run:
         if len(self._pending) >= 1000:
             self.flush()
 
+    @property
+    def duplicates(self) -> int:
+        return sum(self.repeats.values())
+
+    def duplicate(self, reason_code: str, n: int = 1) -> None:
+        """Count rows that repeat another by the source's key: rows read = loaded, updated or
+        unchanged + quarantined + these."""
+        self.repeats[reason_code] += n
+
     def note(self, text: str) -> None:
         """A line for the summary (e.g. repaired geometries)."""
         self.notes.append(text)
@@ -95,6 +106,10 @@ class Run:
                  f"  filas leídas: {self.rows_read:,}  cargadas: {self.loaded:,}  "
                  f"actualizadas: {self.updated:,}  sin cambios: {self.unchanged:,}  "
                  f"en cuarentena: {self.quarantined:,}  ({secs:.1f} s)"]
+        if self.repeats:
+            lines.append(f"  filas repetidas (explicadas, no sumadas dos veces): "
+                         f"{self.duplicates:,}")
+            lines += [f"  repetidas {code}: {n:,}" for code, n in self.repeats.most_common()]
         lines += [f"  cuarentena {code}: {n:,}" for code, n in self.reasons.most_common()]
         lines += [f"  {n}" for n in self.notes]
         return "\n".join(lines)
@@ -125,9 +140,10 @@ def load_run(loader: str, source: str, source_date: date | None = None,
     with eng.begin() as conn:
         conn.execute(sa.text(
             "UPDATE load_run SET status='ok', finished_at=now(), rows_read=:r, loaded=:l,"
-            " updated=:u, unchanged=:n, quarantined=:q, message=:m WHERE id=:id"),
+            " updated=:u, unchanged=:n, quarantined=:q, duplicates=:d, message=:m WHERE id=:id"),
             {"r": run.rows_read, "l": run.loaded, "u": run.updated, "n": run.unchanged,
-             "q": run.quarantined, "m": "\n".join(run.notes) or None, "id": run_id})
+             "q": run.quarantined, "d": run.duplicates, "m": "\n".join(run.notes) or None,
+             "id": run_id})
 
 
 def progress(iterable, total: int | None = None, desc: str = "") -> Iterator:

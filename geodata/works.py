@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from geodata import vocabulary
+from geodata import links, vocabulary
 from geodata.names import DistrictMatcher, PointDistrict, not_found_reason
 from geodata.parsing import (
     clean_text,
@@ -363,6 +363,7 @@ def _views_after_write(run: Run, fresh: bool, changed: bool) -> None:
     stale), unless the run defers it; else they are still fresh: the upsert statement
     counts as a change even when it changed no row."""
     if (changed or not fresh) and run.refresh_views:
+        run.at_end(links.relink)   # the works' links to the other sources follow them
         run.at_end(explorer_views.refresh_views)
     elif fresh and not changed:
         explorer_views.mark_fresh(run.conn)

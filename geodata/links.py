@@ -1,0 +1,156 @@
+"""Join the sources: rebuild the links between works, investments, processes, contracts,
+suppliers and control reports, and the table of entities, from everything loaded.
+
+`python -m geodata.links`; every source loader runs it last in its own transaction (unless
+`--sin-enlaces`, for one run after several loads, as `make load` does).
+
+A link is a claim, stored with how it was made and how far to trust it (source_link):
+- `cui` (1.0): a work and an investment share the CUI; a process names the CUI in its
+  description (0.9: the text could name another investment's code);
+- `ruc` (1.0): INFObras's contractor RUC is a SEACE supplier;
+- `entidad_region` (0.9) / `entidad` (0.8): a record's entity has the same key as another
+  source's (the name folded, and for a municipality the region too, `entity_key` in SQL);
+- `nombre_similar` (< 0.8): a candidate only, shown as «posible relación».
+Rebuilding from scratch keeps the links true to what is loaded now: a reloaded file that no
+longer names a CUI loses its link.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import sqlalchemy as sa
+
+from geodata.runs import Parser, run_cli
+from queries import db
+
+# Methods rebuilt here; other modules may add their own (see CANDIDATE_STEPS).
+_KEY_LINKS = """
+DELETE FROM source_link WHERE method IN ('cui', 'ruc', 'entidad_region', 'entidad');
+
+INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                         confidence, evidence)
+SELECT 'work', w.infobras_code::text, 'investment', w.cui_norm, 'cui', 1.0,
+       'Mismo CUI ' || w.cui_norm || ' en INFObras y en el MEF'
+FROM (SELECT infobras_code, cui_key(cui) AS cui_norm FROM work) w
+WHERE EXISTS (SELECT 1 FROM investment_source i WHERE i.cui = w.cui_norm);
+
+INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                         confidence, evidence)
+SELECT 'process', p.id, 'investment', p.cui, 'cui', 0.9,
+       'La descripción del proceso nombra el CUI ' || p.cui
+FROM procurement_process p
+WHERE p.cui IS NOT NULL AND EXISTS (SELECT 1 FROM investment_source i WHERE i.cui = p.cui);
+
+INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                         confidence, evidence)
+SELECT DISTINCT 'process', p.id, 'work', w.infobras_code::text, 'cui', 0.9,
+       'La descripción del proceso nombra el CUI ' || p.cui || ', el de la obra en INFObras'
+FROM procurement_process p JOIN work w ON cui_key(w.cui) = p.cui
+WHERE p.cui IS NOT NULL;
+
+INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                         confidence, evidence)
+SELECT 'work', w.infobras_code::text, 'supplier', w.contractor_ruc, 'ruc', 1.0,
+       'El RUC del contratista en INFObras es un proveedor en el SEACE'
+FROM work w JOIN supplier s ON s.ruc = w.contractor_ruc;
+"""
+
+# subject kind -> (table, key expression, source label)
+_ENTITY_SUBJECTS = {
+    "work": ("work", "infobras_code::text", "INFObras"),
+    "investment": ("investment_source", "cui", "el MEF"),
+    "process": ("procurement_process", "id", "el SEACE"),
+    "control_report": ("control_report", "id", "la Contraloría"),
+}
+
+_ENTITIES = """
+DELETE FROM entity;
+INSERT INTO entity (id, name, ruc, government_level, region_ubigeo, names, sources)
+SELECT e.entity_id,
+       mode() WITHIN GROUP (ORDER BY e.name),
+       max(e.ruc),
+       COALESCE(mode() WITHIN GROUP (ORDER BY e.level),
+                CASE WHEN e.entity_id ~ '^([0-9]{2}-)?municipalidad' THEN 'Gobierno Local'
+                     WHEN e.entity_id LIKE 'gobierno-regional%' THEN 'Gobierno Regional' END),
+       CASE WHEN e.entity_id ~ '^[0-9]{2}-' THEN left(e.entity_id, 2)
+            ELSE mode() WITHIN GROUP (ORDER BY e.region) END,
+       array_agg(DISTINCT e.name),
+       array_agg(DISTINCT e.source)
+FROM (
+    SELECT entity_id, entity AS name, NULL::text AS ruc, government_level AS level,
+           left(ubigeo, 2) AS region, 'infobras' AS source
+    FROM work WHERE entity_id IS NOT NULL
+    UNION ALL
+    SELECT entity_id, entity_name, NULL, NULL, region_ubigeo, source
+    FROM investment_source WHERE entity_id IS NOT NULL
+    UNION ALL
+    SELECT entity_id, entity_name, entity_ruc, NULL, region_ubigeo, source
+    FROM procurement_process WHERE entity_id IS NOT NULL
+    UNION ALL
+    SELECT entity_id, entity_name, NULL, NULL, region_ubigeo, 'cgr'
+    FROM control_report WHERE entity_id IS NOT NULL
+) e
+GROUP BY e.entity_id;
+"""
+
+
+def _entity_links_sql(kind: str, table: str, key: str, label: str) -> str:
+    """Links from a source's records to an entity another source also names."""
+    return f"""
+INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                         confidence, evidence)
+SELECT '{kind}', t.{key}, 'entity', t.entity_id,
+       CASE WHEN t.entity_id ~ '^[0-9]{{2}}-' THEN 'entidad_region' ELSE 'entidad' END,
+       CASE WHEN t.entity_id ~ '^[0-9]{{2}}-' THEN 0.9 ELSE 0.8 END,
+       'Entidad «' || t.entity_name || '» según {label}, también en otra fuente'
+FROM (SELECT {key}, entity_id, {"entity" if kind == "work" else "entity_name"} AS entity_name
+      FROM {table} WHERE entity_id IS NOT NULL) t
+JOIN entity e ON e.id = t.entity_id AND cardinality(e.sources) > 1
+"""
+
+
+def relink(conn: sa.Connection) -> None:
+    """Rebuild the key links, the entities and the candidate links, in the caller's
+    transaction (a loader's: a failed load leaves the links as they were)."""
+    driver = conn.connection.driver_connection
+    driver.execute(_KEY_LINKS)
+    driver.execute(_ENTITIES)
+    for kind, (table, key, label) in _ENTITY_SUBJECTS.items():
+        driver.execute(_entity_links_sql(kind, table, key, label))
+    for step in CANDIDATE_STEPS:
+        step(conn)
+    driver.execute("ANALYZE source_link; ANALYZE entity")
+
+
+# Steps that add weaker links (name similarity), run after the key links; each deletes and
+# rebuilds its own method's rows for its own kinds.
+CANDIDATE_STEPS: list = []
+
+
+def counts(conn: sa.Connection) -> list[tuple[str, str, str, int]]:
+    """(subject kind, object kind, method, links) for the summary and the data page."""
+    return [tuple(r) for r in conn.execute(sa.text(
+        "SELECT subject_kind, object_kind, method, count(*) FROM source_link"
+        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = Parser(prog="python -m geodata.links",
+                    description="Rehace los enlaces entre fuentes y la tabla de entidades.")
+    parser.parse_args(argv)
+    started = time.perf_counter()
+    with db.engine().begin() as conn:
+        relink(conn)
+        rows = counts(conn)
+        entities = conn.execute(sa.text("SELECT count(*) FROM entity")).scalar()
+    print(f"[enlaces] {entities:,} entidades; enlaces por método "
+          f"({time.perf_counter() - started:.1f} s):")
+    for subject, obj, method, n in rows:
+        print(f"  {subject} → {obj} por {method}: {n:,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))

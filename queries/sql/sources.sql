@@ -1,0 +1,271 @@
+-- The sources joined around each work: MEF investments (the root, keyed by CUI), SEACE
+-- procurement (processes, items, bids, contracts, suppliers, sanctions), CGR control reports,
+-- the executing entities, and how each link between them was made.
+-- Applied idempotently by `python -m queries.migrate`, after schema.sql.
+
+-- Rows a loader read that repeat another row by the source's own key (e.g. CONOSCE's item ×
+-- bidder × contract × penalty join): counted, never summed twice, never silently dropped.
+ALTER TABLE load_run ADD COLUMN IF NOT EXISTS duplicates integer NOT NULL DEFAULT 0;
+
+-- One key for an entity in every source: its name folded (no accents, no punctuation,
+-- lowercase, hyphens) and, for a municipality (whose name repeats across Peru: there are
+-- many "Municipalidad Distrital de Santa Rosa"), the region's two-digit ubigeo before it.
+-- IMMUTABLE so that it can feed generated columns and indexes (unaccent's dictionary is named).
+CREATE OR REPLACE FUNCTION entity_key(name text, region text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN k IS NULL OR k = '' THEN NULL
+                WHEN k LIKE 'municipalidad%' AND region ~ '^[0-9]{2}$' THEN region || '-' || k
+                ELSE k END
+    FROM (SELECT trim(BOTH '-' FROM regexp_replace(
+                 lower(public.unaccent('public.unaccent'::regdictionary, name)),
+                 '[^a-z0-9]+', '-', 'g')) AS k) s
+$$;
+
+-- A CUI as the sources write it (2233850, 2233850.0, '02233850') -> '2233850'.
+CREATE OR REPLACE FUNCTION cui_key(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT NULLIF(ltrim(substring(trim(value) FROM '^([0-9]+)(\.0+)?$'), '0'), '')
+$$;
+
+-- The executing entity of a work, by the same key as every other source.
+ALTER TABLE work ADD COLUMN IF NOT EXISTS entity_id text
+    GENERATED ALWAYS AS (entity_key(entity, left(ubigeo, 2))) STORED;
+CREATE INDEX IF NOT EXISTS work_entity_id_idx ON work (entity_id);
+CREATE INDEX IF NOT EXISTS work_contractor_ruc_idx ON work (contractor_ruc);
+
+-- Investments (MEF). One row per CUI and source: the Banco de Inversiones export
+-- ('mef_banco'), the SSI execution list ('ssi_ejecucion'), the SSI Formato 8
+-- ('ssi_formato8'). The figure shown is chosen by `investment` below, in that order.
+CREATE TABLE IF NOT EXISTS investment_source (
+    cui                text    NOT NULL CHECK (cui ~ '^[1-9][0-9]*$'),
+    source             text    NOT NULL CHECK (source IN ('mef_banco', 'ssi_ejecucion',
+                                                          'ssi_formato8')),
+    source_date        date,
+    name               text,
+    status             text,               -- ACTIVO | CERRADO | ... as the source writes it
+    sector             text,               -- canonical (geodata.vocabulary.sector)
+    function           text,
+    entity_name        text,               -- the entity (Banco: "Entidad"; SSI: the UEP)
+    executor           text,               -- the executing unit as written
+    region_ubigeo      text    CHECK (region_ubigeo ~ '^[0-9]{2}$'),
+    amount_viable      numeric(16, 2),     -- monto viable / de inversión
+    amount_updated     numeric(16, 2),     -- costo actualizado
+    registration_date  date,
+    viability_date     date,
+    last_modified      date,
+    beneficiaries      bigint,
+    extra              jsonb   NOT NULL DEFAULT '{}',
+    load_run_id        bigint  REFERENCES load_run(id) ON DELETE SET NULL,
+    entity_id          text    GENERATED ALWAYS AS (entity_key(entity_name, region_ubigeo)) STORED,
+    PRIMARY KEY (cui, source)
+);
+CREATE INDEX IF NOT EXISTS investment_source_entity_idx ON investment_source (entity_id);
+
+-- Where an investment happens, per source: the Banco's row per district, Formato 8's point
+-- per location. A repeated district is a place, never a second amount.
+CREATE TABLE IF NOT EXISTS investment_place (
+    cui          text    NOT NULL,
+    source       text    NOT NULL,
+    seq          integer NOT NULL,          -- order within the source's rows of this CUI
+    ubigeo       text    REFERENCES area(ubigeo),
+    department   text,
+    province     text,
+    district     text,
+    locality     text,                      -- centro poblado
+    geom         geometry(Point, 4326),
+    PRIMARY KEY (cui, source, seq),
+    FOREIGN KEY (cui, source) REFERENCES investment_source (cui, source) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS investment_place_ubigeo_idx ON investment_place (ubigeo text_pattern_ops);
+
+-- The investment as shown: each field from the first source that has it, in the stated
+-- precedence (Banco de Inversiones, then the SSI execution list, then Formato 8).
+CREATE OR REPLACE FUNCTION investment_source_rank(source text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE source WHEN 'mef_banco' THEN 1 WHEN 'ssi_ejecucion' THEN 2
+                       WHEN 'ssi_formato8' THEN 3 ELSE 9 END
+$$;
+CREATE OR REPLACE VIEW investment AS
+SELECT cui,
+       (array_agg(name ORDER BY investment_source_rank(source)) FILTER (WHERE name IS NOT NULL))[1] AS name,
+       (array_agg(status ORDER BY investment_source_rank(source)) FILTER (WHERE status IS NOT NULL))[1] AS status,
+       (array_agg(sector ORDER BY investment_source_rank(source)) FILTER (WHERE sector IS NOT NULL))[1] AS sector,
+       (array_agg(entity_id ORDER BY investment_source_rank(source)) FILTER (WHERE entity_id IS NOT NULL))[1] AS entity_id,
+       (array_agg(entity_name ORDER BY investment_source_rank(source)) FILTER (WHERE entity_name IS NOT NULL))[1] AS entity_name,
+       (array_agg(amount_viable ORDER BY investment_source_rank(source)) FILTER (WHERE amount_viable IS NOT NULL))[1] AS amount_viable,
+       (array_agg(amount_updated ORDER BY investment_source_rank(source)) FILTER (WHERE amount_updated IS NOT NULL))[1] AS amount_updated,
+       (array_agg(viability_date ORDER BY investment_source_rank(source)) FILTER (WHERE viability_date IS NOT NULL))[1] AS viability_date,
+       (array_agg(region_ubigeo ORDER BY investment_source_rank(source)) FILTER (WHERE region_ubigeo IS NOT NULL))[1] AS region_ubigeo,
+       array_agg(source ORDER BY investment_source_rank(source)) AS sources
+FROM investment_source
+GROUP BY cui;
+
+-- Procurement (OSCE SEACE: the CONOSCE open-data join, or OCDS packages).
+CREATE TABLE IF NOT EXISTS supplier (
+    ruc          text PRIMARY KEY CHECK (ruc ~ '^[0-9]{8,11}$'),
+    name         text,
+    kind         text,                      -- Persona Natural | Persona Jurídica | Consorcio ...
+    source       text NOT NULL,
+    load_run_id  bigint REFERENCES load_run(id) ON DELETE SET NULL
+);
+CREATE INDEX IF NOT EXISTS supplier_name_fts ON supplier USING gin (to_tsvector('simple', name));
+
+CREATE TABLE IF NOT EXISTS supplier_sanction (
+    ruc            text NOT NULL,
+    key            text NOT NULL,           -- the source's own key (resolution, dates, reason)
+    kind           text NOT NULL CHECK (kind IN ('inhabilitacion', 'sancion', 'multa')),
+    start_date     date,
+    end_date       date,
+    resolution     text,
+    reason_code    text,
+    reason         text,
+    authority      text,                    -- órgano jurisdiccional / Tribunal
+    source         text NOT NULL,
+    load_run_id    bigint REFERENCES load_run(id) ON DELETE SET NULL,
+    PRIMARY KEY (ruc, key)
+);
+
+CREATE TABLE IF NOT EXISTS procurement_process (
+    id                  text PRIMARY KEY,   -- 'seace-<codigoconvocatoria>' or the OCDS ocid
+    ocid                text,
+    source              text NOT NULL CHECK (source IN ('conosce', 'ocds')),
+    source_date         date,
+    entity_name         text,
+    entity_ruc          text,
+    region_ubigeo       text CHECK (region_ubigeo ~ '^[0-9]{2}$'),
+    nomenclature        text,               -- e.g. AS-SM-16-2019-MPTAH/CS-1
+    description         text,
+    procedure_type      text,               -- Licitación Pública, Adjudicación Simplificada ...
+    object              text,               -- Obra, Consultoría de Obra, Bien, Servicio
+    sector              text,
+    contracting_system  text,
+    reference_amount    numeric(16, 2),
+    currency            text,
+    call_date           date,               -- convocatoria
+    submission_date     date,               -- presentación de propuestas
+    cui                 text,               -- a CUI named in the description (links it)
+    extra               jsonb NOT NULL DEFAULT '{}',
+    load_run_id         bigint REFERENCES load_run(id) ON DELETE SET NULL,
+    entity_id           text GENERATED ALWAYS AS (entity_key(entity_name, region_ubigeo)) STORED
+);
+CREATE INDEX IF NOT EXISTS process_entity_idx ON procurement_process (entity_id);
+CREATE INDEX IF NOT EXISTS process_cui_idx ON procurement_process (cui);
+
+CREATE TABLE IF NOT EXISTS process_item (
+    process_id          text    NOT NULL REFERENCES procurement_process(id) ON DELETE CASCADE,
+    item_no             integer NOT NULL,
+    description         text,
+    status              text,
+    reference_amount    numeric(16, 2),
+    awarded_amount      numeric(16, 2),
+    awarded_quantity    numeric(16, 2),
+    winner_ruc          text,
+    award_date          date,               -- buena pro
+    consent_date        date,
+    department          text,
+    province            text,
+    district            text,
+    ubigeo              text REFERENCES area(ubigeo),
+    PRIMARY KEY (process_id, item_no)
+);
+CREATE INDEX IF NOT EXISTS process_item_winner_idx ON process_item (winner_ruc);
+
+CREATE TABLE IF NOT EXISTS bid (
+    process_id    text    NOT NULL,
+    item_no       integer NOT NULL,
+    bidder_ruc    text    NOT NULL,
+    bidder_name   text,
+    submitted     date,
+    amount        numeric(16, 2),           -- the offer, where the source gives it (OCDS)
+    PRIMARY KEY (process_id, item_no, bidder_ruc),
+    FOREIGN KEY (process_id, item_no) REFERENCES process_item (process_id, item_no) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS bid_bidder_idx ON bid (bidder_ruc);
+
+CREATE TABLE IF NOT EXISTS contract (
+    id                    text PRIMARY KEY, -- the source's contract id (CONOSCE idcontrato / n_cod_contrato)
+    process_id            text NOT NULL REFERENCES procurement_process(id) ON DELETE CASCADE,
+    item_no               integer,
+    supplier_ruc          text,
+    number                text,
+    signed_date           date,
+    start_date            date,
+    end_date              date,
+    end_date_updated      date,
+    amount                numeric(16, 2),   -- monto contratado total
+    amount_item           numeric(16, 2),
+    amount_additional     numeric(16, 2),   -- adicionales
+    amount_reduction      numeric(16, 2),   -- reducciones
+    amount_extension      numeric(16, 2),   -- prórrogas (ampliaciones)
+    amount_complementary  numeric(16, 2),
+    currency              text,
+    url                   text,
+    source                text NOT NULL,
+    source_date           date,
+    load_run_id           bigint REFERENCES load_run(id) ON DELETE SET NULL
+);
+CREATE INDEX IF NOT EXISTS contract_process_idx ON contract (process_id);
+CREATE INDEX IF NOT EXISTS contract_supplier_idx ON contract (supplier_ruc);
+
+CREATE TABLE IF NOT EXISTS contract_penalty (
+    contract_id   text NOT NULL REFERENCES contract(id) ON DELETE CASCADE,
+    key           text NOT NULL,            -- the source's own key (type, date, reason, amount)
+    kind          text,
+    penalty_date  date,
+    reason        text,
+    amount        numeric(16, 2),
+    PRIMARY KEY (contract_id, key)
+);
+
+-- Government control (CGR): published control reports.
+CREATE TABLE IF NOT EXISTS control_report (
+    id                   text PRIMARY KEY,  -- the report's id in the register (2019CPO032800032)
+    number               text,              -- Nº de informe (017-2019-2-0328)
+    region_name          text,
+    region_ubigeo        text CHECK (region_ubigeo ~ '^[0-9]{2}$'),
+    entity_name          text,
+    service_type         text,
+    title                text,
+    event                text,
+    operation            text,
+    persons_responsible  integer,           -- personas con presunta responsabilidad
+    responsibility_type  text,
+    issued_date          date,
+    concluded_date       date,
+    published_date       date,
+    pdf_url              text,
+    summary_url          text,
+    source               text NOT NULL,
+    source_date          date,
+    load_run_id          bigint REFERENCES load_run(id) ON DELETE SET NULL,
+    entity_id            text GENERATED ALWAYS AS (entity_key(entity_name, region_ubigeo)) STORED
+);
+CREATE INDEX IF NOT EXISTS control_report_entity_idx ON control_report (entity_id);
+
+-- How two records of different sources were joined. A link is a claim with its method and
+-- confidence: 1.0 for a shared key (CUI, code, RUC), less for an entity matched by name and
+-- region, least for a name similarity, which screens show as a candidate, never as fact.
+CREATE TABLE IF NOT EXISTS source_link (
+    subject_kind  text NOT NULL,            -- work | investment | process | contract | control_report
+    subject_key   text NOT NULL,
+    object_kind   text NOT NULL,            -- investment | entity | work | supplier
+    object_key    text NOT NULL,
+    method        text NOT NULL CHECK (method IN ('cui', 'codigo', 'ruc', 'entidad_region',
+                                                  'entidad', 'nombre_similar')),
+    confidence    numeric(3, 2) NOT NULL CHECK (confidence > 0 AND confidence <= 1),
+    evidence      text,                     -- what matched, in plain Spanish
+    PRIMARY KEY (subject_kind, subject_key, object_kind, object_key)
+);
+CREATE INDEX IF NOT EXISTS source_link_object_idx ON source_link (object_kind, object_key);
+
+-- Entities: one row per key, from every source that names it (rebuilt by geodata.links).
+CREATE TABLE IF NOT EXISTS entity (
+    id                text PRIMARY KEY,
+    name              text NOT NULL,        -- the spelling most sources use
+    ruc               text,
+    government_level  text,
+    region_ubigeo     text,
+    names             text[] NOT NULL DEFAULT '{}',   -- every spelling seen
+    sources           text[] NOT NULL DEFAULT '{}'    -- infobras, mef_banco, conosce, cgr ...
+);
+CREATE INDEX IF NOT EXISTS entity_name_fts ON entity USING gin (to_tsvector('simple', name));

@@ -92,6 +92,77 @@ def _alert_parameters() -> dict[str, dict]:
     }
 
 
+def _sources_schemas() -> dict[str, Any]:
+    """The joined sources of a work or an investment (queries.work_sources)."""
+    def obj(**props: Any) -> dict[str, Any]:
+        return {"type": "object", "properties": props}
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def array(item: dict) -> dict[str, Any]:
+        return {"type": "array", "items": item}
+
+    text, number = {"type": ["string", "null"]}, {"type": ["number", "null"]}
+    day = {"type": ["string", "null"], "format": "date"}
+    link = obj(method={"type": "string", "enum": [
+                   "cui", "codigo", "ruc", "entidad_region", "entidad", "nombre_similar"]},
+               confidence=number, evidence=text)
+    link["description"] = ("Cómo se hizo el enlace y cuánto confiar en él: `nombre_similar` es "
+                           "solo una posible relación, nunca un hecho.")
+    return {
+        "SourceValue": obj(source={"type": "string"}, source_label={"type": "string"},
+                           value={"description": "Número, texto o lista de ubigeos (place)."},
+                           date=day, names=array({"type": "string"})),
+        "Figure": {**obj(field={"type": "string", "enum": [
+                             "cost", "viable_amount", "contract_amount", "physical_progress",
+                             "status", "place"]},
+                         label={"type": "string"}, values=array(ref("SourceValue")),
+                         shown=ref("SourceValue"), precedence=array({"type": "string"}),
+                         tolerance={"type": "string"}, agree={"type": "boolean"}),
+                   "description": "Una cifra según cada fuente, con su fecha; `shown` es la "
+                                  "primera en el orden de `precedence`."},
+        "Disagreement": {**obj(field={"type": "string"}, label={"type": "string"},
+                               values=array(ref("SourceValue")),
+                               tolerance={"type": "string"}),
+                         "description": "Fuentes que dan una cifra distinta más allá de la "
+                                        "tolerancia: se conservan todos los valores."},
+        "Placement": {**obj(
+            ubigeo=text, district=text, method=text, method_description=text,
+            declared=obj(department=text, province=text, district=text),
+            moved={"type": "boolean", "description": "Mirador ubicó la obra por otro medio que "
+                                                     "los nombres declarados por la fuente."},
+            coords_ubigeo=text, coords_district=text,
+            location_mismatch={"type": "boolean", "description": "El punto registrado cae en "
+                                                                 "otro distrito (no se mueve)."},
+            note=text), "description": "Dónde ubicó Mirador la obra frente a lo declarado."},
+        "InvestmentSources": obj(
+            cui={"type": "string"}, name=text, status=text, amount_viable=number,
+            amount_updated=number, entity_id=text, entity_name=text,
+            sources=array({"type": "string"}), by_source=array({"type": "object"}),
+            places=array({"type": "object"})),
+        "Process": obj(
+            id={"type": "string"}, source={"type": "string"}, nomenclature=text, description=text,
+            procedure_type=text, object=text, reference_amount=number, call_date=day, cui=text,
+            link=link, items=array({"type": "object"}),
+            bidders=array(obj(ruc={"type": "string"}, name=text)),
+            bidder_count={"type": "integer"}, winners=array({"type": "object"}),
+            contracts=array({"type": "object", "description": "Monto, adicionales, "
+                             "reducciones, prórrogas, penalidades, sanciones del proveedor, URL"})),
+        "ControlReport": obj(
+            id={"type": "string"}, number=text, title=text, entity_name=text,
+            persons_responsible={"type": ["integer", "null"]}, issued_date=day, pdf_url=text,
+            linked_to=text, method=text, confidence=number, evidence=text),
+        "Sources": obj(investment={"oneOf": [ref("InvestmentSources"), {"type": "null"}]},
+                       procurement=array(ref("Process")), control=array(ref("ControlReport")),
+                       figures=array(ref("Figure"))),
+        "InvestmentDetail": obj(
+            investment=ref("InvestmentSources"), works=array({"type": "object"}),
+            procurement=array(ref("Process")), control=array(ref("ControlReport")),
+            figures=array(ref("Figure")), disagreements=array(ref("Disagreement"))),
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
 
@@ -143,9 +214,21 @@ def openapi_document(server: str = "") -> dict[str, Any]:
                              {"200": _json("#/components/schemas/WorkPage", "Una página"),
                               **_errors(400)}),
         "/api/v1/works/{code}": _op(
-            "Una obra con su historial mensual y sus alertas",
+            "Una obra con su historial mensual, sus alertas y cada fuente",
             [{"name": "code", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            {"200": _json("#/components/schemas/WorkDetail", "La obra"), **_errors(404)}),
+            {"200": _json("#/components/schemas/WorkDetail", "La obra"), **_errors(404)},
+            "`sources`: la inversión (MEF), los procesos de contratación (SEACE) y los informes "
+            "de control (Contraloría) enlazados, y cada cifra según cada fuente con su fecha "
+            "(`figures`). `disagreements`: las cifras en que las fuentes difieren. "
+            "`placement`: dónde ubicó Mirador la obra frente al distrito declarado."),
+        "/api/v1/investments/{cui}": _op(
+            "Una inversión (CUI del MEF), tenga o no obra en INFObras",
+            [{"name": "cui", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": r"^\d{1,12}$"}}],
+            {"200": _json("#/components/schemas/InvestmentDetail", "La inversión"),
+             **_errors(400, 404)},
+            "Cifras del Banco de Inversiones y del SSI, lugares, obras de INFObras con ese CUI, "
+            "procesos del SEACE y informes de control de la entidad."),
         "/api/v1/areas": _op("Regiones, provincias o distritos (sin polígonos)",
                              [level, parent],
                              {"200": _json("#/components/schemas/AreaList", "Áreas"),
@@ -230,7 +313,11 @@ def openapi_document(server: str = "") -> dict[str, Any]:
         "WorkDetail": {"allOf": [{"$ref": "#/components/schemas/Work"}, {
             "type": "object", "properties": {
                 "history": {"type": "array", "items": {"type": "object"}},
-                "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}]},
+                "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}},
+                "sources": {"$ref": "#/components/schemas/Sources"},
+                "disagreements": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/Disagreement"}},
+                "placement": {"$ref": "#/components/schemas/Placement"}}}]},
         "Area": {"type": "object", "required": ["ubigeo", "level", "name"], "properties": {
             "ubigeo": {"type": "string"}, "level": {"type": "integer"},
             "name": {"type": "string"}, "parent": {"type": ["string", "null"]},
@@ -241,8 +328,16 @@ def openapi_document(server: str = "") -> dict[str, Any]:
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Area"}}}},
         "Aggregate": {"type": "object", "properties": {
             "ubigeo": {"type": "string"}, "name": {"type": "string"},
+            "paralysed": {**number, "deprecated": True, "description": (
+                "Obsoleto: igual a `paralysed_by_status`. Se mantiene por compatibilidad.")},
+            "paralysed_by_status": {**number, "description": (
+                "Obras cuyo estado en la fuente es «paralizada».")},
+            "paralysed_6_months_rule": {**number, "description": (
+                "Obras que la regla de la Contraloría marca como paralizadas: sin avance físico "
+                "durante seis meses o más (alerta «paralizada»). Nulo si las alertas no se han "
+                "calculado. Suele ser distinto de `paralysed_by_status`.")},
             **{k: number for k in (
-                "works", "investment", "accrued", "paralysed", "paralysed_investment",
+                "works", "investment", "accrued", "paralysed_investment",
                 "avg_physical", "alerts", "works_with_alerts", "amount_at_risk",
                 "paralysed_pct", "accrued_pct", "works_per_10k", "investment_per_capita",
                 "accrued_per_capita", "amount_at_risk_per_capita")}}},
@@ -257,6 +352,7 @@ def openapi_document(server: str = "") -> dict[str, Any]:
             "amount_at_risk": number, "message": {"type": "string"},
             "work_name": {"type": "string"}, "ubigeo": {"type": "string"}}},
         "AlertPage": _page_schema("#/components/schemas/Alert"),
+        **_sources_schemas(),
     }
     doc = {
         "openapi": "3.1.0",

@@ -5,15 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from geoalchemy2 import functions as gf
 
 from queries import db
+from queries.alerts import alert_counts, last_run
 from queries.compare import area_metrics, level_of
 from queries.filters import FilterError, Filters
 from queries.tables import area
 
 LEVELS = (1, 2, 3)
+SIX_MONTHS_RULE = "paralizada"   # geodata.alert_rules: no physical progress for 6 months
+
+
+def name_paralysis(frame: pd.DataFrame, filters: Filters, level: int) -> pd.DataFrame:
+    """Both counts of paralysed works, each named for what it counts: `paralysed_by_status`
+    (the source's status is «paralizada»), `paralysed_6_months_rule` (works the CGR's rule
+    flags: no physical progress for six months or more; null before alerts are computed).
+    `paralysed` stays, deprecated, equal to `paralysed_by_status`."""
+    frame = frame.copy()
+    frame["paralysed_by_status"] = frame["paralysed"]
+    if last_run() is None:
+        frame["paralysed_6_months_rule"] = None
+        return frame
+    flagged = {r["ubigeo"]: r["works_with_alerts"]
+               for r in alert_counts(filters, level, rules=(SIX_MONTHS_RULE,))}
+    frame["paralysed_6_months_rule"] = [int(flagged.get(u, 0)) for u in frame["ubigeo"]]
+    return frame
 
 
 def parse_level(value: str | None, parent: str | None, allow_same: bool = False
@@ -69,6 +88,7 @@ def area_detail(ubigeo: str) -> dict[str, Any] | None:
                            ).mappings().first()
     if row is None:
         return None
-    metrics = area_metrics(level_of(ubigeo), Filters(), ubigeos=(ubigeo,))
+    metrics = name_paralysis(area_metrics(level_of(ubigeo), Filters(), ubigeos=(ubigeo,)),
+                             Filters(area=ubigeo), level_of(ubigeo))
     return {**row, "metrics": metrics.drop(columns=["ubigeo", "name", "level", "parent",
                                                     "population"]).iloc[0].to_dict()}

@@ -21,6 +21,12 @@ from dashboard.cache import memoize
 from dashboard.citizen_ui import facts, progress_bar, section, status_chip
 from dashboard.reports_auth import current_client
 from dashboard.routes.geo import geojson_url
+from dashboard.source_sections import (
+    control_section,
+    figures_block,
+    investment_section,
+    procurement_section,
+)
 from geodata.alert_rules import RULES_BY_CODE, SOURCE_GAPS
 from layers import format as fmt
 from layers import work_story as story
@@ -31,6 +37,7 @@ from queries import reports as reports_query
 from queries.db import DatabaseUnavailable
 from queries.filters import FilterError
 from queries.work_detail import parse_code, work_detail
+from queries.work_sources import work_sources
 
 SITE = "Mirador de Obras"
 NOT_FOUND = "Obra no encontrada"
@@ -42,6 +49,15 @@ log = logging.getLogger(__name__)
 
 def _work(code: int) -> dict[str, Any] | None:
     return memoize(f"obra:{code}", lambda: work_detail(code))
+
+
+def _joined(code: int) -> dict[str, Any] | None:
+    """The sources around the work; None (sections say so) if their tables are missing."""
+    try:
+        return memoize(f"obra-sources:{code}", lambda: work_sources(code))
+    except sa.exc.ProgrammingError:  # an old database without the sources' tables
+        log.warning("source tables missing", exc_info=True)
+        return None
 
 
 def _work_or_none(codigo: str | None) -> dict[str, Any] | None:
@@ -81,6 +97,7 @@ def layout(codigo: str | None = None, **_query) -> html.Div:
     if work is None:
         return _not_found(f"No tenemos una obra con el código INFObras {code}. Revise el "
                           "número o búsquela en el explorador.")
+    joined = _joined(code)
     return html.Div(className="citizen-page obra-page", children=[
         _header(work),
         _kpis(work),
@@ -89,7 +106,8 @@ def layout(codigo: str | None = None, **_query) -> html.Div:
             html.Div([_location(work), _who(work)]),
         ]),
         _alerts(code),
-        _sources(work),
+        *_source_sections(work, joined),
+        _sources(work, joined),
         _reports(code),
     ])
 
@@ -288,11 +306,33 @@ def _alert_item(a: dict) -> html.Li:
 
 
 # -- sources ----------------------------------------------------------------------------------
-def _sources(work: dict) -> html.Section:
+def _source_sections(work: dict, joined: dict | None) -> list[html.Section]:
+    """The investment, the procurement and the control reports around the work."""
+    if joined is None:
+        return []
+    return [investment_section(joined["investment"], work.get("cui")),
+            procurement_section(joined["procurement"]),
+            control_section(joined["control"])]
+
+
+# Figures the joined sources compare already (see queries.work_sources.PRECEDENCE).
+_JOINED_LABELS = {"Avance físico", "Distrito"}
+
+
+def _sources(work: dict, joined: dict | None = None) -> html.Section:
     comparisons = story.source_comparisons(work)
     body: list = [html.P(story.source_line(work))]
-    if comparisons:
+    if joined and joined["figures"]:
+        comparisons = [c for c in comparisons if c.label not in _JOINED_LABELS]
         body.append(html.H3("Lo que dice cada fuente"))
+        if joined["disagreements"]:
+            body.append(html.P("Las fuentes no coinciden en: " + ", ".join(
+                d["label"] for d in joined["disagreements"]) + ". Se muestran todas las "
+                "cifras con su fecha.", className="citizen-note warn", id="obra-disagreements"))
+        body += figures_block(joined["figures"])
+    if comparisons:
+        if not (joined and joined["figures"]):
+            body.append(html.H3("Lo que dice cada fuente"))
         for comparison in comparisons:
             verdict = ("Coinciden" if comparison.agree else "No coinciden")
             body.append(html.Div(className="citizen-compare", children=[

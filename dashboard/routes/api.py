@@ -21,7 +21,7 @@ from flask import Blueprint, Response, request
 
 from dashboard.cache import data_version, memoize
 from dashboard.openapi import FILTER_PARAMS, docs_html, openapi_document
-from queries import alerts, api_alerts, api_areas, api_works, compare, db
+from queries import alerts, api_alerts, api_areas, api_works, compare, db, investments, work_sources
 from queries.filters import FilterError, Filters
 
 bp = Blueprint("api", __name__)
@@ -154,10 +154,34 @@ def works() -> Response:
 @open_data
 def work(code: int) -> Response:
     query_params(())
-    body = memoize(f"api:work:{code}", lambda: jsonable(api_works.work_detail(code)))
+    body = memoize(f"api:work:{code}", lambda: jsonable(work_with_sources(code)))
     if body is None:
         raise NotFound(f"No existe una obra con código INFObras {code}.")
     body["alerts"] = jsonable(alerts.work_alerts(code))
+    return json_response(body)
+
+
+def work_with_sources(code: int) -> dict[str, Any] | None:
+    """The work, plus every source around it (`sources`), where they disagree
+    (`disagreements`) and where Mirador placed it against what the source declared
+    (`placement`)."""
+    body = api_works.work_detail(code)
+    joined = work_sources.work_sources(code) if body is not None else None
+    if body is None or joined is None:
+        return None
+    return {**body, "sources": {k: joined[k] for k in work_sources.API_PARTS},
+            "disagreements": joined["disagreements"], "placement": joined["placement"]}
+
+
+@bp.get("/api/v1/investments/<cui>")
+@open_data
+def investment(cui: str) -> Response:
+    query_params(())
+    cui = investments.parse_cui(cui)
+    body = memoize(f"api:investment:{cui}",
+                   lambda: jsonable(investments.investment_detail(cui)))
+    if body is None:
+        raise NotFound(f"No existe una inversión con CUI {cui}.")
     return json_response(body)
 
 
@@ -188,7 +212,9 @@ def aggregates_frame(params: dict[str, list[str]]) -> pd.DataFrame:
     parent = api_areas.parse_ubigeo(first(params, "parent")) or filters.area
     level = api_areas.parse_level(first(params, "level"), parent, allow_same=True) or 1
     return memoize(f"api:aggregates:{level}:{parent}:{filters.key()}",
-                  lambda: compare.area_metrics(level, filters.with_area(None), parent))
+                  lambda: api_areas.name_paralysis(
+                      compare.area_metrics(level, filters.with_area(None), parent),
+                      filters.with_area(parent), level))
 
 
 @bp.get("/api/v1/aggregates")

@@ -1,0 +1,452 @@
+"""Every source around one work: its investment (MEF, by CUI), its procurement (SEACE
+processes linked by CUI or by a stored link, with items, bidders, winner, contracts and their
+modifications, penalties, the suppliers' sanctions), its control reports (CGR, through the
+entity or a name-similarity candidate, each with how it was linked), and each figure as every
+source gives it, with the one shown chosen by a stated precedence and the disagreements kept.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from queries import db
+from queries.source_tables import (
+    bid,
+    contract,
+    contract_penalty,
+    control_report,
+    investment,
+    investment_place,
+    investment_source,
+    process_item,
+    procurement_process,
+    source_link,
+    supplier,
+    supplier_sanction,
+)
+from queries.tables import area, work
+
+# -- which figure is shown: the stated precedence, and when two sources disagree ------------
+# Each figure: (field, Spanish label, sources in order of precedence).
+PRECEDENCE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cost": ("Costo actualizado de la inversión",
+             ("mef_banco", "ssi_ejecucion", "ssi_formato8", "work")),
+    "viable_amount": ("Monto viable (declarado al aprobar la inversión)",
+                      ("mef_banco", "ssi_ejecucion", "ssi_formato8")),
+    "contract_amount": ("Monto del contrato de obra", ("seace", "work")),
+    "physical_progress": ("Avance físico", ("work", "invierte")),
+    "status": ("Estado", ("work", "mef_banco", "ssi_ejecucion", "ssi_formato8")),
+    "place": ("Distrito", ("work", "mef_banco", "ssi_formato8")),
+}
+TOLERANCE_SOLES = 1.0      # amounts further apart than one sol disagree
+TOLERANCE_POINTS = 1.0     # progress further apart than one percentage point disagrees
+_SOLES_TEXT = f"más de S/ {TOLERANCE_SOLES:.2f} de diferencia".replace(".", ",")
+TOLERANCES = {
+    "cost": _SOLES_TEXT, "viable_amount": _SOLES_TEXT, "contract_amount": _SOLES_TEXT,
+    "physical_progress": f"más de {TOLERANCE_POINTS:g} punto porcentual de diferencia",
+    "status": "una inversión CERRADA en el MEF y una obra que INFObras no da por terminada",
+    "place": "el distrito de la obra no está entre los distritos de la inversión",
+}
+SOURCE_LABELS = {
+    "mef_banco": "MEF, Banco de Inversiones", "ssi_ejecucion": "MEF, SSI (lista de ejecución)",
+    "ssi_formato8": "MEF, SSI (Formato 8)", "conosce": "SEACE (CONOSCE, OSCE)",
+    "ocds": "SEACE (Contrataciones Abiertas, OCDS)", "seace": "SEACE (OSCE)",
+    "invierte": "Invierte.pe (MEF)", "infobras": "INFObras (Contraloría)",
+    "paralizadas": "Base de obras paralizadas (INFObras y MEF, mayo 2026)",
+    "demo": "Datos de demostración (generados)", "cgr": "Contraloría (informes de control)",
+}
+WORKS_OBJECT = "obra"      # a process for the works themselves (not consultancy, goods)
+OPEN_STATUSES = ("en_ejecucion", "paralizada")
+API_PARTS = ("investment", "procurement", "control", "figures")  # the API's `sources`
+CLOSED_INVESTMENT = "CERRADO"
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, Decimal | int | float) else None
+
+
+def _value(source: str, value: Any, when: date | None, **more: Any) -> dict[str, Any]:
+    return {"source": source, "source_label": SOURCE_LABELS.get(source, source),
+            "value": value, "date": when, **more}
+
+
+def work_source_name(row: Mapping[str, Any]) -> str:
+    """The work's own source (infobras, paralizadas, demo)."""
+    return str(row.get("source") or "infobras")
+
+
+# -- the work's keys ------------------------------------------------------------------------
+def work_keys_stmt(code: int) -> sa.Select:
+    """The fields the comparisons need, with the CUI as the sources key it."""
+    w = work.c
+    placed, coords = area.alias("placed"), area.alias("coords")
+    return (sa.select(
+        w.infobras_code, w.name, sa.func.cui_key(w.cui).label("cui"), w.entity,
+        sa.literal_column("work.entity_id", sa.Text).label("entity_id"),  # generated column
+        w.status, w.ubigeo, placed.c.name.label("district"), w.ubigeo_method,
+        w.declared_department, w.declared_province, w.declared_district, w.coords_ubigeo,
+        coords.c.name.label("coords_district"), w.location_mismatch, w.geom_source,
+        w.amount_technical_file, w.amount_contract, w.amount_updated, w.amount_additional,
+        w.physical_progress, w.last_progress_date, w.contractor_ruc, w.contractor_name,
+        w.source, w.source_date, w.extra)
+        .select_from(work.outerjoin(placed, placed.c.ubigeo == w.ubigeo)
+                     .outerjoin(coords, coords.c.ubigeo == w.coords_ubigeo))
+        .where(w.infobras_code == code))
+
+
+# -- the investment (MEF) -------------------------------------------------------------------
+def investment_stmt(cui: str) -> sa.Select:
+    return sa.select(investment).where(investment.c.cui == cui)
+
+
+def investment_sources_stmt(cui: str) -> sa.Select:
+    i = investment_source.c
+    return (sa.select(i.cui, i.source, i.source_date, i.name, i.status, i.sector, i.function,
+                      i.entity_name, i.executor, i.entity_id, i.region_ubigeo,
+                      i.amount_viable, i.amount_updated, i.registration_date,
+                      i.viability_date, i.last_modified, i.beneficiaries, i.extra)
+            .where(i.cui == cui)
+            .order_by(sa.func.investment_source_rank(i.source)))
+
+
+def investment_places_stmt(cui: str) -> sa.Select:
+    p, a = investment_place.c, area.c
+    return (sa.select(p.source, p.seq, p.ubigeo, p.department, p.province, p.district,
+                      p.locality, a.name.label("area_name"),
+                      sa.func.ST_X(p.geom).label("longitude"),
+                      sa.func.ST_Y(p.geom).label("latitude"))
+            .select_from(investment_place.outerjoin(area, a.ubigeo == p.ubigeo))
+            .where(p.cui == cui)
+            .order_by(sa.func.investment_source_rank(p.source), p.seq))
+
+
+def investment_bundle(conn: sa.Connection, cui: str | None) -> dict[str, Any] | None:
+    """The investment as shown (the `investment` view), each source's row, its places."""
+    if not cui:
+        return None
+    row = conn.execute(investment_stmt(cui)).mappings().first()
+    if row is None:
+        return None
+    return {**row,
+            "by_source": [{**r, "source_label": SOURCE_LABELS.get(r["source"], r["source"])}
+                          for r in conn.execute(investment_sources_stmt(cui)).mappings()],
+            "places": [dict(r) for r in conn.execute(investment_places_stmt(cui)).mappings()]}
+
+
+# -- procurement (SEACE) --------------------------------------------------------------------
+def linked_processes_stmt(code: int | None, cui: str | None) -> sa.Select:
+    """Process ids with how each was linked: a stored link to the work or to the investment,
+    or the CUI the process names (the strongest link of each process)."""
+    sl = source_link.c
+    targets = []
+    if code is not None:
+        targets.append(sa.and_(sl.object_kind == "work", sl.object_key == str(code)))
+    if cui:
+        targets.append(sa.and_(sl.object_kind == "investment", sl.object_key == cui))
+    links = sa.select(sl.subject_key.label("process_id"), sl.method, sl.confidence,
+                      sl.evidence).where(sl.subject_kind == "process", sa.or_(*targets))
+    parts = [links]
+    if cui:
+        p = procurement_process.c
+        parts.append(sa.select(p.id, sa.literal("cui"), sa.literal(Decimal("0.9")),
+                               sa.literal(f"La descripción del proceso nombra el CUI {cui}"))
+                     .where(p.cui == cui))
+    every = sa.union_all(*parts).subquery("l")
+    return (sa.select(every).distinct(every.c.process_id)
+            .order_by(every.c.process_id, every.c.confidence.desc()))
+
+
+def processes(conn: sa.Connection, code: int | None, cui: str | None) -> list[dict[str, Any]]:
+    """The linked processes, oldest call first, each with items, bidders, contracts."""
+    if code is None and not cui:
+        return []
+    links = {r["process_id"]: dict(r)
+             for r in conn.execute(linked_processes_stmt(code, cui)).mappings()}
+    if not links:
+        return []
+    return process_details(conn, links)
+
+
+def process_details(conn: sa.Connection, links: Mapping[str, Mapping[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """Processes by id ({id: its link}) with everything SEACE says about each."""
+    ids = list(links)
+    p, it, b, c = procurement_process.c, process_item.c, bid.c, contract.c
+    names = dict(conn.execute(sa.select(supplier.c.ruc, supplier.c.name).where(
+        supplier.c.ruc.in_(
+            sa.select(it.winner_ruc).where(it.process_id.in_(ids))
+            .union(sa.select(c.supplier_ruc).where(c.process_id.in_(ids)))))).all())
+    items = _grouped(conn, sa.select(process_item).where(it.process_id.in_(ids))
+                     .order_by(it.process_id, it.item_no), "process_id")
+    bids = _grouped(conn, sa.select(b.process_id, b.item_no, b.bidder_ruc, b.bidder_name,
+                                    b.submitted, b.amount)
+                    .where(b.process_id.in_(ids)).order_by(b.process_id, b.bidder_name),
+                    "process_id")
+    contracts = _grouped(conn, sa.select(contract).where(c.process_id.in_(ids))
+                         .order_by(c.process_id, c.signed_date, c.id), "process_id")
+    contract_ids = [k["id"] for rows in contracts.values() for k in rows]
+    penalties = _grouped(conn, sa.select(contract_penalty)
+                         .where(contract_penalty.c.contract_id.in_(contract_ids))
+                         .order_by(contract_penalty.c.penalty_date), "contract_id")
+    rucs = {k["supplier_ruc"] for rows in contracts.values() for k in rows} | {
+        i["winner_ruc"] for rows in items.values() for i in rows}
+    sanctions = _grouped(conn, sa.select(supplier_sanction)
+                         .where(supplier_sanction.c.ruc.in_([r for r in rucs if r]))
+                         .order_by(supplier_sanction.c.start_date), "ruc")
+    out = []
+    for row in conn.execute(sa.select(procurement_process).where(p.id.in_(ids))
+                            .order_by(p.call_date, p.id)).mappings():
+        pid = row["id"]
+        process_bids = bids.get(pid, [])
+        bidders = {x["bidder_ruc"]: x["bidder_name"] for x in process_bids}
+        winners = {i["winner_ruc"] for i in items.get(pid, []) if i["winner_ruc"]}
+        out.append({
+            **row, "source_label": SOURCE_LABELS.get(row["source"], row["source"]),
+            "link": {k: v for k, v in links[pid].items() if k != "process_id"},
+            "items": items.get(pid, []),
+            "bidders": [{"ruc": ruc, "name": name} for ruc, name in bidders.items()],
+            "bidder_count": len(bidders),
+            "winners": [{"ruc": ruc, "name": names.get(ruc) or bidders.get(ruc),
+                         "sanctions": sanctions.get(ruc, [])} for ruc in sorted(winners)],
+            "contracts": [{**k, "supplier_name": names.get(k["supplier_ruc"]),
+                           "penalties": penalties.get(k["id"], []),
+                           "supplier_sanctions": sanctions.get(k["supplier_ruc"], [])}
+                          for k in contracts.get(pid, [])],
+        })
+    return out
+
+
+def _grouped(conn: sa.Connection, stmt: sa.Select, key: str) -> dict[Any, list[dict]]:
+    groups: dict[Any, list[dict]] = defaultdict(list)
+    for row in conn.execute(stmt).mappings():
+        groups[row[key]].append(dict(row))
+    return groups
+
+
+# -- control (CGR) --------------------------------------------------------------------------
+def linked_reports_stmt(code: int | None, cui: str | None, entity_id: str | None
+                        ) -> sa.Select:
+    """Reports linked to the work or the investment (name-similarity candidates) or to the
+    executing entity, each once with its strongest link."""
+    sl = source_link.c
+    targets = []
+    if code is not None:
+        targets.append(sa.and_(sl.object_kind == "work", sl.object_key == str(code)))
+    if cui:
+        targets.append(sa.and_(sl.object_kind == "investment", sl.object_key == cui))
+    if entity_id:
+        targets.append(sa.and_(sl.object_kind == "entity", sl.object_key == entity_id))
+    links = (sa.select(sl.subject_key.label("report_id"), sl.object_kind, sl.method,
+                       sl.confidence, sl.evidence)
+             .where(sl.subject_kind == "control_report", sa.or_(*targets))
+             .distinct(sl.subject_key)
+             .order_by(sl.subject_key, sl.confidence.desc())).subquery("l")
+    r = control_report.c
+    return (sa.select(control_report, links.c.object_kind.label("linked_to"),
+                      links.c.method, links.c.confidence, links.c.evidence)
+            .join_from(control_report, links, links.c.report_id == r.id)
+            .order_by(links.c.confidence.desc(), r.issued_date.desc().nulls_last(), r.id))
+
+
+def control_reports(conn: sa.Connection, code: int | None, cui: str | None,
+                    entity_id: str | None) -> list[dict[str, Any]]:
+    if code is None and not cui and not entity_id:
+        return []
+    return [dict(r) for r in conn.execute(linked_reports_stmt(code, cui, entity_id)).mappings()]
+
+
+# -- each figure per source -----------------------------------------------------------------
+def _seace_contract_amount(procurement: Sequence[Mapping[str, Any]]
+                           ) -> tuple[float | None, date | None, int]:
+    """Sum of the distinct contracts of the works processes (consultancy and goods apart),
+    the newest source date, and how many contracts."""
+    amounts: dict[str, float] = {}
+    when = None
+    for process in procurement:
+        if not str(process.get("object") or "").strip().lower().startswith(WORKS_OBJECT):
+            continue
+        for k in process["contracts"]:
+            if k.get("amount") is not None:
+                amounts[k["id"]] = float(k["amount"])
+                day = k.get("source_date") or process.get("source_date")
+                when = max(filter(None, (when, day)), default=None)
+    return (round(sum(amounts.values()), 2) if amounts else None), when, len(amounts)
+
+
+def _invierte_progress(extra: Mapping[str, Any]) -> tuple[float | None, date | None]:
+    value = _float_text(extra.get("avance_fisico_invierte"))
+    when = extra.get("fecha_ult_avance_fisico_invierte")
+    try:
+        day = date.fromisoformat(str(when)[:10]) if when else None
+    except ValueError:
+        day = None
+    return value, day
+
+
+def _float_text(value: Any) -> float | None:
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def figure_values(work_row: Mapping[str, Any] | None, inv: Mapping[str, Any] | None,
+                  procurement: Sequence[Mapping[str, Any]]) -> dict[str, list[dict]]:
+    """{field: [one value per source that gives it]} (pure: rows in)."""
+    values: dict[str, list[dict]] = {field: [] for field in PRECEDENCE}
+    by_source = list(inv["by_source"]) if inv else []
+    for row in by_source:
+        when = row.get("source_date") or row.get("last_modified")
+        if row.get("amount_updated") is not None:
+            values["cost"].append(_value(row["source"], _float(row["amount_updated"]), when))
+        if row.get("amount_viable") is not None:
+            values["viable_amount"].append(
+                _value(row["source"], _float(row["amount_viable"]), when))
+        if row.get("status"):
+            values["status"].append(_value(row["source"], row["status"], when))
+    places: dict[str, list[dict]] = defaultdict(list)
+    for place in inv["places"] if inv else []:
+        if place.get("ubigeo"):
+            places[place["source"]].append(place)
+    for source, rows in places.items():
+        when = next((r.get("source_date") for r in by_source if r["source"] == source), None)
+        ubigeos = sorted({p["ubigeo"] for p in rows})
+        names = sorted({p.get("area_name") or p["ubigeo"] for p in rows})
+        values["place"].append(_value(source, ubigeos, when, names=names))
+    amount, when, n = _seace_contract_amount(procurement)
+    if amount is not None:
+        values["contract_amount"].append(_value("seace", amount, when, contracts=n))
+    if work_row:
+        source, when = work_source_name(work_row), work_row.get("source_date")
+        for field, column in (("cost", "amount_updated"), ("contract_amount", "amount_contract"),
+                              ("physical_progress", "physical_progress")):
+            if work_row.get(column) is not None:
+                day = (work_row.get("last_progress_date") or when
+                       if field == "physical_progress" else when)
+                values[field].append(_value(source, _float(work_row[column]), day,
+                                            precedence_key="work"))
+        values["status"].append(_value(source, work_row.get("status"), when,
+                                       precedence_key="work"))
+        if work_row.get("ubigeo"):
+            values["place"].append(_value(source, [work_row["ubigeo"]], when,
+                                          names=[work_row.get("district") or work_row["ubigeo"]],
+                                          precedence_key="work"))
+        progress, day = _invierte_progress(work_row.get("extra") or {})
+        if progress is not None:
+            values["physical_progress"].append(_value("invierte", progress, day))
+    return values
+
+
+def _rank(field: str, value: Mapping[str, Any]) -> int:
+    order = PRECEDENCE[field][1]
+    key = value.get("precedence_key") or value["source"]
+    return order.index(key) if key in order else len(order)
+
+
+def _agree(field: str, values: Sequence[Mapping[str, Any]]) -> bool:
+    if len(values) < 2:
+        return True
+    if field in ("cost", "viable_amount", "contract_amount", "physical_progress"):
+        numbers = [v["value"] for v in values if v["value"] is not None]
+        tolerance = TOLERANCE_POINTS if field == "physical_progress" else TOLERANCE_SOLES
+        return not numbers or max(numbers) - min(numbers) <= tolerance
+    if field == "status":
+        work_status = next((v["value"] for v in values if v.get("precedence_key") == "work"), None)
+        closed = any(str(v["value"]).upper() == CLOSED_INVESTMENT for v in values
+                     if v.get("precedence_key") != "work")
+        return not (closed and work_status in OPEN_STATUSES)
+    if field == "place":
+        mine = next((v["value"] for v in values if v.get("precedence_key") == "work"), None)
+        if not mine:
+            return True
+        return all(set(mine) & set(v["value"]) for v in values
+                   if v.get("precedence_key") != "work")
+    return True
+
+
+def compare(values: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Each figure with every source's value, the one shown (first in the stated
+    precedence), the precedence and tolerance in words, and whether the sources agree."""
+    out = []
+    for field, (label, order) in PRECEDENCE.items():
+        given = sorted(values.get(field) or [], key=lambda v: _rank(field, v))
+        if not given:
+            continue
+        out.append({"field": field, "label": label, "values": given, "shown": given[0],
+                    "precedence": [SOURCE_LABELS.get(s, "la fuente de la obra")
+                                   if s != "work" else "la fuente de la obra (INFObras)"
+                                   for s in order],
+                    "tolerance": TOLERANCES[field], "agree": _agree(field, given)})
+    return out
+
+
+def disagreements(figures: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The figures the sources give differently, both values kept."""
+    return [{"field": f["field"], "label": f["label"], "values": f["values"],
+             "tolerance": f["tolerance"]} for f in figures if not f["agree"]]
+
+
+# -- where Mirador placed the work ----------------------------------------------------------
+PLACEMENT_METHODS = {
+    "nombre": "por los nombres declarados de departamento, provincia y distrito",
+    "nombre_aprox": "por los nombres declarados, tolerando letras dañadas (la «Ñ» perdida)",
+    "nombre_sin_provincia": "por los nombres de departamento y distrito (la provincia "
+                            "declarada no existe)",
+    "nombre_sin_departamento": "por los nombres de provincia y distrito (el departamento "
+                               "declarado no existe)",
+    "nombre_unico_nacional": "por el nombre del distrito, único en el país (departamento y "
+                             "provincia declarados no coinciden)",
+    "coordenadas": "por sus coordenadas: el distrito declarado no existe con esos nombres",
+}
+AS_DECLARED = ("nombre", "nombre_aprox")
+
+
+def placement(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Where Mirador placed the work and whether that is the district the source declared:
+    `moved` is true when Mirador chose the district by other means than the declared names;
+    `location_mismatch` when the surveyed point lies in another district (never moved)."""
+    method = row.get("ubigeo_method")
+    moved = method is not None and method not in AS_DECLARED
+    declared = {"department": row.get("declared_department"),
+                "province": row.get("declared_province"),
+                "district": row.get("declared_district")}
+    notes = []
+    if moved:
+        notes.append(f"Mirador ubicó la obra en {row.get('district') or row.get('ubigeo')} "
+                     f"{PLACEMENT_METHODS.get(method, method)}.")
+    if row.get("location_mismatch"):
+        notes.append(f"El punto registrado cae en el distrito de "
+                     f"{row.get('coords_district') or row.get('coords_ubigeo')}, no en el "
+                     "declarado; la obra se cuenta en el distrito declarado.")
+    return {"ubigeo": row.get("ubigeo"), "district": row.get("district"),
+            "declared": declared, "method": method,
+            "method_description": PLACEMENT_METHODS.get(method) if method else None,
+            "moved": moved, "coords_ubigeo": row.get("coords_ubigeo"),
+            "coords_district": row.get("coords_district"),
+            "location_mismatch": bool(row.get("location_mismatch")),
+            "note": " ".join(notes) or None}
+
+
+# -- one work -------------------------------------------------------------------------------
+def work_sources(code: int) -> dict[str, Any] | None:
+    """{"work", "investment", "procurement", "control", "figures", "disagreements",
+    "placement"} for an INFObras code; None when the code is unknown."""
+    with db.read_engine().connect() as conn:
+        row = conn.execute(work_keys_stmt(code)).mappings().first()
+        if row is None:
+            return None
+        row = dict(row)
+        inv = investment_bundle(conn, row["cui"])
+        procurement = processes(conn, code, row["cui"])
+        entity_id = row["entity_id"] or (inv or {}).get("entity_id")
+        control = control_reports(conn, code, row["cui"], entity_id)
+    figures = compare(figure_values(row, inv, procurement))
+    return {"work": row, "investment": inv, "procurement": procurement, "control": control,
+            "figures": figures, "disagreements": disagreements(figures),
+            "placement": placement(row)}

@@ -48,10 +48,23 @@ def _balanced(run) -> None:
                              + run.duplicates)
 
 
-def _totals(conn: sa.Connection, source: str, cuis: list[str]) -> tuple[int, Decimal, Decimal]:
-    count, viable, updated = conn.execute(sa.text(
-        "SELECT count(*), sum(amount_viable), sum(amount_updated) FROM investment_source"
-        " WHERE source = :s AND cui = ANY(:c)"), {"s": source, "c": cuis}).one()
+def _all(engine: sa.Engine, sql: str, **params) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).all()
+
+
+def _one(engine: sa.Engine, sql: str, **params) -> sa.Row:
+    (row,) = _all(engine, sql, **params)
+    return row
+
+
+def _totals(engine: sa.Engine, source: str, cuis: list[str], region: str | None = None
+            ) -> tuple[int, Decimal, Decimal]:
+    """Investments of these CUIs (in that region, if given) and their amounts."""
+    count, viable, updated = _one(
+        engine, "SELECT count(*), sum(amount_viable), sum(amount_updated) FROM investment_source"
+        " WHERE source = :s AND cui = ANY(:c) AND (CAST(:r AS text) IS NULL"
+        " OR region_ubigeo = :r)", s=source, c=cuis, r=region)
     return count, viable or Decimal(0), updated or Decimal(0)
 
 
@@ -75,11 +88,9 @@ def test_banco_real_file_matches_pandas(runs, national_areas, region):
     assert run.loaded + run.updated + run.unchanged == len(first)
     assert run.duplicates == len(valid) - len(first)
     cuis = first["cui"].tolist()
-    with national_areas.connect() as conn:
-        count, viable, updated = _totals(conn, "mef_banco", cuis)
-        places = conn.execute(sa.text(
-            "SELECT count(*) FROM investment_place WHERE source = 'mef_banco'"
-            " AND cui = ANY(:c) AND left(ubigeo, 2) = :r"), {"c": cuis, "r": region}).scalar()
+    count, viable, updated = _totals(national_areas, "mef_banco", cuis)
+    (places,) = _one(national_areas, "SELECT count(*) FROM investment_place WHERE source ="
+                     " 'mef_banco' AND cui = ANY(:c) AND left(ubigeo, 2) = :r", c=cuis, r=region)
     assert count == len(first)
     assert viable == _cents(first["Monto viable"])
     assert updated == _cents(first["Costo actualizado"])
@@ -88,16 +99,14 @@ def test_banco_real_file_matches_pandas(runs, national_areas, region):
 
 def test_banco_places_keep_the_ubigeo_and_its_level(runs, national_areas):
     """70102 is 070102; 180200 ('- TODOS -') is the province 1802; one CUI, many districts."""
-    with national_areas.connect() as conn:
-        line2 = conn.execute(sa.text(
-            "SELECT ubigeo FROM investment_place WHERE cui = '2233850' AND source = 'mef_banco'"
-            " ORDER BY seq")).scalars().all()
-        province = conn.execute(sa.text(
-            "SELECT count(*) FROM investment_place WHERE source = 'mef_banco' AND ubigeo = '1802'"
-            " AND district IS NULL")).scalar()
-        row = conn.execute(sa.text(
-            "SELECT region_ubigeo, entity_name, executor, sector, amount_viable, viability_date"
-            " FROM investment_source WHERE cui = '2233850' AND source = 'mef_banco'")).one()
+    line2 = [r.ubigeo for r in _all(
+        national_areas, "SELECT ubigeo FROM investment_place WHERE cui = '2233850'"
+        " AND source = 'mef_banco' ORDER BY seq")]
+    (province,) = _one(national_areas, "SELECT count(*) FROM investment_place WHERE source ="
+                       " 'mef_banco' AND ubigeo = '1802' AND district IS NULL")
+    row = _one(national_areas, "SELECT region_ubigeo, entity_name, executor, sector,"
+               " amount_viable, viability_date FROM investment_source WHERE cui = '2233850'"
+               " AND source = 'mef_banco'")
     assert line2[:2] == ["070101", "070102"] and len(line2) == len(set(line2)) > 2
     assert province > 0
     assert row.region_ubigeo == "07"
@@ -113,18 +122,14 @@ def test_ssi_lista_matches_pandas_per_region(runs, national_areas):
     run = runs[LISTA]
     _balanced(run)
     assert run.quarantined == 0 and run.duplicates == 0 and run.rows_read == len(df)
-    with national_areas.connect() as conn:
-        for name, rows in df.groupby("region"):
-            count, viable, updated = conn.execute(sa.text(
-                "SELECT count(*), sum(amount_viable), sum(amount_updated) FROM investment_source"
-                " WHERE source = 'ssi_ejecucion' AND cui = ANY(:c) AND region_ubigeo = :r"),
-                {"c": rows["cui"].tolist(), "r": SSI_REGIONS[name]}).one()
-            assert count == rows["cui"].nunique() == len(rows)
-            assert viable == _soles(rows["monto_inversion"])
-            assert updated == _soles(rows["monto_actualizado"])
-        modified = conn.execute(sa.text(
-            "SELECT last_modified FROM investment_source WHERE cui = '2018058'"
-            " AND source = 'ssi_ejecucion'")).scalar()
+    for name, rows in df.groupby("region"):
+        count, viable, updated = _totals(national_areas, "ssi_ejecucion", rows["cui"].tolist(),
+                                         SSI_REGIONS[name])
+        assert count == rows["cui"].nunique() == len(rows)
+        assert viable == _soles(rows["monto_inversion"])
+        assert updated == _soles(rows["monto_actualizado"])
+    (modified,) = _one(national_areas, "SELECT last_modified FROM investment_source"
+                       " WHERE cui = '2018058' AND source = 'ssi_ejecucion'")
     assert modified.isoformat() == "2019-08-05"   # "05/08/2019 04:02:50 p.m."
 
 
@@ -138,25 +143,20 @@ def test_ssi_formato8_one_investment_per_cui_and_its_places(runs, national_areas
     located = df[df["departamento"].isin(["CUSCO", "MADRE DE DIOS"])].drop_duplicates(
         ["cui", "departamento", "provincia", "distrito", "centro_poblado", "gps"])
     points = located["gps"].str.fullmatch(r"-?\d+\.\d+ / -?\d+\.\d+")
-    with national_areas.connect() as conn:
-        for name, rows in df.drop_duplicates("cui").groupby("region"):
-            count = conn.execute(sa.text(
-                "SELECT count(*) FROM investment_source WHERE source = 'ssi_formato8'"
-                " AND cui = ANY(:c) AND region_ubigeo = :r"),
-                {"c": rows["cui"].tolist(), "r": SSI_REGIONS[name]}).scalar()
-            assert count == len(rows)
-        places, with_point, in_district = conn.execute(sa.text(
-            "SELECT count(*), count(geom), count(*) FILTER (WHERE length(ubigeo) = 6)"
-            " FROM investment_place WHERE source = 'ssi_formato8'"
-            " AND cui = ANY(:c)"), {"c": df["cui"].unique().tolist()}).one()
-        manu = conn.execute(sa.text(
-            "SELECT s.entity_name, s.extra->>'uep_codigo', p.ubigeo,"
-            " round(ST_Y(p.geom)::numeric, 4) FROM investment_source s"
-            " JOIN investment_place p USING (cui, source)"
-            " WHERE s.cui = '2235404' AND s.source = 'ssi_formato8'")).one()
-        missing_entity = conn.execute(sa.text(
-            "SELECT count(*) FROM investment_source WHERE source = 'ssi_formato8'"
-            " AND entity_name IS NULL")).scalar()
+    for name, rows in df.drop_duplicates("cui").groupby("region"):
+        count, _, _ = _totals(national_areas, "ssi_formato8", rows["cui"].tolist(),
+                              SSI_REGIONS[name])
+        assert count == len(rows)
+    places, with_point, in_district = _one(
+        national_areas, "SELECT count(*), count(geom), count(*) FILTER (WHERE length(ubigeo) = 6)"
+        " FROM investment_place WHERE source = 'ssi_formato8' AND cui = ANY(:c)",
+        c=df["cui"].unique().tolist())
+    manu = _one(national_areas, "SELECT s.entity_name, s.extra->>'uep_codigo', p.ubigeo,"
+                " round(ST_Y(p.geom)::numeric, 4) FROM investment_source s"
+                " JOIN investment_place p USING (cui, source)"
+                " WHERE s.cui = '2235404' AND s.source = 'ssi_formato8'")
+    (missing_entity,) = _one(national_areas, "SELECT count(*) FROM investment_source"
+                             " WHERE source = 'ssi_formato8' AND entity_name IS NULL")
     assert places == len(located) and with_point == int(points.sum())
     assert in_district > 0.9 * places
     assert manu == ("GOB.REG. MADRE DEDIOS - SUB REGION MANU", "1392", "170202",
@@ -176,10 +176,8 @@ def test_same_file_again_changes_nothing_whatever_the_order(runs, national_areas
 
 
 def test_links_rebuilt_after_the_load(runs, national_areas):
-    with national_areas.connect() as conn:
-        sources = conn.execute(sa.text(
-            "SELECT DISTINCT unnest(sources) FROM entity")).scalars().all()
-    assert {"mef_banco", "ssi_formato8"} <= set(sources)
+    sources = {r[0] for r in _all(national_areas, "SELECT DISTINCT unnest(sources) FROM entity")}
+    assert {"mef_banco", "ssi_formato8"} <= sources
 
 
 BANCO_HEADER = ("CÓDIGO ÚNICO DE INVERSIÓN;NOMBRE DE LA INVERSIÓN;MONTO VIABLE;ESTADO DE LA "
@@ -224,19 +222,14 @@ def test_unseen_banco_csv_semicolons_latin1_leading_zeros(national_areas, banco_
                                    "cui_invalido": 1})
     assert run.repeats == Counter({"cui_por_distrito": 1, "fila_repetida": 1})
     assert run.loaded == 2
-    with national_areas.connect() as conn:
-        first = conn.execute(sa.text(
-            "SELECT amount_viable, amount_updated, name, extra->>'OBSERVACIÓN' AS note"
-            " FROM investment_source WHERE cui = '9900001' AND source = 'mef_banco'")).one()
-        park = conn.execute(sa.text(
-            "SELECT amount_updated, extra->>'costo_actualizado_en_cero' AS zero, region_ubigeo"
-            " FROM investment_source WHERE cui = '9900005'")).one()
-        places = conn.execute(sa.text(
-            "SELECT cui, ubigeo FROM investment_place WHERE cui IN ('9900001', '9900005')"
-            " ORDER BY cui, seq")).all()
-        conflict = conn.execute(sa.text(
-            "SELECT reason FROM quarantine WHERE load_run_id = :r AND reason_code ="
-            " 'cui_en_conflicto'"), {"r": run.id}).scalar()
+    first = _one(national_areas, "SELECT amount_viable, amount_updated, name,"
+                 " extra->>'OBSERVACIÓN' FROM investment_source WHERE cui = '9900001'")
+    park = _one(national_areas, "SELECT amount_updated, extra->>'costo_actualizado_en_cero',"
+                " region_ubigeo FROM investment_source WHERE cui = '9900005'")
+    places = _all(national_areas, "SELECT cui, ubigeo FROM investment_place"
+                  " WHERE cui IN ('9900001', '9900005') ORDER BY cui, seq")
+    (conflict,) = _one(national_areas, "SELECT reason FROM quarantine WHERE load_run_id = :r"
+                       " AND reason_code = 'cui_en_conflicto'", r=run.id)
     assert first == (Decimal("1234567.89"), Decimal("1300000.00"), "PISTAS DE AÑO NUEVO", "ñandú")
     assert park == (None, "true", "07")
     assert places == [("9900001", "070102"), ("9900001", "070104"), ("9900005", "070102")]
@@ -273,16 +266,12 @@ def test_unseen_ssi_files_bom_commas_and_bad_points(national_areas, tmp_path):
     _balanced(run)
     assert (run.loaded, run.quarantined) == (1, 0)
     assert run.repeats == Counter({"cui_por_ubicacion": 3, "fila_repetida": 1})
-    with national_areas.connect() as conn:
-        row = conn.execute(sa.text(
-            "SELECT name, entity_name, region_ubigeo, extra FROM investment_source"
-            " WHERE cui = '9900020'")).one()
-        places = conn.execute(sa.text(
-            "SELECT locality, ubigeo, geom IS NOT NULL FROM investment_place"
-            " WHERE cui = '9900020' ORDER BY seq")).all()
-        madre = conn.execute(sa.text(
-            "SELECT region_ubigeo, amount_viable FROM investment_source"
-            " WHERE cui = '9900010'")).one()
+    row = _one(national_areas, "SELECT name, entity_name, region_ubigeo, extra"
+               " FROM investment_source WHERE cui = '9900020'")
+    places = _all(national_areas, "SELECT locality, ubigeo, geom IS NOT NULL"
+                  " FROM investment_place WHERE cui = '9900020' ORDER BY seq")
+    madre = _one(national_areas, "SELECT region_ubigeo, amount_viable FROM investment_source"
+                 " WHERE cui = '9900010'")
     assert madre == ("17", Decimal("1000.50"))
     assert row.name == "PUENTE DE DOS LINEAS"
     assert (row.entity_name, row.region_ubigeo) == ("MUNICIPALIDAD DISTRITAL DE MARANURA", "08")
@@ -302,19 +291,15 @@ def test_failing_load_leaves_the_database_as_it_was(national_areas, banco_latin1
     with pytest.raises(RuntimeError, match="enlaces rotos"):
         mef.load(banco_latin1, engine=national_areas)
     assert _snapshot(national_areas) == before
-    with national_areas.connect() as conn:
-        status, message = conn.execute(sa.text(
-            "SELECT status, message FROM load_run ORDER BY id DESC LIMIT 1")).one()
-    assert (status, message) == ("failed", "enlaces rotos")
+    assert _one(national_areas, "SELECT status, message FROM load_run ORDER BY id DESC"
+                " LIMIT 1") == ("failed", "enlaces rotos")
 
 
 def _snapshot(engine: sa.Engine) -> tuple:
-    with engine.connect() as conn:
-        return (conn.execute(sa.text(
-            "SELECT count(*), sum(amount_viable), array_agg(cui ORDER BY cui, source)"
-            " FROM investment_source")).one(),
-            conn.execute(sa.text("SELECT count(*) FROM investment_place")).scalar(),
-            conn.execute(sa.text("SELECT count(*) FROM quarantine")).scalar())
+    return _one(engine, "SELECT (SELECT array_agg((cui, source, amount_viable, extra)::text"
+                " ORDER BY cui, source) FROM investment_source),"
+                " (SELECT array_agg((cui, source, seq, ubigeo)::text ORDER BY cui, source, seq)"
+                " FROM investment_place), (SELECT count(*) FROM quarantine)")
 
 
 def test_cli_errors_are_one_spanish_line(national_areas, tmp_path, capsys):
@@ -341,3 +326,25 @@ def test_cli_loads_several_files_and_prints_summaries(national_areas, banco_lati
     out = capsys.readouterr().out
     assert out.count("[mef]") == 2 and "cuarentena cui_en_conflicto: 1" in out
     assert re.search(r"filas leídas: 1\s+cargadas: 1", out)
+
+
+def test_places_the_file_no_longer_has_are_removed(national_areas, tmp_path):
+    """A district dropped from a newer export goes; a district of another region's file
+    stays (Banco), and the investment keeps the region most of its districts are in."""
+    path = tmp_path / "banco.csv"
+    row = (f"9900040;MURO;10;ACTIVO;GOBIERNOS LOCALES;{PERLA};10;1;"
+           "{department};{province};{district};{ubigeo};")
+    callao = [row.format(department="CALLAO", province="CALLAO", district=d, ubigeo=u)
+              for d, u in (("LA PERLA", 70104), ("BELLAVISTA", 70102), ("LA PUNTA", 70105))]
+    tumbes = row.format(department="TUMBES", province="TUMBES", district="TUMBES", ubigeo=240101)
+    for lines in ([tumbes], callao, callao[:1]):
+        path.write_text("\n".join([BANCO_HEADER, *lines]) + "\n", encoding="utf-8")
+        run = mef.load(path, engine=national_areas, relink=False)
+        _balanced(run)
+        places = [r.ubigeo for r in _all(national_areas, "SELECT ubigeo FROM investment_place"
+                                         " WHERE cui = '9900040' ORDER BY seq")]
+        (region,) = _one(national_areas, "SELECT region_ubigeo FROM investment_source"
+                         " WHERE cui = '9900040'")
+    assert places == ["070104", "240101"]
+    assert region == "07"   # a tie (one district each): the lower code
+    assert any("2 retirados" in n for n in run.notes)

@@ -108,7 +108,7 @@ def _generated(out: Path, works: int, seed: int, commands: list[list[str]]) -> b
     if not summary.exists() or not list(out.glob(f"{EXPORT_STEM}.*")):
         return False
     facts = json.loads(summary.read_text(encoding="utf-8"))
-    inputs = [Path(a) for args in commands if args[0] != "geodata.generate"
+    inputs = [Path(a) for args in commands if args[0] != "geodata.demo"
               for a in args[1:] if Path(a).parent == out]
     return (facts.get("obras") == works and facts.get("semilla") == seed
             and all(p.exists() for p in inputs))
@@ -147,7 +147,7 @@ def load(works: int, seed: int, reload: bool = False) -> Loaded:
     generated = None
     for args in commands:
         module = args[0]
-        if module == "geodata.generate":
+        if module == "geodata.demo":
             if not _generated(out, works, seed, commands):
                 generated = _run(args, url)
             continue

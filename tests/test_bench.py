@@ -115,9 +115,9 @@ def test_the_load_steps_are_the_makefiles(tmp_path: Path) -> None:
     steps = bench_load.makefile_steps(1000, 5, tmp_path)
     modules = [s[0] for s in steps]
     assert modules[0] == "queries.migrate" and "pip" not in modules
-    assert {"geodata.boundaries", "geodata.ubigeo", "geodata.generate",
+    assert {"geodata.boundaries", "geodata.ubigeo", "geodata.demo",
             "geodata.infobras"} <= set(modules)
-    generate = steps[modules.index("geodata.generate")]
+    generate = steps[modules.index("geodata.demo")]
     assert generate[generate.index("--works") + 1] == "1000"
     assert generate[generate.index("--out") + 1] == str(tmp_path)
     infobras = steps[modules.index("geodata.infobras")]

@@ -10,12 +10,15 @@ import pytest
 
 from geodata.runs import run_cli
 
-MODULES = ("geodata.infobras", "geodata.paralizadas", "geodata.generate", "geodata.boundaries",
+MODULES = ("geodata.infobras", "geodata.paralizadas", "geodata.demo", "geodata.boundaries",
            "geodata.ubigeo", "geodata.alerts")
 
 
+CLI = {"geodata.demo": "geodata.demo.cli"}   # a package runs its command line from a module
+
+
 def _run(capsys, module: str, *argv: str) -> tuple[int, str, str]:
-    main = importlib.import_module(module).main
+    main = importlib.import_module(CLI.get(module, module)).main
     try:
         code = run_cli(main, list(argv))
     except SystemExit as exc:   # argparse: --help (0) and bad arguments (2)
@@ -55,16 +58,16 @@ def test_an_unknown_argument_is_one_spanish_line(capsys, module):
     (("--works", "5", "--out", "x", "--as-of", "31/10/2026"), 2, "--as-of no es una fecha"),
 ])
 def test_generator_arguments(capsys, argv, code, message):
-    got, _, err = _run(capsys, "geodata.generate", *argv)
+    got, _, err = _run(capsys, "geodata.demo", *argv)
     assert got == code and message in _one_line(err)
 
 
 def test_generator_output_folder_that_cannot_be(capsys, tmp_path):
     a_file = tmp_path / "archivo.txt"
     a_file.write_text("x", encoding="utf-8")
-    code, _, err = _run(capsys, "geodata.generate", "--works", "5", "--out", str(a_file))
+    code, _, err = _run(capsys, "geodata.demo", "--works", "5", "--out", str(a_file))
     assert code == 1 and "--out debe ser una carpeta" in _one_line(err)
-    code, _, err = _run(capsys, "geodata.generate", "--works", "5", "--out",
+    code, _, err = _run(capsys, "geodata.demo", "--works", "5", "--out",
                         str(a_file / "dentro"))
     assert code == 1
     assert "no se pudo leer o escribir" in _one_line(err) and "no es una carpeta" in err

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from geodata import boundaries, infobras, paralizadas, ubigeo
-from geodata.generate import generate, write
+from geodata.demo.dataset import generate, write
 from geodata.runs import Run
 from tests.conftest import PARALIZADAS_CSV
 from tests.test_paralizadas import FILE_CODES

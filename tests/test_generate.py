@@ -11,20 +11,20 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geodata import generate_profiles as P
-from geodata.generate import (
+from geodata.demo import profiles as P
+from geodata.demo.cli import main
+from geodata.demo.dataset import (
     COORDS_FILE,
     EXPORT_STEM,
     HISTORY_FILE,
     SUMMARY_FILE,
     generate,
-    main,
     write,
 )
-from geodata.generate_export import EXPORT_CELLS, decimal_text
-from geodata.generate_locations import METRES_PER_DEGREE, districts
-from geodata.generate_names import load_places
-from geodata.generate_works import DAY
+from geodata.demo.export import EXPORT_CELLS, decimal_text
+from geodata.demo.locations import METRES_PER_DEGREE, districts
+from geodata.demo.names import load_places
+from geodata.demo.works import DAY
 from geodata.infobras_format import COLUMNS, COORDS_COLUMNS, HEADER_ROW, HISTORY_COLUMNS, STATUS
 from geodata.names import DistrictMatcher
 from geodata.parsing import fold, parse_date, parse_decimal

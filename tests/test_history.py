@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from geodata import history, works
-from geodata.generate import generate
-from geodata.generate_history import history_lines
+from geodata.demo.dataset import generate
+from geodata.demo.history import history_lines
 from geodata.infobras_format import HISTORY_COLUMNS
 from geodata.works import Layout
 

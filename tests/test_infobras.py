@@ -21,7 +21,7 @@ from openpyxl import Workbook
 
 from geodata import infobras, works
 from geodata import vocabulary as V
-from geodata.generate import generate, write
+from geodata.demo.dataset import generate, write
 from geodata.runs import LoaderError
 from queries import explorer_views
 from tests.conftest import ROOT

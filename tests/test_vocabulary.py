@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geodata import generate_profiles as P
 from geodata import vocabulary as V
+from geodata.demo import profiles as P
 from layers import format as fmt
 from tests.conftest import PARALIZADAS_CSV
 

@@ -76,9 +76,15 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
-def _cells(letter: str, values: Sequence[str], first_row: int) -> list[str]:
+def _cells(letter: str, values: Sequence[str], first_row: int, number: bool = False
+           ) -> list[str]:
     """One column's cells as XML ('' for an empty cell). Most columns need no escaping and
-    no preserved spaces: one scan of the joined texts finds out, and the fast path skips both."""
+    no preserved spaces: one scan of the joined texts finds out, and the fast path skips both.
+    A `number` column holds numerals ('2233850', '12490195638.88') written as numeric cells,
+    as the MEF export writes its CUI, amounts and ubigeo."""
+    if number:
+        return [f'<c r="{letter}{row}"><v>{v}</v></c>' if v else ""
+                for row, v in enumerate(values, start=first_row)]
     joined = "\x00".join(values)
     if any(char in joined for char in "&<>") or joined[:1] == " " or joined[-1:] == " " or (
             "\x00 " in joined or " \x00" in joined):
@@ -94,13 +100,15 @@ def _text(value: str) -> str:
     return f"<t>{escape(value)}</t>"
 
 
-def _rows(columns: Sequence[Sequence[str]], first_row: int) -> Iterable[str]:
-    """Row XML, CHUNK_ROWS rows per string."""
+def _rows(columns: Sequence[Sequence[str]], first_row: int, numbers: frozenset[int] = frozenset()
+          ) -> Iterable[str]:
+    """Row XML, CHUNK_ROWS rows per string; the columns at `numbers` as numeric cells."""
     letters = column_letters(len(columns))
     total = len(columns[0]) if len(columns) else 0
     for begin in range(0, total, CHUNK_ROWS):
-        part = [_cells(letter, list(column[begin:begin + CHUNK_ROWS]), first_row + begin)
-                for letter, column in zip(letters, columns, strict=True)]
+        part = [_cells(letter, list(column[begin:begin + CHUNK_ROWS]), first_row + begin,
+                       index in numbers)
+                for index, (letter, column) in enumerate(zip(letters, columns, strict=True))]
         yield "".join(f'<row r="{first_row + begin + i}">{"".join(cells)}</row>'
                       for i, cells in enumerate(zip(*part, strict=True)))
 
@@ -109,14 +117,15 @@ class SheetWriter:
     """Stream rows into a one-sheet XLSX: `with SheetWriter(path, width, rows) as sheet:
     sheet.append(columns)` with chunks of columns (lists of texts) in row order."""
 
-    def __init__(self, path: Path, width: int, total_rows: int):
+    def __init__(self, path: Path, width: int, total_rows: int, sheet_name: str = SHEET_NAME):
         self.path, self.width, self.total_rows = path, width, total_rows
+        self.sheet_name = sheet_name
         self.next_row = 1
 
     def __enter__(self) -> SheetWriter:
         self.book = zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED)
         for name, text in (("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
-                           ("xl/workbook.xml", WORKBOOK.format(name=SHEET_NAME)),
+                           ("xl/workbook.xml", WORKBOOK.format(name=self.sheet_name)),
                            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
                            ("xl/styles.xml", STYLES)):
             self.book.writestr(_entry(name), text)
@@ -130,8 +139,9 @@ class SheetWriter:
         padded = [[str(v) for v in row] + [""] * (self.width - len(row)) for row in rows]
         self.append([list(column) for column in zip(*padded, strict=True)])
 
-    def append(self, columns: Sequence[Sequence[str]]) -> None:
-        for chunk in _rows(columns, self.next_row):
+    def append(self, columns: Sequence[Sequence[str]], numbers: Iterable[int] = ()) -> None:
+        """Columns of texts in row order; those at the indexes `numbers` hold numerals."""
+        for chunk in _rows(columns, self.next_row, frozenset(numbers)):
             self.sheet.write(chunk.encode())
         self.next_row += len(columns[0]) if len(columns) else 0
 

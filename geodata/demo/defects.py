@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geodata import generate_profiles as P
-from geodata.generate_export import decimal_text
+from geodata.demo import profiles as P
+from geodata.demo.export import decimal_text
 from geodata.infobras_format import HEADER_ROW
 
 PLACE_COLUMNS = (("Departamento", "department", "department_inei"),

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geodata import generate_profiles as P
-from geodata.generate_works import pick
+from geodata.demo import profiles as P
+from geodata.demo.works import pick
 from geodata.shared_data import shared_data_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 UBIGEO_FILE = "ubigeo_distritos_inei_2025.csv"
 SURFACE_FILE = "ubigeo_distrito_aumentado.csv"   # beside it: district surfaces (km²)
 CALLAO_DEPARTMENT = "P C DEL CALLAO"

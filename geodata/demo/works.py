@@ -3,7 +3,7 @@
 Everything is vectorised numpy over one `numpy.random.Generator`, so a seed gives the same works
 and 1M works take seconds. Dates are numpy datetime64[D] (NaT = empty cell), amounts float
 soles (NaN = empty), percentages float. Texts (names, entities, firms) come from
-geodata.generate_names; the cell formatting from geodata.generate_export.
+geodata.demo.names; the cell formatting from geodata.demo.export.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geodata import generate_profiles as P
+from geodata.demo import profiles as P
 
 DAY = np.timedelta64(1, "D")
 NAT = np.datetime64("NaT", "D")

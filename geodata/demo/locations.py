@@ -5,7 +5,7 @@ district on its capital: "near me" shows one pile per district and the location-
 alert can never fire. INFObras publishes each work's point separately (see COORDS_COLUMNS in
 geodata/infobras_format.py); this module draws one for most works, scattered around the
 district capital like real works around their town (distributions and sources in
-geodata.generate_profiles), and damages a few rows on purpose for the loader's quarantine.
+geodata.demo.profiles), and damages a few rows on purpose for the loader's quarantine.
 
 Its own random stream (seeded from the dataset's seed), so adding it left the export's bytes
 for a seed unchanged.
@@ -22,12 +22,13 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from geodata import generate_profiles as P
-from geodata.generate_works import status_is
+from geodata.demo import profiles as P
+from geodata.demo.works import status_is
 from geodata.infobras_format import COORDS_COLUMNS, COORDS_SOURCES
 
 STREAM = 0x1B0C       # the second element of this module's seed sequence
-DISTRICTS_FILE = Path(__file__).resolve().parent / "data" / "boundaries" / "peru_distritos.geojson"
+DISTRICTS_FILE = (Path(__file__).resolve().parents[1] / "data" / "boundaries"
+                  / "peru_distritos.geojson")
 METRES_PER_DEGREE = 111_320.0
 
 

@@ -1,7 +1,8 @@
-"""Seeded generator of a realistic national works dataset in the real INFObras export format.
+"""Seeded generator of a realistic national works dataset in the real INFObras export format,
+and of the other sources around the works, each in its real format.
 
-    python -m geodata.generate --works 20000 --seed 42 --out data/demo [--format xlsx|csv|both]
-                               [--as-of 2026-10-31]
+    python -m geodata.demo --works 20000 --seed 42 --out data/demo [--format xlsx|csv|both]
+                           [--as-of 2026-10-31] [--investments N] [--processes N] [--reports N]
 
 writes, in --out:
 - DataSet-Obras-Publicas-demo.xlsx (and/or .csv): the layout of geodata.infobras_format:
@@ -10,18 +11,21 @@ writes, in --out:
   cell texts.
 - avance-mensual-demo.csv: the monthly history (HISTORY_COLUMNS), UTF-8, same cell formats.
 - ubicaciones-demo.csv: the works' surveyed points (COORDS_COLUMNS), UTF-8, for most works
-  (geodata.generate_locations); the export itself, like the real one, has no coordinates.
+  (geodata.demo.locations); the export itself, like the real one, has no coordinates.
+- banco-inversiones-demo.xlsx (.csv above 300,000 rows): the MEF Banco de Inversiones export,
+  a superset of the works' CUIs (geodata.demo.investments).
+- conosce-demo.csv: SEACE procurement in the CONOSCE layout (geodata.demo.procurement).
+- informes-control-demo.csv: CGR control reports (geodata.demo.control).
 - resumen-generacion-demo.json: counts, and the row number and code of every deliberately
-  bad row (export and geolocation file), so the loader's quarantine can be checked.
-Same seed, same bytes. The distributions and their sources are in geodata.generate_profiles.
+  bad row (export and geolocation file), so the loader's quarantine can be checked; the CUIs
+  whose amounts the sources deliberately disagree on.
+Same seed, same bytes. The distributions and their sources are in geodata.demo.profiles.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import sys
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,16 +34,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geodata import generate_names as names
-from geodata import generate_profiles as P
-from geodata.generate_defects import apply_defects, defects_report, plan_defects
-from geodata.generate_export import add_extras, cell_columns
-from geodata.generate_history import build_history, history_lines, history_months, past_paralysis
-from geodata.generate_locations import build_locations, location_lines, locations_report
-from geodata.generate_works import sample_works, status_is
-from geodata.generate_xlsx import SheetWriter
+from geodata.demo import names
+from geodata.demo import profiles as P
+from geodata.demo.control import build_control, write_control
+from geodata.demo.defects import apply_defects, defects_report, plan_defects
+from geodata.demo.export import add_extras, cell_columns
+from geodata.demo.history import build_history, history_lines, history_months, past_paralysis
+from geodata.demo.investments import build_investments, write_banco
+from geodata.demo.locations import build_locations, location_lines, locations_report
+from geodata.demo.procurement import Conosce, build_procurement, write_conosce
+from geodata.demo.works import sample_works, status_is
+from geodata.demo.xlsx import SheetWriter
 from geodata.infobras_format import COLUMNS, HEADER_ROW, HISTORY_COLUMNS
-from geodata.runs import LoaderError, Parser, run_cli
 
 EXPORT_STEM = "DataSet-Obras-Publicas-demo"
 HISTORY_FILE = "avance-mensual-demo.csv"
@@ -62,6 +68,10 @@ class Dataset:
     locations: pd.DataFrame
     as_of: date
     summary: dict = field(default_factory=dict)
+    places: pd.DataFrame | None = None
+    investments: pd.DataFrame | None = None    # MEF Banco rows (one per CUI and district)
+    procurement: Conosce | None = None          # CONOSCE rows
+    control: pd.DataFrame | None = None         # CGR report rows
 
     def title_rows(self) -> list[list[str]]:
         return [[TITLES[0]], [TITLES[1]], [f"Fecha de corte: {self.as_of:%d/%m/%Y}"]]
@@ -88,8 +98,11 @@ class Dataset:
 
 
 def generate(works: int, seed: int, as_of: date | str = P.AS_OF,
-             places: pd.DataFrame | None = None) -> Dataset:
-    """Draw `works` works with numpy's default_rng(seed); deterministic for a seed."""
+             places: pd.DataFrame | None = None, investments: int | None = None,
+             processes: int | None = None, reports: int | None = None) -> Dataset:
+    """Draw `works` works with numpy's default_rng(seed), then the investments, procurement
+    processes and control reports around them (None: their default share of the works);
+    deterministic for a seed."""
     if works < 1:
         raise ValueError("--works debe ser un entero positivo")
     as_of = date.fromisoformat(str(as_of))
@@ -112,7 +125,13 @@ def generate(works: int, seed: int, as_of: date | str = P.AS_OF,
         **defects_report(edits),
         "ubicaciones": locations_report(locations),
     }
-    return Dataset(frame, edits, stoppages, locations, as_of, summary)
+    banco, summary["inversiones"] = build_investments(frame, places, seed, investments)
+    conosce = build_procurement(frame, places, seed, processes, as_of.isoformat())
+    summary["contrataciones"] = conosce.summary
+    control, summary["informes_control"] = build_control(frame, places, seed, reports,
+                                                         as_of.isoformat())
+    return Dataset(frame, edits, stoppages, locations, as_of, summary, places, banco, conosce,
+                   control)
 
 
 def _add_texts(frame: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -134,9 +153,11 @@ def _add_texts(frame: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generat
     frame["locality"] = names.localities(places, frame["place"].to_numpy(), rng)
 
 
-def write(dataset: Dataset, out: Path, fmt: str = "xlsx") -> dict[str, Path]:
-    """Write the export (xlsx, csv or both), the history and the summary into `out`,
-    CHUNK_ROWS works at a time."""
+def write(dataset: Dataset, out: Path, fmt: str = "xlsx", banco_format: str | None = None
+          ) -> dict[str, Path]:
+    """Write the export (xlsx, csv or both), the history, the geolocation file, the other
+    sources and the summary into `out`, CHUNK_ROWS works at a time. The Banco de Inversiones
+    file is written as `banco_format` (None: by its number of rows, see write_banco)."""
     out.mkdir(parents=True, exist_ok=True)
     n = len(dataset.works)
     paths = {}
@@ -165,44 +186,11 @@ def write(dataset: Dataset, out: Path, fmt: str = "xlsx") -> dict[str, Path]:
             history.write(history_lines(dataset.history(start, stop)))
     paths["coords"] = out / COORDS_FILE
     paths["coords"].write_text(location_lines(dataset.locations), encoding="utf-8")
+    paths["banco"] = write_banco(dataset.investments, dataset.places, out, banco_format)
+    paths["conosce"] = write_conosce(dataset.procurement, out)
+    paths["control"] = write_control(dataset.control, out)
     paths["summary"] = out / SUMMARY_FILE
     summary = {**dataset.summary, "archivos": {k: p.name for k, p in paths.items()}}
     paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
                                 encoding="utf-8")
     return paths
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = Parser(
-        prog="python -m geodata.generate",
-        description="Genera un DataSet de obras públicas de demostración con el formato de "
-                    "INFObras (xlsx/csv), su historial mensual de avance y la geolocalización "
-                    "de las obras.")
-    parser.add_argument("--works", type=int, required=True, help="número de obras")
-    parser.add_argument("--seed", type=int, default=42, help="semilla (mismo valor, mismo archivo)")
-    parser.add_argument("--out", type=Path, required=True, help="carpeta de salida")
-    parser.add_argument("--format", choices=("xlsx", "csv", "both"), default=None,
-                        help=f"por defecto xlsx hasta {XLSX_MAX_WORKS:,} obras, csv por encima")
-    parser.add_argument("--as-of", default=P.AS_OF, help="fecha de corte aaaa-mm-dd")
-    args = parser.parse_args(argv)
-    try:
-        as_of = date.fromisoformat(args.as_of)
-    except ValueError:
-        parser.error(f"--as-of no es una fecha aaaa-mm-dd: {args.as_of!r}")
-    if args.works < 1:
-        parser.error("--works debe ser un entero positivo")
-    if args.out.exists() and not args.out.is_dir():
-        raise LoaderError(f"--out debe ser una carpeta, y {args.out} es un archivo")
-    fmt = args.format or ("xlsx" if args.works <= XLSX_MAX_WORKS else "csv")
-    began = time.perf_counter()
-    dataset = generate(args.works, args.seed, as_of)
-    paths = write(dataset, args.out, fmt)
-    seconds = time.perf_counter() - began
-    sizes = ", ".join(f"{p.name} ({p.stat().st_size / 1e6:.1f} MB)" for p in paths.values())
-    print(f"{args.works:,} obras, {dataset.summary['filas_historial']:,} meses de historial en "
-          f"{seconds:.1f} s: {sizes}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_cli(main))

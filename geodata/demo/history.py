@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geodata import generate_profiles as P
-from geodata.generate_export import TEXT, date_text, decimal_text
-from geodata.generate_works import DAY, programmed_progress, smoothstep, status_is
+from geodata.demo import profiles as P
+from geodata.demo.export import TEXT, date_text, decimal_text
+from geodata.demo.works import DAY, programmed_progress, smoothstep, status_is
 
 HISTORY_STATUS = ("En Ejecución", "Paralizada", "Finalizado")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geodata import generate_profiles as P
-from geodata.generate_names import choose
-from geodata.generate_works import DAY, status_is
+from geodata.demo import profiles as P
+from geodata.demo.names import choose
+from geodata.demo.works import DAY, status_is
 
 TEXT = np.dtypes.StringDType()
 
@@ -47,14 +47,21 @@ def integer_text(values) -> np.ndarray:
     return np.where(ok, np.where(ok, values, 0).astype(np.int64).astype(TEXT), "")
 
 
-def date_text(values) -> np.ndarray:
-    """datetime64 -> 'dd/mm/yyyy' (NaT -> ''); formats each distinct day once."""
+def date_text(values, fmt: str = "%d/%m/%Y") -> np.ndarray:
+    """datetime64 -> 'dd/mm/yyyy' or another strftime `fmt` (NaT -> ''); formats each
+    distinct day once."""
     values = np.asarray(values, dtype="datetime64[D]")
     ok = ~np.isnat(values)
     distinct, inverse = np.unique(values[ok], return_inverse=True)
     out = np.full(len(values), "", dtype=object)
-    out[ok] = pd.DatetimeIndex(distinct).strftime("%d/%m/%Y").to_numpy(object)[inverse]
+    out[ok] = pd.DatetimeIndex(distinct).strftime(fmt).to_numpy(object)[inverse]
     return out
+
+
+def number_text(values) -> np.ndarray:
+    """A numeral as data files write it: 12490195638.88 -> '12490195638.88', 27.5 -> '27.5',
+    100.0 -> '100', NaN -> ''."""
+    return np.strings.replace(decimal_text(values).astype(TEXT), " ", ".")
 
 
 def yes_no(flags: np.ndarray, yes: str = "Si", no: str = "No") -> np.ndarray:

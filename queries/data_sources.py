@@ -10,6 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from queries import db
+from queries.source_tables import source_link
 from queries.tables import area, load_run, quarantine, work, work_progress
 
 EXAMPLES_PER_REASON = 3
@@ -115,3 +116,85 @@ def coverage() -> list[dict]:
         row["surveyed_pct"] = 100 * row["surveyed"] / works if works else None
         row["history_pct"] = 100 * row["with_history"] / works if works else None
     return rows
+
+
+# -- per source: rows read, loaded, set aside, repeated; links by method ---------------------
+# (kind, Spanish name, loader): the sources the data page reports one by one.
+SOURCE_KINDS = (
+    ("infobras", "INFObras (Contraloría)", "infobras"),
+    ("paralizadas", "Obras paralizadas (GFP Subnacional, mayo 2026)", "paralizadas"),
+    ("mef_banco", "MEF, Banco de Inversiones", "mef"),
+    ("ssi_ejecucion", "MEF, SSI lista de ejecución", "mef"),
+    ("ssi_formato8", "MEF, SSI Formato 8", "mef"),
+    ("conosce", "SEACE, datos abiertos CONOSCE (OSCE)", "seace"),
+    ("ocds", "SEACE, Contrataciones Abiertas (OCDS)", "seace"),
+    ("cgr", "Contraloría, informes de control", "cgr"),
+)
+_KIND_TABLES = {"mef": "investment_source", "seace": "procurement_process"}
+
+
+def _run_kind(r) -> sa.ColumnElement:
+    """The source kind a run loaded: the MEF and SEACE loaders read several formats, told by
+    the rows the run wrote (the file's name only when it wrote none)."""
+    written = [sa.select(sa.column("source")).select_from(sa.table(table))
+               .where(sa.column("load_run_id") == r.id).limit(1).scalar_subquery()
+               for table in _KIND_TABLES.values()]
+    path = sa.func.lower(r.source)
+    guessed = sa.case(
+        (sa.and_(r.loader == "mef", path.like("%formato%8%")), "ssi_formato8"),
+        (sa.and_(r.loader == "mef", path.like("%ejecucion%")), "ssi_ejecucion"),
+        (r.loader == "mef", "mef_banco"),
+        (sa.and_(r.loader == "seace", path.like("%.json%")), "ocds"),
+        (r.loader == "seace", "conosce"), else_=r.loader)
+    return sa.case(
+        (r.loader == "mef", sa.func.coalesce(written[0], guessed)),
+        (r.loader == "seace", sa.func.coalesce(written[1], guessed)), else_=guessed)
+
+
+def source_loads_stmt() -> sa.Select:
+    """Per source kind, the newest successful run of each file, summed: rows read, loaded
+    (new + updated + unchanged), quarantined and explained duplicates."""
+    r = load_run.c
+    duplicates = sa.literal_column("load_run.duplicates", sa.Integer)
+    latest = (sa.select(_run_kind(r).label("kind"), r.source, r.finished_at, r.source_date,
+                        r.rows_read, (r.loaded + r.updated + r.unchanged).label("loaded"),
+                        r.quarantined, duplicates.label("duplicates"))
+              .where(r.status == "ok",
+                     r.loader.in_({loader for _, _, loader in SOURCE_KINDS}))
+              .distinct(r.loader, r.source)
+              .order_by(r.loader, r.source, r.finished_at.desc(), r.id.desc())
+              .subquery("latest"))
+    c = latest.c
+    return (sa.select(c.kind, sa.func.count().label("files"),
+                      *(sa.func.sum(c[n]).label(n)
+                        for n in ("rows_read", "loaded", "quarantined", "duplicates")),
+                      sa.func.max(c.source_date).label("source_date"),
+                      sa.func.max(c.finished_at).label("finished_at"))
+            .group_by(c.kind))
+
+
+def links_stmt() -> sa.Select:
+    """Links between sources by subject, object and method, with their confidence."""
+    sl = source_link.c
+    return (sa.select(sl.subject_kind, sl.object_kind, sl.method, sa.func.count().label("links"),
+                      sa.cast(sa.func.min(sl.confidence), sa.Float).label("min_confidence"),
+                      sa.cast(sa.func.max(sl.confidence), sa.Float).label("max_confidence"))
+            .group_by(sl.subject_kind, sl.object_kind, sl.method)
+            .order_by(sl.subject_kind, sl.object_kind, sa.func.max(sl.confidence).desc()))
+
+
+def sources_report() -> dict[str, list[dict]]:
+    """{"sources": one row per kind of SOURCE_KINDS (zeros where never loaded), "links"}."""
+    with db.read_engine().connect() as conn:
+        loads = {r["kind"]: dict(r) for r in conn.execute(source_loads_stmt()).mappings()}
+        links = [dict(r) for r in conn.execute(links_stmt()).mappings()]
+    rows = []
+    for kind, name, loader in SOURCE_KINDS:
+        found = loads.get(kind) or {}
+        rows.append({"kind": kind, "name": name, "loader": loader,
+                     "files": found.get("files", 0),
+                     **{n: int(found.get(n) or 0)
+                        for n in ("rows_read", "loaded", "quarantined", "duplicates")},
+                     "source_date": found.get("source_date"),
+                     "finished_at": found.get("finished_at")})
+    return {"sources": rows, "links": links}

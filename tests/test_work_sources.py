@@ -199,3 +199,160 @@ def test_paralysed_counts_are_named_apart(client, national_areas, joined):
     [agg] = [i for i in client.get("/api/v1/aggregates?level=1").get_json()["items"]
              if i["ubigeo"] == region]
     assert (agg["paralysed_by_status"], agg["paralysed_6_months_rule"]) == (by_status, flagged)
+
+
+# -- the real files of every source --------------------------------------------------------
+MEF_DIR, SEACE_DIR = PARALIZADAS_CSV.parents[1] / "mef", PARALIZADAS_CSV.parents[1] / "seace"
+BANCO = sorted(MEF_DIR.glob("banco_inversiones_*.xlsx"))
+SSI = MEF_DIR / "ssi_lista_ejecucion_2019_cusco_madre_de_dios.csv"
+CONOSCE = SEACE_DIR / "conosce_contrataciones_2019_cusco_madre_de_dios.csv.gz"
+CGR = PARALIZADAS_CSV.parents[1] / "cgr" / "informes_control_2019_2022.csv"
+
+
+@pytest.fixture(scope="module")
+def real_sources(joined, national_areas):
+    """Every real file of the MEF, the SEACE and the CGR loaded (links rebuilt once)."""
+    from geodata import cgr, links, mef, seace
+
+    if not all(p.exists() for p in (*BANCO, SSI, CONOSCE, CGR)) or len(BANCO) != 3:
+        pytest.skip("faltan archivos reales del MEF, el SEACE o la CGR")
+    runs = [mef.load(p, engine=national_areas, relink=False) for p in (*BANCO, SSI)]
+    runs.append(seace.load(CONOSCE, engine=national_areas, relink=False))
+    runs.append(cgr.load(CGR, engine=national_areas, relink=False))
+    with national_areas.begin() as conn:
+        links.relink(conn)
+    return runs
+
+
+def _banco_frame():
+    import pandas as pd
+
+    frame = pd.concat([pd.read_excel(p) for p in BANCO], ignore_index=True)
+    frame = frame.dropna(subset=["Código único de inversión"])
+    frame["cui"] = frame["Código único de inversión"].astype("int64").astype(str)
+    return frame.drop_duplicates("cui")          # one row per CUI and district: amounts repeat
+
+
+def test_real_mef_costs_beside_the_works(real_sources, client):
+    """The 25 CUIs the Banco de Inversiones shares with the paralysed-works file: each work's
+    cost figure carries the Banco's updated cost and viable amount and the file's own, to the
+    cent, from the raw files."""
+    import pandas as pd
+
+    banco = _banco_frame().set_index("cui")
+    works = pd.read_csv(PARALIZADAS_CSV).dropna(subset=["cui"])
+    works["cui"] = works["cui"].astype("int64").astype(str)
+    shared = works[works["cui"].isin(banco.index)]
+    assert shared["cui"].nunique() == 25
+    checked = 0
+    for row in shared.itertuples():
+        body = work_sources.work_sources(int(row.cod_infobras))
+        if body is None:         # a work of the file set aside by its loader
+            continue
+        cost = {v["source"]: v["value"] for v in _figure(body, "cost")["values"]}
+        expected = banco.loc[row.cui, "Costo actualizado"]
+        if pd.notna(expected):
+            assert cost["mef_banco"] == pytest.approx(round(float(expected), 2), abs=0.005)
+            assert _figure(body, "cost")["shown"]["source"] == "mef_banco"
+        assert cost["paralizadas"] == pytest.approx(round(row.costo_actualizado, 2), abs=0.005)
+        viable = _figure(body, "viable_amount")["shown"]["value"]
+        assert viable == pytest.approx(round(float(banco.loc[row.cui, "Monto viable"]), 2),
+                                       abs=0.005)
+        checked += 1
+    assert checked >= 20
+    api = client.get(f"/api/v1/investments/{shared['cui'].iloc[0]}").get_json()
+    assert api["investment"]["amount_viable"] == pytest.approx(
+        round(float(banco.loc[shared["cui"].iloc[0], "Monto viable"]), 2), abs=0.005)
+
+
+def test_real_seace_contracts_of_an_investment(real_sources):
+    """A CUI named in CONOSCE process descriptions and present in the SSI: its processes and
+    their contracts' amounts, de-duplicated by contract, as an independent pandas reading."""
+    import pandas as pd
+
+    raw = pd.read_csv(CONOSCE, dtype=str)
+    ssi = pd.read_csv(SSI, dtype=str)
+    known = set(ssi["cui"].str.lstrip("0"))
+    raw["cui"] = raw["descripcion_proceso"].fillna("").str.findall(r"(?<!\d)(\d{7})(?!\d)")
+    linked = raw.explode("cui")
+    linked = linked[linked["cui"].isin(known)]
+    assert linked["cui"].nunique() > 0
+    compared = 0
+    for cui, rows in linked.groupby("cui"):
+        body = investments.investment_detail(cui)
+        ids = {f"seace-{c}" for c in rows["codigoconvocatoria"].unique()}
+        got = {p["id"] for p in body["procurement"]}
+        if ids != got:            # a shifted row quarantined by the loader
+            continue
+        contracts = (rows.dropna(subset=["n_cod_contrato", "monto_contratado_total"])
+                     .drop_duplicates("n_cod_contrato"))     # SEACE's contract key
+        expected = round(pd.to_numeric(contracts["monto_contratado_total"]).sum(), 2)
+        total = sum(float(k["amount"]) for p in body["procurement"] for k in p["contracts"]
+                    if k["amount"] is not None)
+        assert total == pytest.approx(expected, abs=0.005), cui
+        bidders = rows["ruc_codigo_postor"].dropna().nunique()
+        assert sum(p["bidder_count"] for p in body["procurement"]) >= min(bidders, 1)
+        compared += 1
+    assert compared >= 1
+
+
+def test_real_control_reports_by_entity(real_sources):
+    """Works of the file whose entity the CGR audited: reports come through the entity,
+    never as fact about the work."""
+    from queries.source_tables import source_link
+
+    assert real_sources
+    with investments.db.read_engine().connect() as conn:
+        code = conn.execute(sa.select(sa.cast(source_link.c.subject_key, sa.BigInteger))
+                            .where(source_link.c.subject_kind == "work",
+                                   source_link.c.object_kind == "entity",
+                                   source_link.c.object_key.in_(
+                                       sa.select(source_link.c.object_key).where(
+                                           source_link.c.subject_kind == "control_report")))
+                            .limit(1)).scalar()
+    assert code is not None
+    body = work_sources.work_sources(code)
+    assert body["control"]
+    assert all(r["method"] in ("entidad_region", "entidad", "nombre_similar")
+               for r in body["control"])
+
+
+def test_data_page_reports_each_source(real_sources, joined):
+    """/datos per source: rows read = loaded + quarantined + duplicates, the Banco's rows as
+    the raw files count them, and work→investment links by CUI as pandas finds them."""
+    import pandas as pd
+
+    from queries import data_sources
+
+    report = data_sources.sources_report()
+    by_kind = {r["kind"]: r for r in report["sources"]}
+    for kind in ("mef_banco", "ssi_ejecucion", "conosce", "cgr", "paralizadas"):
+        row = by_kind[kind]
+        assert row["files"] >= 1
+        assert row["rows_read"] == row["loaded"] + row["quarantined"] + row["duplicates"], kind
+    banco_rows = sum(len(pd.read_excel(p).dropna(how="all")) for p in BANCO)
+    assert by_kind["mef_banco"]["rows_read"] == banco_rows
+    assert by_kind["mef_banco"]["duplicates"] > 0          # one row per CUI and district
+    assert by_kind["ocds"]["files"] == 0
+    works = pd.read_csv(PARALIZADAS_CSV).dropna(subset=["cui"])
+    cuis = set(_banco_frame()["cui"]) | set(pd.read_csv(SSI, dtype=str)["cui"].str.lstrip("0"))
+    cuis.add(joined["cui"])          # the hand-made investment around the first work
+    expected = int(works["cui"].astype("int64").astype(str).isin(cuis).sum())
+    links = {(r["subject_kind"], r["object_kind"], r["method"]): r for r in report["links"]}
+    assert links[("work", "investment", "cui")]["links"] == expected
+    assert links[("work", "investment", "cui")]["min_confidence"] == 1.0
+
+
+def test_data_page_renders_per_source(real_sources):
+    from dash import html
+
+    from dashboard.app import app
+
+    with app.server.test_request_context("/datos"):
+        import sys
+
+        module = next(m for name, m in sys.modules.items() if name.endswith("pages.datos"))
+        page = module.layout()
+    text = str(page)
+    assert "Filas por fuente" in text and "MEF, Banco de Inversiones" in text
+    assert "mismo CUI" in text and isinstance(page, html.Div)

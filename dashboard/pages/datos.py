@@ -41,6 +41,15 @@ SOURCES = {  # loader -> (source, what it brings, licence)
     "alertas": ("Cálculo de alertas de Mirador de Obras",
                 "Reglas aplicadas a cada obra, con su evidencia y su fuente.",
                 "Ver /alertas (reglas, umbrales y fuentes)."),
+    "mef": ("MEF: Banco de Inversiones e Invierte.pe (SSI)",
+            "Inversiones por CUI: monto viable, costo actualizado, estado, lugares.",
+            "Datos abiertos del Estado peruano."),
+    "seace": ("OSCE: SEACE (CONOSCE, Contrataciones Abiertas OCDS)",
+              "Procesos, postores, contratos, penalidades y sanciones de proveedores.",
+              "Datos abiertos del Estado peruano."),
+    "cgr": ("Contraloría: informes de control publicados",
+            "Informes, entidades auditadas y personas con presunta responsabilidad.",
+            "Registro público de la Contraloría."),
     "demo": ("Generador de datos de demostración",
              "Obras sintéticas con historial mensual, con la forma de INFObras.",
              "Datos inventados: no describen obras reales."),
@@ -79,6 +88,50 @@ def _demo_run(latest: list[dict]) -> dict | None:
     """Demo data goes through the INFObras loader: its file name says "demo"."""
     return next((r for r in latest if r["loader"] != "demo"
                  and "demo" in PurePath(r["source"] or "").name.lower()), None)
+
+
+SUBJECTS = {"work": "obra", "investment": "inversión", "process": "proceso de contratación",
+            "contract": "contrato", "control_report": "informe de control",
+            "entity": "entidad", "supplier": "proveedor"}
+METHODS = {"cui": "mismo CUI", "codigo": "mismo código", "ruc": "mismo RUC",
+           "entidad_region": "misma entidad y región", "entidad": "misma entidad",
+           "nombre_similar": "nombre parecido (posible relación, no confirmada)"}
+
+
+def per_source_section(report: dict[str, list[dict]]) -> html.Section:
+    """Rows of each source: read = loaded + quarantined + explained duplicates; and how the
+    sources were joined, by method, with the confidence of each link."""
+    rows = [[r["name"], fmt.number(r["files"]), fmt.number(r["rows_read"]),
+             fmt.number(r["loaded"]), fmt.number(r["quarantined"]),
+             fmt.number(r["duplicates"]), _when(r["source_date"]) if r["files"] else "no cargada"]
+            for r in report["sources"]]
+    links = [[SUBJECTS.get(r["subject_kind"], r["subject_kind"]),
+              SUBJECTS.get(r["object_kind"], r["object_kind"]),
+              METHODS.get(r["method"], r["method"]), fmt.number(r["links"]),
+              _confidence(r["min_confidence"], r["max_confidence"])]
+             for r in report["links"]]
+    return html.Section([
+        html.H2("Filas por fuente"),
+        html.P("Última carga de cada archivo. Leídas = cargadas + en cuarentena + repetidas "
+               "(filas que repiten otra por la clave de la fuente: por ejemplo, una inversión "
+               "en varios distritos, o el cruce de postores y contratos de CONOSCE; se cuentan "
+               "una vez, nunca se suman dos veces)."),
+        _table(["Fuente", "Archivos", "Leídas", "Cargadas", "En cuarentena", "Repetidas",
+                "Fecha de los datos"], rows),
+        html.H3("Enlaces entre fuentes"),
+        html.P("Cada enlace guarda cómo se hizo y cuánto confiar en él (1 = misma clave). "
+               "Un nombre parecido solo señala una posible relación."),
+        _table(["De", "A", "Método", "Enlaces", "Confianza"], links, None)
+        if links else html.P("Todavía no hay enlaces entre fuentes.",
+                             className="officials-empty")],
+        id="datos-per-source")
+
+
+def _confidence(low: float | None, high: float | None) -> str:
+    if low is None:
+        return "—"
+    low_text, high_text = fmt.decimal(low, 2), fmt.decimal(high, 2)
+    return low_text if low_text == high_text else f"{low_text} a {high_text}"
 
 
 def runs_section(runs: list[dict]) -> html.Section:
@@ -174,11 +227,12 @@ def layout(_pages_store: dict | None = None, **_query) -> html.Div:
     facts = memoize("datos:page", lambda: {
         "latest": data_sources.latest_runs(), "runs": data_sources.runs(),
         "coverage": data_sources.coverage(), "quarantine": data_sources.quarantine_report(),
-        "date": data_sources.data_date()})
+        "date": data_sources.data_date(), "per_source": data_sources.sources_report()})
     return html.Div(className="officials-page", children=[
         html.H1("Datos: fuentes, fechas y calidad"),
         html.P(f"Datos al {_when(facts['date'])}.", className="officials-lead"),
         sources_section(facts["latest"]),
+        per_source_section(facts["per_source"]),
         runs_section(facts["runs"]),
         coverage_section(facts["coverage"]),
         quarantine_section(facts["quarantine"]),

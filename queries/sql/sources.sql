@@ -102,13 +102,18 @@ GROUP BY cui;
 
 -- Procurement (OSCE SEACE: the CONOSCE open-data join, or OCDS packages).
 CREATE TABLE IF NOT EXISTS supplier (
-    ruc          text PRIMARY KEY CHECK (ruc ~ '^[0-9]{8,11}$'),
+    ruc          text PRIMARY KEY CHECK (ruc ~ '^([0-9]{6,11}|[A-Z][0-9]{10})$'),
     name         text,
     kind         text,                      -- Persona Natural | Persona Jurídica | Consorcio ...
     source       text NOT NULL,
     load_run_id  bigint REFERENCES load_run(id) ON DELETE SET NULL
 );
 CREATE INDEX IF NOT EXISTS supplier_name_fts ON supplier USING gin (to_tsvector('simple', name));
+-- SEACE's codes in place of a RUC: a consortium's (6 digits, or 'C' + 10 digits for its
+-- contract) and a non-domiciled supplier's ('L' + 10 digits), as CONOSCE writes them.
+ALTER TABLE supplier DROP CONSTRAINT IF EXISTS supplier_ruc_check;
+ALTER TABLE supplier ADD CONSTRAINT supplier_ruc_check
+    CHECK (ruc ~ '^([0-9]{6,11}|[A-Z][0-9]{10})$');
 
 CREATE TABLE IF NOT EXISTS supplier_sanction (
     ruc            text NOT NULL,

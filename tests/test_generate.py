@@ -29,7 +29,7 @@ from geodata.infobras_format import COLUMNS, COORDS_COLUMNS, HEADER_ROW, HISTORY
 from geodata.names import DistrictMatcher
 from geodata.parsing import fold, parse_date, parse_decimal
 from geodata.works import surveyed_point
-from tests.conftest import PARALIZADAS_CSV
+from tests.conftest import PARALIZADAS_CSV, SHARED
 
 WORKS = 10_000
 AMOUNT = re.compile(r"-?\d+( \d{1,2})?")
@@ -79,9 +79,10 @@ def written(tmp_path_factory, places):
 
 def test_same_seed_same_bytes(written):
     first, again, other = written
-    for kind in ("xlsx", "csv", "history", "coords", "summary"):
+    for kind in ("xlsx", "csv", "history", "coords", "summary", "banco", "conosce", "control"):
         assert first[kind].read_bytes() == again[kind].read_bytes(), kind
-    assert first["csv"].read_bytes() != other["csv"].read_bytes()
+    for kind in ("csv", "banco", "conosce", "control"):
+        assert first[kind].read_bytes() != other[kind].read_bytes(), kind
 
 
 def test_xlsx_has_titles_then_the_header_on_row_4(written):
@@ -403,3 +404,143 @@ def test_broken_coords_rows_are_broken_as_the_summary_says(dataset):
     good = rows[rows["kind"] == ""]
     assert all(surveyed_point(lon, lat)[1] is None for lon, lat in zip(good["lon"], good["lat"],
                                                                       strict=True))
+
+
+# -- the other sources: MEF Banco de Inversiones, CONOSCE, CGR control reports ---------------
+# Each is compared with the real file's own header (read here from ../shared/data) and checked
+# with pandas on the written file, not with the generator's code.
+BANCO_REAL = SHARED / "mef" / "banco_inversiones_callao.xlsx"
+CONOSCE_REAL = SHARED / "seace" / "conosce_contrataciones_2019_cusco_madre_de_dios.csv.gz"
+CGR_REAL = SHARED / "cgr" / "informes_control_2019_2022.csv"
+needs_shared = pytest.mark.skipif(not BANCO_REAL.exists(), reason="needs ../shared/data")
+US_DATE = re.compile(r"(1[0-2]|[1-9])/(3[01]|[12]\d|[1-9])/\d{4}")
+
+
+@pytest.fixture(scope="module")
+def sources(written, places):
+    """The first written dataset's works (typed) and its three other files, read as text."""
+    paths = written[0]
+    works = generate(1_500, seed=5, places=places).works
+    banco = pd.read_excel(paths["banco"], dtype=object)
+    conosce = pd.read_csv(paths["conosce"], dtype=str, keep_default_na=False)
+    control = pd.read_csv(paths["control"], dtype=str, keep_default_na=False,
+                          encoding="utf-8-sig")
+    return works, banco, conosce, control
+
+
+@needs_shared
+def test_each_source_has_the_real_files_columns(written):
+    paths = written[0]
+    real = pd.read_excel(BANCO_REAL, nrows=0).columns.tolist()
+    assert openpyxl.load_workbook(paths["banco"], read_only=True).active.max_column == len(real)
+    assert pd.read_excel(paths["banco"], nrows=0).columns.tolist() == real
+    assert pd.read_csv(paths["conosce"], nrows=0).columns.tolist() == pd.read_csv(
+        CONOSCE_REAL, nrows=0).columns.tolist()
+    assert pd.read_csv(paths["control"], nrows=0, encoding="utf-8-sig").columns.tolist() == (
+        pd.read_csv(CGR_REAL, nrows=0, encoding="utf-8-sig").columns.tolist())
+    assert paths["control"].read_bytes()[:3] == b"\xef\xbb\xbf"          # UTF-8 with BOM
+    assert paths["conosce"].read_bytes()[:3] != b"\xef\xbb\xbf"
+
+
+def test_banco_cells_are_typed_as_the_mef_writes_them(sources):
+    _, banco, _, _ = sources
+    for column in ("Código único de inversión", "Ubigeo"):
+        assert banco[column].map(type).eq(int).all(), column
+    assert banco["Monto viable"].map(lambda v: isinstance(v, int | float)).all()
+    assert (banco["Ubigeo"] < 1_000_000).all() and (banco["Ubigeo"] < 100_000).any()
+    for column in ("Fecha de registro", "Fecha de viabilidad"):
+        assert banco[column].dropna().str.fullmatch(r"\d{2}/\d{2}/\d{4}").all(), column
+    assert set(banco["Estado de la inversión"]) == {"ACTIVO", "CERRADO"}
+
+
+def test_investments_are_a_superset_of_the_works_one_row_per_cui_and_district(sources):
+    works, banco, _, _ = sources
+    cui = banco["Código único de inversión"].astype(str)
+    assert set(works["cui"]) <= set(cui)
+    assert not banco.duplicated(["Código único de inversión", "Ubigeo"]).any()
+    investments = banco.drop_duplicates("Código único de inversión")
+    assert 1.2 <= len(investments) / len(works) <= 1.3           # ~25 % without a work
+    spread = cui.value_counts()
+    assert 0.02 < (spread > 1).mean() < 0.1 and spread.max() <= 3
+    several = banco[cui.isin(spread[spread > 1].index)]
+    per_cui = several.groupby("Código único de inversión")
+    assert (per_cui["Monto viable"].nunique() == 1).all()           # amounts repeat, not split
+    assert (per_cui["Ubigeo"].apply(lambda u: len({x // 100 for x in u})) == 1).all()
+    first = works.drop_duplicates("cui").set_index("cui")
+    mine = investments.set_index(investments["Código único de inversión"].astype(str))
+    mine = mine.loc[first.index]
+    assert (mine["Entidad"] == first["entity"]).all()
+    ratio = mine["Monto viable"].astype(float) / first["amount_viable"]
+    assert (ratio.round(6) == 1).mean() > 0.9 and (abs(ratio - 1) > 0.15).sum() > 10
+
+
+def test_banco_is_csv_above_its_row_limit(tmp_path, dataset, monkeypatch):
+    from geodata.demo import investments
+
+    monkeypatch.setattr(investments, "XLSX_MAX_ROWS", 10)
+    (tmp_path / f"{investments.STEM}.xlsx").write_text("stale", encoding="utf-8")
+    path = investments.write_banco(dataset.investments.head(50), dataset.places, tmp_path)
+    assert path.suffix == ".csv" and not (tmp_path / f"{investments.STEM}.xlsx").exists()
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    assert len(table) == 50 and table["Ubigeo"].str.fullmatch(r"[1-9]\d{4,5}").all()
+
+
+def test_conosce_repeats_rows_as_the_real_join_does(sources):
+    works, _, conosce, _ = sources
+    dates = [c for c in conosce.columns if c.startswith("fecha") and c not in (
+        "fechapenalidad", "fecha_corte", "fecha_inicio", "fecha_fin")]
+    for column in dates:
+        filled = conosce[column][conosce[column] != ""]
+        assert filled.str.fullmatch(US_DATE).all(), column
+    item = ["codigoconvocatoria", "n_item"]
+    bidders = conosce.groupby(item)["ruc_codigo_postor"].nunique()
+    assert (bidders > 1).any() and (bidders == 1).any()
+    assert (conosce.groupby(item)["montoreferencial"].nunique() == 1).all()
+    penalised = conosce[conosce["tipopenalidad"] != ""]
+    assert penalised["idcontrato"].eq(penalised["n_cod_contrato"]).all()
+    assert penalised["fechapenalidad"].str.fullmatch(r"\d{2}/\d{2}/\d{2}").all()
+    # a contract with two penalties and two bidders shows on (at least) four rows
+    per_contract = penalised.groupby("n_cod_contrato").agg(
+        p=("fechapenalidad", "nunique"), b=("ruc_codigo_postor", "nunique"),
+        rows=("entidad", "size"))
+    several = per_contract[(per_contract["p"] > 1) & (per_contract["b"] > 1)]
+    assert len(several) and (several["rows"] >= several["p"] * several["b"]).all()
+    sanctioned = conosce[conosce["numero_resolucion"] != ""]
+    assert len(sanctioned) and (sanctioned["nombre_razonodenominacionsocial"]
+                                == sanctioned["proveedor"]).all()
+    assert set(conosce["objetocontractual"]) >= {"Obra", "Bien", "Servicio"}
+
+
+def test_works_processes_name_the_cui_and_the_contractor_wins(sources):
+    works, _, conosce, _ = sources
+    obras = conosce[conosce["objetocontractual"] == "Obra"].drop_duplicates(
+        "codigoconvocatoria")
+    obras = obras.assign(cui=obras["descripcion_proceso"].str.extract(r"(\d{7})$")[0])
+    assert obras["cui"].notna().all()
+    contrata = works[works["modality"] == P.MODALITIES.index("Contrata")]
+    named = obras.merge(contrata, left_on=["cui", "ruc_proveedor"],
+                        right_on=["cui", "contractor_ruc"], how="left")
+    assert named["contractor_ruc"].notna().all()          # a Contrata work of that CUI won it
+    assert (named["proveedor"] == named["contractor_name"]).all()
+    assert (named["entidad"] == named["entity"]).all()
+    contract = named["monto_contratado_total"].astype(float)
+    assert np.isclose(contract, named["amount_contract"]).mean() > 0.9
+    single = conosce[conosce["objetocontractual"] == "Obra"].groupby(
+        "codigoconvocatoria")["ruc_codigo_postor"].nunique()
+    assert 0.2 < (single == 1).mean() < 0.5
+
+
+@needs_shared
+def test_control_reports_name_works_entities_and_regions_as_the_register_does(sources):
+    works, _, _, control = sources
+    assert set(control["entidad"]) <= set(works["entity"])
+    regions = set(pd.read_csv(CGR_REAL, dtype=str, encoding="utf-8-sig")["región"])
+    assert set(control["región"]) <= regions
+    for column in ("fechaemisión", "fechaconclusión", "fechapublicación"):
+        assert control[column].str.fullmatch(r"\d{2}/\d{2}/\d{4}").all(), column
+    assert control["informe"].str.fullmatch(r"https://\S+\.pdf \d{4}CPO\d{9}").all()
+    assert control["informe"].is_unique and control["ndeinforme"].is_unique
+    names_of = works.groupby("entity")["name"].agg(set)
+    naming = control[[any(n in t for n in names_of[e]) for e, t in zip(
+        control["entidad"], control["títulodelinforme"], strict=True)]]
+    assert 0.1 < len(naming) / len(control) < 0.5

@@ -285,7 +285,11 @@ def openapi_document(server: str = "") -> dict[str, Any]:
             "(statusDetails dice «Paralizada»), finalizada→completion. Identificador del "
             "proyecto: prefijo local `oc4ids-mirador-pe-` + código INFObras; CUI en "
             "`identifiers`. Adicionales de obra y ampliaciones de plazo como "
-            "`modifications`. Máximo 1000 proyectos por página."),
+            "`modifications`. Cada proceso del SEACE enlazado a la obra (por su CUI) es otro "
+            "`contractingProcesses` con su convocatoria (método, valor referencial, número y "
+            "lista de postores), ganadores, valor del contrato, adicionales, reducciones y "
+            "prórrogas como `modifications` y el enlace al contrato. Máximo 1000 proyectos por "
+            "página."),
         "/informe/{ubigeo}.pdf": _op(
             "Informe del área en PDF (una página A4 apaisada)", [ubigeo, *filters],
             {"200": _file("application/pdf", "Indicadores, mapa, alertas, obras paralizadas "

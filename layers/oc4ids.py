@@ -9,7 +9,7 @@ supervisor, where registered, is a second, supervision process. Geometry follows
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -32,14 +32,18 @@ PROCESS_STATUS = {"sin_ejecucion": "pre-award", "en_ejecucion": "active",
 
 
 def package(rows: Iterable[Mapping[str, Any]], uri: str, published: date | datetime | None,
-            next_url: str | None = None) -> dict[str, Any]:
-    """A project package: publisher metadata and one project per row."""
+            next_url: str | None = None,
+            processes: Mapping[int, Sequence[Mapping[str, Any]]] | None = None
+            ) -> dict[str, Any]:
+    """A project package: publisher metadata and one project per row; `processes` are each
+    work's SEACE processes (queries.work_sources.processes_by_work)."""
+    processes = processes or {}
     out: dict[str, Any] = {
         "uri": uri,
         "publishedDate": _datetime(published) or _datetime(datetime.now().astimezone()),
         "version": VERSION,
         "publisher": {"name": "Mirador de Obras"},
-        "projects": [project(row) for row in rows],
+        "projects": [project(row, processes.get(row["infobras_code"], ())) for row in rows],
     }
     if next_url:
         out["links"] = {"next": next_url}
@@ -50,8 +54,10 @@ def project_id(code: int) -> str:
     return f"{PROJECT_PREFIX}-{code}"
 
 
-def project(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One work -> one OC4IDS project (fields without a value are left out)."""
+def project(row: Mapping[str, Any], processes: Sequence[Mapping[str, Any]] = ()
+            ) -> dict[str, Any]:
+    """One work -> one OC4IDS project (fields without a value are left out): INFObras's
+    contract as a process, and each SEACE process linked to the work as another."""
     pid = project_id(row["infobras_code"])
     entity = _party_ref("entidad", row.get("entity"))
     out = {
@@ -71,8 +77,9 @@ def project(row: Mapping[str, Any]) -> dict[str, Any]:
         "locations": [_location(row)],
         "budget": _drop_empty({"amount": _value(row.get("amount_investment")),
                                "approvalDate": _datetime(row.get("approval_date"))}),
-        "parties": _parties(row, entity),
-        "contractingProcesses": _processes(row, pid, entity),
+        "parties": _parties(row, entity, processes),
+        "contractingProcesses": _processes(row, pid, entity)
+        + [_seace_process(p, entity) for p in processes],
         "metrics": _metrics(row),
         "completion": _completion(row),
     }
@@ -108,7 +115,8 @@ def _party_ref(kind: str, name: str | None, ruc: str | None = None) -> dict[str,
     return {"id": party_id, "name": name or ruc or ""}
 
 
-def _parties(row: Mapping[str, Any], entity: dict | None) -> list[dict[str, Any]]:
+def _parties(row: Mapping[str, Any], entity: dict | None,
+             processes: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
     parties: dict[str, dict[str, Any]] = {}
 
     def add(ref: dict | None, roles: list[str], ruc: str | None = None) -> None:
@@ -123,7 +131,67 @@ def _parties(row: Mapping[str, Any], entity: dict | None) -> list[dict[str, Any]
     for kind in ("contractor", "supervisor"):
         ruc = row.get(f"{kind}_ruc")
         add(_party_ref(kind, row.get(f"{kind}_name"), ruc), ["supplier"], ruc)
+    for process in processes:
+        for bidder in process.get("bidders") or []:
+            add(_party_ref("postor", bidder.get("name"), bidder["ruc"]), ["tenderer"],
+                bidder["ruc"])
+        for winner in process.get("winners") or []:
+            add(_party_ref("proveedor", winner.get("name"), winner["ruc"]), ["supplier"],
+                winner["ruc"])
     return list(parties.values())
+
+
+# SEACE's modifications of a contract: (field, OC4IDS type, description).
+SEACE_MODIFICATIONS = (("amount_additional", "value", "Adicionales (SEACE)"),
+                       ("amount_reduction", "value", "Reducciones (SEACE)"),
+                       ("amount_extension", "value", "Prórrogas: monto (SEACE)"),
+                       ("amount_complementary", "value", "Contratos complementarios (SEACE)"))
+
+
+def _seace_process(process: Mapping[str, Any], entity: dict | None) -> dict[str, Any]:
+    """A SEACE process as an OC4IDS contracting process: the tender (method, estimate,
+    tenderers), the suppliers that won, the contracts' value and their modifications."""
+    contracts = process.get("contracts") or []
+    amounts = [float(k["amount"]) for k in contracts if k.get("amount") is not None]
+    modifications = []
+    for k in contracts:
+        for field, kind, text in SEACE_MODIFICATIONS:
+            if k.get(field):
+                sign = -1 if field == "amount_reduction" else 1
+                modifications.append(_drop_empty({
+                    "id": f"{k['id']}-{field}", "type": kind, "description": text,
+                    "oldContractValue": _value(k.get("amount")),
+                    "newContractValue": _value(float(k["amount"]) + sign * float(k[field]))
+                    if k.get("amount") is not None else None}))
+        if k.get("end_date_updated") and k.get("end_date_updated") != k.get("end_date"):
+            modifications.append(_drop_empty({
+                "id": f"{k['id']}-plazo", "type": "duration",
+                "description": "Fin de vigencia actualizado (SEACE)",
+                "oldContractPeriod": _period(k.get("start_date"), k.get("end_date")),
+                "newContractPeriod": _period(k.get("start_date"), k.get("end_date_updated"))}))
+    bidders = process.get("bidders") or []
+    summary = {
+        "ocid": process.get("ocid"),
+        "externalReference": process.get("nomenclature"),
+        "nature": ["construction"] if str(process.get("object") or "").lower()
+        .startswith("obra") else None,
+        "title": process.get("description"),
+        "tender": _drop_empty({
+            "procuringEntity": entity,
+            "procurementMethodDetails": process.get("procedure_type"),
+            "costEstimate": _value(process.get("reference_amount")),
+            "numberOfTenderers": len(bidders) if bidders else None,
+            "tenderers": [_party_ref("postor", b.get("name"), b["ruc"]) for b in bidders],
+            "datePublished": _datetime(process.get("call_date"))}),
+        "suppliers": [_party_ref("proveedor", w.get("name"), w["ruc"])
+                      for w in process.get("winners") or []],
+        "contractValue": _value(round(sum(amounts), 2)) if amounts else None,
+        "modifications": modifications,
+        "documents": [{"id": k["id"], "documentType": "contractSigned", "url": k["url"],
+                       "title": k.get("number")} for k in contracts
+                      if str(k.get("url") or "").startswith(("https://", "http://"))],
+    }
+    return {"id": str(process["id"]), "summary": _drop_empty(summary)}
 
 
 def _processes(row: Mapping[str, Any], pid: str, entity: dict | None) -> list[dict]:

@@ -450,3 +450,41 @@ def work_sources(code: int) -> dict[str, Any] | None:
     return {"work": row, "investment": inv, "procurement": procurement, "control": control,
             "figures": figures, "disagreements": disagreements(figures),
             "placement": placement(row)}
+
+
+# -- many works at once (the OC4IDS export) -------------------------------------------------
+def works_processes_stmt(codes: Sequence[int]) -> sa.Select:
+    """(work code, process id, link) for a page of works: the process names the work's CUI,
+    or a stored link joins them."""
+    w, p, sl = work.c, procurement_process.c, source_link.c
+    by_cui = (sa.select(w.infobras_code, p.id.label("process_id"),
+                        sa.literal("cui").label("method"),
+                        sa.literal(Decimal("0.9")).label("confidence"),
+                        sa.literal("La descripción del proceso nombra el CUI de la obra")
+                        .label("evidence"))
+              .join_from(work, procurement_process, p.cui == sa.func.cui_key(w.cui))
+              .where(w.infobras_code.in_(codes), p.cui.is_not(None)))
+    by_link = (sa.select(sa.cast(sl.object_key, sa.BigInteger), sl.subject_key, sl.method,
+                         sl.confidence, sl.evidence)
+               .where(sl.subject_kind == "process", sl.object_kind == "work",
+                      sl.object_key.in_([str(c) for c in codes])))
+    every = sa.union_all(by_cui, by_link).subquery("l")
+    return (sa.select(every).distinct(every.c.infobras_code, every.c.process_id)
+            .order_by(every.c.infobras_code, every.c.process_id, every.c.confidence.desc()))
+
+
+def processes_by_work(codes: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """{work code: its processes with everything SEACE says} for a page of works."""
+    if not codes:
+        return {}
+    with db.read_engine().connect() as conn:
+        pairs = [dict(r) for r in conn.execute(works_processes_stmt(codes)).mappings()]
+        if not pairs:
+            return {}
+        links = {r["process_id"]: r for r in pairs}
+        details = {p["id"]: p for p in process_details(conn, links)}
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in pairs:
+        if r["process_id"] in details:
+            out[r["infobras_code"]].append(details[r["process_id"]])
+    return dict(out)

@@ -356,3 +356,23 @@ def test_data_page_renders_per_source(real_sources):
     text = str(page)
     assert "Filas por fuente" in text and "MEF, Banco de Inversiones" in text
     assert "mismo CUI" in text and isinstance(page, html.Div)
+
+
+def test_oc4ids_carries_the_contracting_processes(client, joined):
+    body = client.get(f"/api/v1/oc4ids.json?q={joined['infobras_code']}").get_json()
+    [project] = [p for p in body["projects"]
+                 if p["id"].endswith(f"-{joined['infobras_code']}")]
+    processes = {p["id"]: p["summary"] for p in project["contractingProcesses"]}
+    works = processes[data.PROCESS]
+    assert works["nature"] == ["construction"]
+    assert works["tender"]["numberOfTenderers"] == 3
+    assert works["tender"]["costEstimate"] == {"amount": 3600000.0, "currency": "PEN"}
+    assert [s["id"] for s in works["suppliers"]] == [f"PE-RUC-{data.WINNER}"]
+    assert works["contractValue"] == {"amount": float(data.CONTRACT), "currency": "PEN"}
+    changes = {m["description"]: m for m in works["modifications"]}
+    assert changes["Adicionales (SEACE)"]["newContractValue"]["amount"] == 3750000.0
+    assert changes["Reducciones (SEACE)"]["newContractValue"]["amount"] == 3490000.0
+    assert works["documents"][0]["documentType"] == "contractSigned"
+    roles = {p["id"]: p["roles"] for p in project["parties"]}
+    assert "tenderer" in roles[f"PE-RUC-{data.BIDDERS[2][0]}"]
+    assert processes[data.CONSULTING]["contractValue"]["amount"] == float(data.CONSULTANCY)

@@ -31,7 +31,15 @@ from dashboard.routes.api import (
     query_params,
 )
 from layers import oc4ids
-from queries import alert_exports, api_alerts, api_works, area_exports, data_sources, exports
+from queries import (
+    alert_exports,
+    api_alerts,
+    api_works,
+    area_exports,
+    data_sources,
+    exports,
+    work_sources,
+)
 from queries.alerts import AlertSelection
 from queries.filters import Filters
 
@@ -223,6 +231,8 @@ def oc4ids_package() -> Response:
         total = exports.works_count(filters)
         rows = exports.works_rows(filters, limit=page.per_page, offset=page.offset)
         next_url = page_url(page.page + 1) if page.offset + page.per_page < total else None
-        return json_text(oc4ids.package(rows, request.url, data_sources.data_date(), next_url))
+        processes = work_sources.processes_by_work([r["infobras_code"] for r in rows])
+        return json_text(oc4ids.package(rows, request.url, data_sources.data_date(), next_url,
+                                        processes))
 
     return json_response(memoize(f"exports:oc4ids:{filters.key()}:{page}:{request.url}", build))

@@ -57,10 +57,11 @@ def filters_panel(options: Mapping[str, Any]) -> html.Details:
     return html.Details(id=_id("filters"), className="explorer-filters", open=True, children=[
         html.Summary([html.Span("Filtros", className="explorer-filters-title"),
                       html.Span(id=_id("filter-count"), className="explorer-filter-count")]),
-        _group("Buscar obra", dcc.Input(
+        _group("Buscar obra, entidad o contratista", dcc.Input(
             id=_id("q"), type="search", debounce=True, maxLength=120,
-            placeholder="Nombre, código o CUI", className="explorer-input"),
+            placeholder="Nombre, código, CUI o RUC", className="explorer-input"),
             _id("q")),
+        html.Div(id=_id("found"), className="party-found", **{"aria-live": "polite"}),
         _group("Estado", dcc.Checklist(
             id=_id("status"), options=[{"label": html.Span(
                 [html.Span(className="explorer-dot",

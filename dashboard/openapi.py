@@ -41,6 +41,12 @@ _FILTER_DOCS: dict[str, tuple[dict, str]] = {
     "q": ({"type": "string", "maxLength": MAX_TEXT},
           "Palabras del nombre de la obra (cada una, o su comienzo: «puente» encuentra "
           "«puentes»), o un código INFObras, CUI o SNIP."),
+    "entity_id": ({"type": "string", "pattern": r"^([0-9]{2}-)?[a-z0-9]+(-[a-z0-9]+)*$"},
+                  "Entidad ejecutora: su identificador (nombre sin tildes, en minúsculas y con "
+                  "guiones; el de una municipalidad empieza por el ubigeo de su región), como "
+                  "en /entidad/<id>."),
+    "contractor_ruc": ({"type": "string", "pattern": r"^[0-9]{8,11}$"},
+                       "RUC del contratista de la obra (INFObras)."),
 }
 
 
@@ -163,6 +169,72 @@ def _sources_schemas() -> dict[str, Any]:
     }
 
 
+def _party_schemas() -> dict[str, Any]:
+    """An entity, a contractor, a contract and a control report as /api/v1 lists them."""
+    text, number, day = ({"type": ["string", "null"]}, {"type": ["number", "null"]},
+                         {"type": ["string", "null"], "format": "date"})
+    whole = {"type": "integer"}
+
+    def obj(**props: Any) -> dict[str, Any]:
+        return {"type": "object", "properties": props}
+
+    def items(schema: dict[str, Any], **totals: Any) -> dict[str, Any]:
+        return obj(**totals, items={"type": "array", "items": schema})
+
+    work_items = items({"type": "object"}, total=whole, investment=number, accrued=number,
+                       avg_physical_progress=number, paralysed_by_status=whole,
+                       paralysed_investment=number, by_status={"type": "object"})
+    alerts = obj(works_with_alerts=whole, amount_at_risk=number,
+                 by_rule={"type": "array", "items": {"type": "object"}},
+                 top={"type": "array", "items": {"type": "object"}})
+    contract = obj(id={"type": "string"}, number=text, process_id={"type": "string"},
+                   nomenclature=text, description=text, object=text, cui=text, entity_id=text,
+                   entity_name=text, region_ubigeo=text, supplier_ruc=text, supplier_name=text,
+                   signed_date=day, start_date=day, end_date=day, end_date_updated=day,
+                   amount=number, additional=number, reduction=number, extension=number,
+                   penalties=number, currency=text, url=text, source=text, source_date=day)
+    report = obj(id={"type": "string"}, number=text, entity_id=text, entity_name=text,
+                 region_ubigeo=text, region_name=text, service_type=text, title=text,
+                 event=text, operation=text, persons_responsible={"type": ["integer", "null"]},
+                 responsibility_type=text, issued_date=day, concluded_date=day,
+                 published_date=day, pdf_url=text, summary_url=text, source=text,
+                 source_date=day)
+    contracts = items({"$ref": "#/components/schemas/Contract"}, total=whole, amount=number,
+                      additional=number, reduction=number)
+    return {
+        "Contract": {**contract, "description": "Un contrato del SEACE, una vez (montos en "
+                                                "soles; penalidades: su suma)."},
+        "ContractPage": _page_schema("#/components/schemas/Contract"),
+        "ControlReportItem": {**report, "description": "Un informe de control publicado por "
+                                                       "la Contraloría, con su PDF."},
+        "ControlReportPage": _page_schema("#/components/schemas/ControlReportItem"),
+        "Entity": {**obj(
+            id={"type": "string"}, name={"type": "string"}, ruc=text, government_level=text,
+            region_ubigeo=text, region_name=text,
+            names={"type": "array", "items": {"type": "string"}},
+            sources={"type": "array", "items": {"type": "string"}}, works=work_items,
+            alerts=alerts,
+            investments=items({"type": "object"}, total=whole, amount_viable=number,
+                              amount_updated=number,
+                              by_viability_year={"type": "array", "items": {"type": "object"}}),
+            processes=items({"type": "object"}, total=whole, reference_amount=number),
+            contracts=contracts,
+            control_reports=items({"$ref": "#/components/schemas/ControlReportItem"},
+                                  total=whole, persons_responsible=number)),
+            "description": "Totales exactos (cada obra, inversión y contrato una vez); las "
+                           "listas traen hasta 100 elementos (obras: las de mayor inversión)."},
+        "Contractor": {**obj(
+            ruc={"type": "string"}, name=text, kind=text, source=text, works=work_items,
+            alerts=alerts, contracts=contracts,
+            processes=items({"type": "object"}, processes_bid=whole, processes_won=whole),
+            penalties=items({"type": "object"}, total=whole, amount=number),
+            sanctions={"type": "array", "items": {"type": "object"}},
+            entities={"type": "array", "items": {"type": "object"}}),
+            "description": "Obras (INFObras, por el RUC del contratista), contratos, procesos "
+                           "en que se presentó y ganó, penalidades y sanciones (SEACE)."},
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
 
@@ -203,6 +275,14 @@ def openapi_document(server: str = "") -> dict[str, Any]:
              "description": "1 región, 2 provincia, 3 distrito."}
     parent = {"name": "parent", "in": "query", "schema": {"type": "string"},
               "description": "Ubigeo del área que contiene a las áreas listadas."}
+    supplier_ruc = _param("supplier_ruc", _FILTER_DOCS["contractor_ruc"][0],
+                          "RUC del proveedor que firmó el contrato.")
+    cui = _param("cui", {"type": "string", "pattern": r"^\d{1,12}$"},
+                 "CUI que nombra el proceso de selección del contrato.")
+    region = _param("region", {"type": "string", "pattern": r"^\d{2}$"},
+                    "Ubigeo de 2 dígitos de la región (la del proceso o del informe).")
+    report_year = _param("year", {"type": "integer", "minimum": 1990, "maximum": 2100},
+                         "Año de emisión del informe.")
     alert_params = [*filters, *(_ref(name) for name in ALERT_PARAMS)]
     alerts_file = ("Las mismas alertas que la página de alertas y /api/v1/alerts para los "
                    "mismos parámetros, sin paginar; la evidencia como texto JSON.")
@@ -229,6 +309,26 @@ def openapi_document(server: str = "") -> dict[str, Any]:
              **_errors(400, 404)},
             "Cifras del Banco de Inversiones y del SSI, lugares, obras de INFObras con ese CUI, "
             "procesos del SEACE y informes de control de la entidad."),
+        "/api/v1/entities/{entity_id}": _op(
+            "Una entidad ejecutora: sus obras, inversiones, contratos e informes de control",
+            [{"name": "entity_id", "in": "path", "required": True,
+              "schema": _FILTER_DOCS["entity_id"][0]}],
+            {"200": _json("#/components/schemas/Entity", "La entidad"), **_errors(400, 404)}),
+        "/api/v1/contractors/{ruc}": _op(
+            "Un contratista: sus obras, contratos, procesos, penalidades y sanciones",
+            [{"name": "ruc", "in": "path", "required": True,
+              "schema": _FILTER_DOCS["contractor_ruc"][0]}],
+            {"200": _json("#/components/schemas/Contractor", "El contratista"),
+             **_errors(400, 404)}),
+        "/api/v1/contracts": _op(
+            "Contratos del SEACE, paginados (los firmados más recientemente primero)",
+            [_ref("entity_id"), supplier_ruc, cui, region, *paging],
+            {"200": _json("#/components/schemas/ContractPage", "Una página"), **_errors(400)}),
+        "/api/v1/control-reports": _op(
+            "Informes de control de la Contraloría, paginados (los más recientes primero)",
+            [_ref("entity_id"), region, report_year, *paging],
+            {"200": _json("#/components/schemas/ControlReportPage", "Una página"),
+             **_errors(400)}),
         "/api/v1/areas": _op("Regiones, provincias o distritos (sin polígonos)",
                              [level, parent],
                              {"200": _json("#/components/schemas/AreaList", "Áreas"),
@@ -357,6 +457,7 @@ def openapi_document(server: str = "") -> dict[str, Any]:
             "work_name": {"type": "string"}, "ubigeo": {"type": "string"}}},
         "AlertPage": _page_schema("#/components/schemas/Alert"),
         **_sources_schemas(),
+        **_party_schemas(),
     }
     doc = {
         "openapi": "3.1.0",

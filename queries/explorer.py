@@ -167,7 +167,8 @@ class _Reader:
 
     @functools.cached_property
     def text_codes(self):
-        return facts.matching_codes(self.conn, self.filters) if self.filters.q else None
+        return (facts.matching_codes(self.conn, self.filters) if self.filters.searches()
+                else None)
 
     def rows(self, filters: Filters):
         """The works `filters` (these, or others with the same text search) selects."""

@@ -131,8 +131,8 @@ def read(conn: sa.Connection, token: Token) -> Facts:
 
 # -- filters as masks --------------------------------------------------------------------------
 def rows(f: Facts, filters: Filters, text_codes: np.ndarray | None = None) -> np.ndarray:
-    """The indexes of the works `filters` selects; `text_codes`: the codes its text search
-    found (matching_codes_stmt), when it has one."""
+    """The indexes of the works `filters` selects; `text_codes`: the codes its text search,
+    entity and contractor found (matching_codes_stmt), when it has any of them."""
     keep = np.ones(len(f), dtype=bool)
     if filters.area:
         keep &= f.areas[len(filters.area) // 2 - 1] == int(filters.area)
@@ -149,17 +149,18 @@ def rows(f: Facts, filters: Filters, text_codes: np.ndarray | None = None) -> np
         keep &= f.investment >= filters.amount_min
     if filters.amount_max is not None:
         keep &= f.investment <= filters.amount_max
-    if filters.q:
+    if filters.searches():
         keep &= f.having_codes(text_codes if text_codes is not None else np.array([], int))
     return np.flatnonzero(keep)
 
 
 def matching_codes_stmt(filters: Filters) -> sa.Select:
-    """The codes of the works whose name (or code) matches the text search of `filters`, as
-    one binary array (matching_codes reads it)."""
+    """The codes of the works whose name (or code) matches the text search of `filters` and
+    that its entity or contractor executes or builds, as one binary array (matching_codes
+    reads it)."""
     codes = sa.func.string_agg(sa.func.int8send(explorer_works.c.infobras_code),
                                sa.literal_column("''::bytea"))
-    return Filters(q=filters.q).where(sa.select(codes), explorer_works)
+    return filters.searched().where(sa.select(codes), explorer_works)
 
 
 def matching_codes(conn: sa.Connection, filters: Filters) -> np.ndarray:

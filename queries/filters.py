@@ -17,6 +17,7 @@ from queries.tables import work
 
 STATUSES = ("en_ejecucion", "paralizada", "finalizada", "sin_ejecucion")
 MAX_TEXT = 120
+MAX_ENTITY_ID = 200
 MAX_CHOICES = 50
 _UBIGEO = re.compile(r"^\d{2}(\d{2}(\d{2})?)?$")
 _YEAR_RANGE = (1990, 2100)
@@ -40,6 +41,8 @@ class Filters:
     amount_min: float | None = None              # S/ of amount_investment
     amount_max: float | None = None
     q: str | None = None                         # name words, INFObras code or CUI
+    entity_id: str | None = None                 # the executing entity (entity_key in SQL)
+    contractor_ruc: str | None = None            # the contractor's RUC
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     # -- URL round trip ---------------------------------------------------------------
@@ -70,12 +73,21 @@ class Filters:
         q = (get("q") or "").strip()
         if len(q) > MAX_TEXT:
             raise FilterError(f"La búsqueda es demasiado larga (máximo {MAX_TEXT} caracteres).")
+        entity_id = get("entity_id")
+        if entity_id is not None and (len(entity_id) > MAX_ENTITY_ID
+                                      or not ENTITY_ID.fullmatch(entity_id)):
+            raise FilterError(f"Entidad no válida: «{entity_id[:40]}». Use su identificador, "
+                              "como 08-municipalidad-provincial-del-cusco.")
+        ruc = get("contractor_ruc")
+        if ruc is not None and not RUC.fullmatch(ruc):
+            raise FilterError(f"RUC no válido: «{ruc[:20]}». Son 11 dígitos.")
         return cls(area=area or None, status=tuple(statuses),
                    government_level=tuple(_choices(params, "government_level")),
                    sector=tuple(_choices(params, "sector")),
                    modality=tuple(_choices(params, "modality")),
                    year_min=year_min, year_max=year_max,
-                   amount_min=amount_min, amount_max=amount_max, q=q or None)
+                   amount_min=amount_min, amount_max=amount_max, q=q or None,
+                   entity_id=entity_id, contractor_ruc=ruc)
 
     def to_query(self) -> dict[str, Any]:
         """Query parameters that parse back to this Filters (lists for multi-choices)."""
@@ -117,7 +129,20 @@ class Filters:
             conds.append(t.amount_investment <= self.amount_max)
         if self.q:
             conds.append(_text_condition(t, self.q))
+        for column, value in (("entity_id", self.entity_id),
+                              ("contractor_ruc", self.contractor_ruc)):
+            if value:
+                conds.append(t.infobras_code.in_(
+                    sa.select(party_work.c.infobras_code).where(party_work.c[column] == value)))
         return conds
+
+    def searched(self) -> Filters:
+        """Only what PostgreSQL looks up by index (the text, the entity, the contractor):
+        the explorer's copy in memory (queries.explorer_facts) gets the matching codes."""
+        return Filters(q=self.q, entity_id=self.entity_id, contractor_ruc=self.contractor_ruc)
+
+    def searches(self) -> bool:
+        return bool(self.q or self.entity_id or self.contractor_ruc)
 
     def where(self, stmt: sa.Select, table: sa.Table = work, include_area: bool = True
               ) -> sa.Select:
@@ -147,6 +172,13 @@ def _text_condition(t, q: str):
 
 
 _WORD = re.compile(r"\w+")
+ENTITY_ID = re.compile(r"^([0-9]{2}-)?[a-z0-9]+(-[a-z0-9]+)*$")
+RUC = re.compile(r"^[0-9]{8,11}$")
+# The works of an entity or a contractor, by their indexes on `work` (sql/sources.sql), as
+# a subquery any statement on a table with INFObras codes can use.
+party_work = sa.table("work", sa.column("infobras_code", sa.BigInteger),
+                    sa.column("entity_id", sa.Text), sa.column("contractor_ruc", sa.Text)
+                    ).alias("party_work")
 # A literal, not a parameter: the planner matches it against the index expression.
 _TEXT_CONFIG = sa.literal_column("'simple'::regconfig")
 

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import explorer_components as parts
+from dashboard import party_ui
 from dashboard.app import error_message, keep_on_search
-from dashboard.cache import cache, data_version
+from dashboard.cache import cache, data_version, memoize
 from dashboard.explorer_state import ExplorerState
 from dashboard.explorer_view import ViewData, view_data
 from layers import charts
@@ -27,6 +28,7 @@ from layers import choropleth as chm
 from layers.works_layer import STATUSES, points_update, works_traces
 from queries import alerts as alert_queries
 from queries import explorer
+from queries import search as search_queries
 from queries.db import DatabaseUnavailable
 from queries.explorer import View
 from queries.filters import FilterError, Filters
@@ -45,6 +47,7 @@ CONTROLS = {  # state field -> (component id, property)
     "sector": (f"{P}-sector", "value"), "modality": (f"{P}-modality", "value"),
     "years": (f"{P}-years", "value"), "amount_min": (f"{P}-amount-min", "value"),
     "amount_max": (f"{P}-amount-max", "value"), "q": (f"{P}-q", "value"),
+    "entity_id": (f"{P}-entity", "data"), "contractor_ruc": (f"{P}-contractor", "data"),
 }
 CLICKS = {"map": f"{P}-map", "status_chart": f"{P}-chart-status",
           "sector_chart": f"{P}-chart-sector", "year_chart": f"{P}-chart-year",
@@ -90,6 +93,7 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
     return html.Div(className="explorer", children=[
         dcc.Location(id=f"{P}-url", refresh=False),
         dcc.Store(id=f"{P}-view"),
+        dcc.Store(id=f"{P}-entity"), dcc.Store(id=f"{P}-contractor"),
         html.Div(className="explorer-head", children=[
             html.Div(className="explorer-where", children=[
                 html.Nav(id=f"{P}-breadcrumb", className="explorer-breadcrumb",
@@ -162,7 +166,8 @@ def state_from_controls(area: str | None, values: dict[str, Any], years_bounds: 
              "year_max": high if high != years_bounds[1] else None,
              "amount_min": _amount(values["amount_min"]),
              "amount_max": _amount(values["amount_max"]),
-             "q": values["q"],
+             "q": values["q"], "entity_id": values["entity_id"],
+             "contractor_ruc": values["contractor_ruc"],
              "metric": chm.metric_key(values["metric"], "hab" in (values["per_capita"] or []))}
     return ExplorerState.from_query({k: ("" if v is None else v) for k, v in query.items()})
 
@@ -176,7 +181,7 @@ def controls_from_state(state: ExplorerState, years_bounds: list[int]) -> dict[s
             "years": [f.year_min if f.year_min is not None else years_bounds[0],
                       f.year_max if f.year_max is not None else years_bounds[1]],
             "amount_min": _amount_text(f.amount_min), "amount_max": _amount_text(f.amount_max),
-            "q": f.q or ""}
+            "q": f.q or "", "entity_id": f.entity_id, "contractor_ruc": f.contractor_ruc}
 
 
 def _amount(text: str | None) -> str | None:
@@ -409,6 +414,24 @@ def _assign(node: Patch, values: dict[str, Any]) -> None:
             _assign(node[key], value)
         else:
             node[key] = value
+
+
+# -- the search beyond works: entities and contractors --------------------------------------
+@callback(Output(f"{P}-found", "children"), Input(f"{P}-url", "search"))
+def found(search):
+    """The entity or contractor the view is narrowed to, and the entities and contractors
+    whose name (or RUC) matches the search box, with links to their pages."""
+    try:
+        state = ExplorerState.from_search(search)
+    except FilterError:
+        return []
+    f = state.filters
+    names = (memoize(f"explorer:names:{f.entity_id}:{f.contractor_ruc}",
+                     lambda: search_queries.names(f.entity_id, f.contractor_ruc))
+             if f.entity_id or f.contractor_ruc else {})
+    matches = (memoize(f"explorer:found:{f.q}", lambda: search_queries.find(f.q))
+               if f.q else {})
+    return party_ui.explorer_found(state, names, matches)
 
 
 # -- one work's card ----------------------------------------------------------------------------

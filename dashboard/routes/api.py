@@ -21,8 +21,21 @@ from flask import Blueprint, Response, request
 
 from dashboard.cache import data_version, memoize
 from dashboard.openapi import FILTER_PARAMS, docs_html, openapi_document
-from queries import alerts, api_alerts, api_areas, api_works, compare, db, investments, work_sources
+from queries import (
+    alerts,
+    api_alerts,
+    api_areas,
+    api_procurement,
+    api_works,
+    compare,
+    contractors,
+    db,
+    entities,
+    investments,
+    work_sources,
+)
 from queries.filters import FilterError, Filters
+from queries.parties import parse_entity_id, parse_ruc
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -183,6 +196,55 @@ def investment(cui: str) -> Response:
     if body is None:
         raise NotFound(f"No existe una inversión con CUI {cui}.")
     return json_response(body)
+
+
+def detail(name: str, raw: str, parse: Callable[[object], str],
+           read: Callable[[str], dict | None], missing: str) -> Response:
+    """One record by the key in the path: 400 when malformed, 404 (`missing`, with {key})
+    when no source names it."""
+    query_params(())
+    key = parse(raw)
+    body = memoize(f"api:{name}:{key}", lambda: jsonable(read(key)))
+    if body is None:
+        raise NotFound(missing.format(key=key))
+    return json_response(body)
+
+
+@bp.get("/api/v1/entities/<entity_id>")
+@open_data
+def entity(entity_id: str) -> Response:
+    return detail("entity", entity_id, parse_entity_id, entities.entity_api,
+                  "Ninguna fuente nombra una entidad con identificador {key}.")
+
+
+@bp.get("/api/v1/contractors/<ruc>")
+@open_data
+def contractor(ruc: str) -> Response:
+    return detail("contractor", ruc, parse_ruc, contractors.contractor_api,
+                  "Ninguna fuente nombra al RUC {key} como contratista, postor ni proveedor.")
+
+
+def paged_list(name: str, kind: type, read: Callable[[Any, api_works.Page], dict]
+               ) -> Response:
+    """One page of a list whose selection `kind.from_query` parses from the query string."""
+    params = query_params(kind.PARAMS + PAGE_PARAMS)
+    query, page = kind.from_query(params), api_works.Page.from_query(params)
+    body = memoize(f"api:{name}:{query}:{page}", lambda: jsonable(read(query, page)))
+    return json_response({**body, "links": page_links(page, body["pages"])})
+
+
+@bp.get("/api/v1/contracts")
+@open_data
+def contract_list() -> Response:
+    return paged_list("contracts", api_procurement.ContractQuery,
+                      api_procurement.contracts_page)
+
+
+@bp.get("/api/v1/control-reports")
+@open_data
+def control_report_list() -> Response:
+    return paged_list("control-reports", api_procurement.ReportQuery,
+                      api_procurement.reports_page)
 
 
 @bp.get("/api/v1/areas")

@@ -1,0 +1,162 @@
+"""A contractor (a supplier, keyed by its RUC) with what the sources say about it: the works
+INFObras says it builds, its contracts, the processes it bid in and won (SEACE), the
+penalties on its contracts, its sanctions, and the entities it works for.
+
+A RUC is known when any source names it: a SEACE supplier, a bidder, a contract, or a
+work's contractor in INFObras (which has no supplier table of its own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from queries import db
+from queries import parties as p
+from queries.source_tables import (
+    bid,
+    contract,
+    contract_penalty,
+    entity,
+    process_item,
+    procurement_process,
+    supplier,
+    supplier_sanction,
+)
+from queries.tables import work
+
+
+def supplier_stmt(ruc: str) -> sa.Select:
+    return sa.select(supplier).where(supplier.c.ruc == ruc)
+
+
+def names_stmt(ruc: str) -> sa.Select:
+    """How the other sources name the RUC (when SEACE has no supplier row for it)."""
+    w, b = work.c, bid.c
+    return sa.union_all(
+        sa.select(w.contractor_name.label("name"), sa.literal("infobras").label("source"))
+        .where(w.contractor_ruc == ruc, w.contractor_name.isnot(None)).limit(1),
+        sa.select(b.bidder_name, sa.literal("seace"))
+        .where(b.bidder_ruc == ruc, b.bidder_name.isnot(None)).limit(1)).subquery().select()
+
+
+def bids_stmt(ruc: str, limit: int = p.LIST_LIMIT) -> sa.Select:
+    """The processes it bid in, each with whether it won any item."""
+    b, i, pp = bid.c, process_item.c, procurement_process.c
+    won = sa.exists().where(i.process_id == pp.id, i.winner_ruc == ruc)
+    stmt = p.processes_stmt(pp.id.in_(sa.select(b.process_id).where(b.bidder_ruc == ruc)),
+                            limit=limit)
+    return stmt.add_columns(won.label("won"))
+
+
+def bid_totals_stmt(ruc: str) -> sa.Select:
+    """Processes bid in and won (a process counts once however many items)."""
+    b, i = bid.c, process_item.c
+    bid_in = sa.select(b.process_id).where(b.bidder_ruc == ruc).distinct().subquery()
+    won = sa.select(i.process_id).where(i.winner_ruc == ruc).distinct().subquery()
+    return sa.select(sa.select(sa.func.count()).select_from(bid_in).scalar_subquery()
+                     .label("processes_bid"),
+                     sa.select(sa.func.count()).select_from(won).scalar_subquery()
+                     .label("processes_won"))
+
+
+def penalties_stmt(ruc: str) -> sa.Select:
+    c, k = contract.c, contract_penalty.c
+    return (sa.select(k.contract_id, c.number.label("contract_number"), k.kind,
+                      k.penalty_date, k.reason, k.amount)
+            .select_from(contract_penalty.join(contract, c.id == k.contract_id))
+            .where(c.supplier_ruc == ruc)
+            .order_by(k.penalty_date.desc().nulls_last(), k.contract_id, k.key))
+
+
+def sanctions_stmt(ruc: str) -> sa.Select:
+    s = supplier_sanction.c
+    return (sa.select(s.kind, s.start_date, s.end_date, s.resolution, s.reason, s.authority,
+                      s.source)
+            .where(s.ruc == ruc)
+            .order_by(s.start_date.desc().nulls_last(), s.key))
+
+
+def entities_stmt(ruc: str) -> sa.Select:
+    """The entities it works for: its works' and its contracts' entities, with how many of
+    each and their amounts."""
+    w, c, pp = work.c, contract.c, procurement_process.c
+    works = (sa.select(p.party_work.c.entity_id.label("entity_id"),
+                       sa.literal(1).label("works"), sa.literal(0).label("contracts"),
+                       w.amount_investment.label("works_amount"),
+                       sa.null().label("contracts_amount"))
+             .select_from(p.party_work.join(work, w.infobras_code
+                                            == p.party_work.c.infobras_code))
+             .where(p.party_work.c.contractor_ruc == ruc))
+    contracts = (sa.select(pp.entity_id, sa.literal(0), sa.literal(1), sa.null(), c.amount)
+                 .select_from(contract.join(procurement_process, pp.id == c.process_id))
+                 .where(c.supplier_ruc == ruc))
+    both = sa.union_all(works, contracts).subquery("both")
+    e = entity.c
+    return (sa.select(both.c.entity_id, sa.func.max(e.name).label("name"),
+                      sa.func.max(e.region_ubigeo).label("region_ubigeo"),
+                      sa.func.sum(both.c.works).label("works"),
+                      sa.func.sum(both.c.contracts).label("contracts"),
+                      sa.cast(sa.func.sum(both.c.works_amount), sa.Float).label("works_amount"),
+                      sa.cast(sa.func.sum(both.c.contracts_amount), sa.Float)
+                      .label("contracts_amount"))
+            .select_from(both.outerjoin(entity, e.id == both.c.entity_id))
+            .where(both.c.entity_id.isnot(None))
+            .group_by(both.c.entity_id)
+            .order_by(sa.func.sum(both.c.works).desc(), sa.func.sum(both.c.contracts).desc(),
+                      both.c.entity_id))
+
+
+def contractor_page(ruc: str) -> dict[str, Any] | None:
+    """Everything /contratista/<ruc> and /api/v1/contractors/<ruc> show, on one connection;
+    None when no source names the RUC."""
+    codes = p.contractor_works(ruc)
+    supplied = contract.c.supplier_ruc == ruc
+    with db.read_engine().connect() as conn:
+        row = p.one(conn, supplier_stmt(ruc))
+        names = p.rows(conn, names_stmt(ruc))
+        groups = p.rows(conn, p.work_groups_stmt(codes))
+        contract_totals = p.one(conn, p.contract_totals_stmt(supplied))
+        bid_totals = p.one(conn, bid_totals_stmt(ruc))
+        if not (row or names or groups or contract_totals.get("contracts")
+                or bid_totals.get("processes_won")):
+            return None
+        if not row:
+            row = {"ruc": ruc, "name": names[0]["name"] if names else None, "kind": None,
+                   "source": names[0]["source"] if names else None}
+        return {
+            "supplier": row,
+            "work_groups": groups,
+            "works": p.rows(conn, p.works_stmt(codes)),
+            "alert_rules": p.rows(conn, p.alert_rules_stmt(codes)),
+            "alert_works": p.one(conn, p.alert_works_stmt(codes)),
+            "alerts": p.rows(conn, p.top_alerts_stmt(codes)),
+            "contract_totals": contract_totals,
+            "contracts": p.rows(conn, p.contracts_stmt(supplied)),
+            "bid_totals": bid_totals,
+            "bids": p.rows(conn, bids_stmt(ruc)),
+            "penalties": p.rows(conn, penalties_stmt(ruc)),
+            "sanctions": p.rows(conn, sanctions_stmt(ruc)),
+            "entities": p.rows(conn, entities_stmt(ruc)),
+        }
+
+
+def contractor_api(ruc: str) -> dict[str, Any] | None:
+    """/api/v1/contractors/<ruc>: the page's figures, each list with its exact totals."""
+    page = contractor_page(ruc)
+    if page is None:
+        return None
+    supplier_row = {k: v for k, v in page["supplier"].items() if k != "load_run_id"}
+    return {
+        **supplier_row,
+        "works": p.works_part(page),
+        "alerts": p.alerts_part(page),
+        "contracts": p.contracts_part(page),
+        "processes": {**page["bid_totals"], "items": page["bids"]},
+        "penalties": {"total": len(page["penalties"]),
+                      "amount": p.exact_sum(k["amount"] for k in page["penalties"]),
+                      "items": page["penalties"]},
+        "sanctions": page["sanctions"],
+        "entities": page["entities"],
+    }

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,8 @@ SOURCE = "conosce"
 REQUIRED = ("codigoconvocatoria", "entidad_ruc", "entidad", "n_item", "descripcion_proceso",
             "montoreferencial", "departamento_item", "ruc_codigo_postor", "n_cod_contrato",
             "monto_contratado_total")
+DATE_SAMPLE = 2000     # records read ahead to tell m/d/yyyy from d/m/yyyy
+KEYS = ("codigoconvocatoria", "n_item")      # a row without them belongs to no process
 NO_DATE = date(1900, 1, 1)
 CURRENCIES = {"soles": "PEN", "nuevos soles": "PEN", "dolar norteamericano": "USD",
               "dolares americanos": "USD", "euro": "EUR"}
@@ -160,36 +163,53 @@ def is_conosce(header: Sequence[str]) -> bool:
 
 
 def open_table(path: Path) -> tuple[list[str], Iterator[list[str]], str]:
-    """(header, rows, separator) of a CONOSCE CSV, plain or gzipped."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
+    """(header, rows, separator) of a CONOSCE CSV, plain or gzipped; the rows are read as a
+    stream (a national file does not need to fit in memory)."""
+    with _text(path, "utf-8-sig") as text:
         try:
-            data = gzip.decompress(data)
+            head = text.buffer.peek(1 << 16)[:1 << 16]
         except (OSError, EOFError) as exc:
             raise LoaderError(f"{path.name}: el archivo gzip está dañado ({exc})") from None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first = text.split("\n", 1)[0]
+    encoding = "utf-8-sig"
+    try:
+        head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:        # not just a character cut at the end
+            encoding = "cp1252"
+    with _text(path, encoding) as text:
+        first = text.readline()
     separator = max((",", ";", "\t", "|"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    header = [fold(h).replace(" ", "_") for h in next(reader, [])]
+    header = [fold(h).replace(" ", "_") for h in next(csv.reader([first],
+                                                                 delimiter=separator), [])]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise LoaderError(f"{path.name}: faltan columnas obligatorias de CONOSCE: "
                           f"{', '.join(missing)}")
-    return header, _lines(path, reader), separator
+    return header, _lines(path, encoding, separator), separator
 
 
-def _lines(path: Path, reader: Any) -> Iterator[list[str]]:
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise LoaderError(f"{path.name}: CSV dañado cerca de la línea {reader.line_num}: "
-                          f"{exc}") from None
+def _text(path: Path, encoding: str) -> io.TextIOWrapper:
+    with path.open("rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    raw = gzip.open(path, "rb") if gzipped else path.open("rb")  # noqa: SIM115 (returned)
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _lines(path: Path, encoding: str, separator: str) -> Iterator[list[str]]:
+    """The data rows (after the header); damage found half-way is a LoaderError."""
+    with _text(path, encoding) as text:
+        reader = csv.reader(text, delimiter=separator)
+        try:
+            next(reader, None)
+            yield from reader
+        except UnicodeDecodeError:
+            raise LoaderError(f"{path.name}: codificación no reconocida cerca de la línea "
+                              f"{reader.line_num} (se espera UTF-8 o Windows-1252)") from None
+        except (OSError, EOFError) as exc:
+            raise LoaderError(f"{path.name}: el archivo gzip está dañado ({exc})") from None
+        except csv.Error as exc:
+            raise LoaderError(f"{path.name}: CSV dañado cerca de la línea {reader.line_num}: "
+                              f"{exc}") from None
 
 
 def records(run: Run, header: list[str], rows: Iterator[list[str]], separator: str
@@ -352,17 +372,24 @@ class Reader:
         self.run, self.matcher, self.regions, self.order = run, matcher, regions, order
         self.batch = Batch()
         self.row_process: Counter = Counter()
-        self.seen_rows: set[tuple] = set()
+        # Rows seen, by the hash of their cells (a 64-bit hash: a false "identical" among a
+        # few million rows has a chance of about 1 in 10^7).
+        self.seen_rows: set[int] = set()
+        self.cuts: Counter = Counter()       # fecha_corte values (the source's date)
         self.awards: dict[tuple, dict[str, tuple]] = defaultdict(dict)
         self.contract_items: dict[str, dict[str, tuple]] = defaultdict(dict)
         self.penalty_rows: dict[tuple, dict] = {}
-        self.item_numbers: dict[str, list[tuple]] = defaultdict(list)
+        self.item_numbers: dict[str, list[int]] = defaultdict(list)
         # Rows whose only new record is a penalty: settled once every contract is known.
         self.undecided: list[tuple[str, tuple]] = []
         self.repaired = Counter()
 
     def add(self, record: Record) -> None:
         c = record.cells
+        if missing := [k for k in KEYS if not c[k].strip()]:
+            self.run.quarantine(record.line, "falta_clave", "Falta la clave de la fila: "
+                                f"{', '.join(missing)}", c, c.get("codigoconvocatoria"))
+            return
         try:
             self._parse_all(c)
         except ValueError as exc:
@@ -371,7 +398,9 @@ class Reader:
             return
         if record.repair:
             self.repaired[record.repair] += 1
-        whole = tuple(c.values())
+        if cut := c.get("fecha_corte", "").strip():
+            self.cuts[cut] += 1
+        whole = hash(tuple(c.values()))
         if whole in self.seen_rows:
             self.run.duplicate("fila_identica")
             return
@@ -451,7 +480,7 @@ class Reader:
     def _item(self, pid: str, item_no: int, c: dict[str, str], text: dict[str, Any]) -> dict:
         match = self.matcher.match(text["departamento_item"], text["provincia_item"],
                                    text["distrito_item"])
-        self.item_numbers[pid].append((pid, item_no))
+        self.item_numbers[pid].append(item_no)
         return {"process_id": pid, "item_no": item_no, "description": text["descripcion_item"],
                 "status": text["estadoitem"], "reference_amount":
                     _money(c["monto_referencial_item"]),
@@ -562,7 +591,7 @@ class Reader:
 
     def _region(self, pid: str) -> str | None:
         """The department of the process's lowest-numbered item that names a known one."""
-        for no in sorted(no for p, no in self.item_numbers[pid]):
+        for no in sorted(self.item_numbers[pid]):
             item = self.batch.items[(pid, no)]
             if region := (self.regions.get(name_key(item["department"])) or
                           (item["ubigeo"] or "")[:2] or None):
@@ -575,16 +604,16 @@ class Reader:
 
 
 def load_into(run: Run, path: Path) -> None:
-    """Read the CONOSCE file at `path` into the run's transaction."""
+    """Read the CONOSCE file at `path` into the run's transaction, row by row."""
     header, rows, separator = open_table(path)
-    found = list(progress(records(run, header, rows, separator), desc="CONOSCE"))
-    order = date_order(found)
+    stream = records(run, header, rows, separator)
+    head = list(islice(stream, DATE_SAMPLE))
+    order = date_order(head)
     reader = Reader(run, DistrictMatcher.from_db(run.conn), procurement.regions(run.conn), order)
-    for record in found:
+    for record in progress(chain(head, stream), desc="CONOSCE"):
         reader.add(record)
-    cuts = Counter(r.cells.get("fecha_corte", "") for r in found) - Counter({"": len(found)})
-    source_date = parse_ymd8(cuts.most_common(1)[0][0]) if cuts else None
-    reader.finish(source_date)
+    cut = reader.cuts.most_common(1)
+    reader.finish(parse_ymd8(cut[0][0]) if cut else None)
     state = procurement.write(run, reader.batch)
     procurement.count_rows(run, reader.row_process, state)
     _notes(run, reader, order)

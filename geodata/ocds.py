@@ -122,11 +122,16 @@ class Reader:
         else:
             self._release(line, doc)
 
-    def _release(self, line: int, release: Any) -> None:
+    def _ocid(self, line: int, doc: Any, kind: str) -> str | None:
+        """A release's or record's ocid (one row read), or None after quarantining it."""
         self.run.rows_read += 1
-        ocid = release.get("ocid") if isinstance(release, dict) else None
+        ocid = doc.get("ocid") if isinstance(doc, dict) else None
         if not ocid:
-            self.run.quarantine(line, "sin_ocid", "Release sin ocid", {"release": release})
+            self.run.quarantine(line, "sin_ocid", f"{kind.capitalize()} sin ocid", {kind: doc})
+        return ocid
+
+    def _release(self, line: int, release: Any) -> None:
+        if not (ocid := self._ocid(line, release, "release")):
             return
         key = (ocid, release.get("id"), release.get("date"))
         if key in self.seen:
@@ -137,10 +142,7 @@ class Reader:
         self._count(ocid, line)
 
     def _record(self, line: int, record: Any) -> None:
-        self.run.rows_read += 1
-        ocid = record.get("ocid") if isinstance(record, dict) else None
-        if not ocid:
-            self.run.quarantine(line, "sin_ocid", "Record sin ocid", {"record": record})
+        if not (ocid := self._ocid(line, record, "record")):
             return
         if ocid in self.compiled or (ocid, "record") in self.seen:
             self.run.duplicate("record_repetido")
@@ -326,7 +328,8 @@ class Mapper:
             "start_date": _day(period.get("startDate")), "end_date": _day(period.get("endDate")),
             "amount": _amount(contract.get("value")),
             "currency": (contract.get("value") or {}).get("currency") or currency,
-            "url": docs[0] if docs else None, "source": SOURCE}
+            "url": docs[0] if docs else None, "source": SOURCE,
+            "source_date": self.batch.processes[ocid]["source_date"]}
         for amendment in contract.get("amendments") or []:
             said = fold(" ".join(str(amendment.get(k) or "") for k in ("description",
                                                                         "rationale")))

@@ -7,7 +7,8 @@ Two shapes, told apart by the file's content (not its name), plain or gzipped:
   publishes them (geodata.ocds: releases compiled per ocid with ocdsmerge).
 
 Each file is one load run (one transaction, quarantine, summary); the links between sources
-are rebuilt at the end of each (geodata.links) unless `--sin-enlaces` / relink=False.
+are rebuilt at the end of the load (of the last file, from the command line; geodata.links)
+unless `--sin-enlaces` / relink=False.
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="no rehacer los enlaces entre fuentes (después de varias cargas, "
                              "una vez: python -m geodata.links)")
     args = parser.parse_args(argv)
-    for name in args.files:
-        print(load(name, relink=not args.sin_enlaces).summary())
+    for i, name in enumerate(args.files):
+        last = i == len(args.files) - 1    # the links once, after the last file
+        print(load(name, relink=last and not args.sin_enlaces).summary())
     return 0
 
 

@@ -166,16 +166,17 @@ def test_cui_rule(text, cuis):
 
 def test_defects_repaired_or_quarantined(national_areas):
     run = seace.load(DEFECTS, engine=national_areas)       # with the links rebuilt
-    assert run.rows_read == 9
-    assert (run.loaded, run.quarantined, run.duplicates) == (4, 3, 2)
+    assert run.rows_read == 10
+    assert (run.loaded, run.quarantined, run.duplicates) == (4, 4, 2)
     assert dict(run.repeats) == {"fila_identica": 1, "combinacion_repetida": 1}
     assert dict(run.reasons) == {"valor_fuera_de_columna": 1, "fila_desplazada": 1,
-                                 "fila_incompleta": 1}
+                                 "fila_incompleta": 1, "falta_clave": 1}
     reasons = dict(_query(national_areas, """
         SELECT reason_code, reason FROM quarantine WHERE load_run_id = :id""", id=run.id))
     assert "departamento_item='313438'" in reasons["valor_fuera_de_columna"]
     assert "descripcion_proceso o proceso" in reasons["fila_desplazada"]
     assert "las líneas siguientes no la completan" in reasons["fila_incompleta"]
+    assert reasons["falta_clave"] == "Falta la clave de la fila: n_item"
     processes = {r[0]: tuple(r[1:]) for r in _query(national_areas, """
         SELECT id, cui, region_ubigeo, reference_amount, description FROM procurement_process
         WHERE id LIKE 'seace-99000%'""")}

@@ -6,6 +6,11 @@ dataset at several sizes.
                             [--areas 30] [--runs 100] [--no-browser]
     python -m scripts.bench --compare bench/results/A.json bench/results/B.json
 
+At every size `make load` loads all the sources around the works (the generator's defaults):
+at 200k works that is the multi-source size of issue 12, with 250k MEF investments, 100k
+procurement processes with their bidders and 10k control reports; each source's load, the
+relink (geodata.links) and the entity page (/entidad/<id>) are timed.
+
 Each size has its database, mirador_bench_<n>, on the server of DATABASE_URL (default: the
 local PostgreSQL); a database already loaded with the same size and seed is reused with its
 recorded load times (--reload loads it again). Results go to bench/results/<timestamp>.json.
@@ -52,7 +57,12 @@ TARGETS = (
     Target("primera vista sin bundles Dash/Plotly (gzip)",
            "first_view.beyond_bundles_gzip", 500 * 1024, "B"),
     Target("geometría de límites en callbacks", "geometry_bytes", 0, "B"),
+    Target("obra /obra/<código> p95 (sin caché)", "callbacks.work_page.cold.p95", 50, "ms"),
+    Target("entidad /entidad/<id> p95 (sin caché)", "callbacks.entity_page.cold.p95", 50, "ms"),
+    Target("carga multi-fuente (MEF + SEACE + CGR + enlaces)", "sources_load_seconds", 180, "s"),
 )
+# The loads of the sources around the works (`make load` steps, by module) and the relink.
+SOURCE_STEPS = ("mef", "seace", "cgr", "links")
 # What the growth table follows (ratio to the smallest size).
 GROWTH = {
     "carga (s)": "load_seconds", "alertas (s)": "alerts_seconds",
@@ -62,6 +72,8 @@ GROWTH = {
     "cerca de mí consulta p95 (ms)": "callbacks.near_me_query.p95",
     "cerca de mí callback p95 (ms)": "callbacks.near_me_callback.cold.p95",
     "obra /obra/<código> p95 sin caché (ms)": "callbacks.work_page.cold.p95",
+    "entidad /entidad/<id> p95 sin caché (ms)": "callbacks.entity_page.cold.p95",
+    "carga de fuentes y enlaces (s)": "sources_load_seconds",
     "tabla de alertas p95 sin caché (ms)": "callbacks.alerts_table.cold.p95",
     "respuesta de drill-down mediana (B gzip)": "callbacks.drilldown_bytes.p50_gzip",
     "primera vista sin bundles (B gzip)": "first_view.beyond_bundles_gzip",
@@ -133,10 +145,15 @@ def bench_size(works: int, seed: int, reload: bool, n_areas: int, runs: int,
     from scripts import bench_callbacks
 
     callbacks = bench_callbacks.measure(app, n_areas, runs)
+    steps = record["load_steps"]
     result = {"works_requested": works, "works_loaded": bench_load.works_count(loaded.url),
               "reused": loaded.reused, **{k: record[k] for k in (
                   "load_seconds", "load_steps", "alerts_seconds", "analyze_seconds",
                   "generate_seconds", "loaded_at")},
+              "sources_load_seconds": (round(sum(steps[s] for s in SOURCE_STEPS if s in steps),
+                                             2) if any(s in steps for s in SOURCE_STEPS)
+                                       else None),
+              "source_rows": bench_load.source_counts(loaded.url),
               "callbacks": callbacks}
     geometry = callbacks["checked"]["geometry_bytes"]
     if browser:
@@ -152,8 +169,17 @@ def bench_size(works: int, seed: int, reload: bool, n_areas: int, runs: int,
 def print_size(result: dict[str, Any]) -> None:
     c = result["callbacks"]
     print(f"{result['works_loaded']:,} obras cargadas")
+    rows = result.get("source_rows") or {}
+    print("  fuentes: " + ", ".join(f"{t} {n:,}" for t, n in rows.items() if n is not None))
+    steps = result["load_steps"]
+    if result.get("sources_load_seconds") is not None:
+        print(f"  carga multi-fuente {result['sources_load_seconds']:.1f} s ("
+              + ", ".join(f"{s} {steps[s]:.1f}" for s in SOURCE_STEPS if s in steps) + ")")
     for name in ("explorer_drilldown", "explorer_filter", "near_me_callback", "work_page",
-                 "alerts_table"):
+                 "entity_page", "alerts_table"):
+        if name not in c:
+            print(f"  {name:20s} SIN MEDIR (la página no existe o no hay entidades)")
+            continue
         _print_timing(name, c[name])
         for group, figures in c[name].get("by", {}).items():
             _print_timing(f"  {group}", figures)

@@ -15,6 +15,7 @@ Every response is checked for boundary geometry; drill-down responses are sized 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import math
 import random
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 
@@ -137,6 +138,25 @@ def work_codes(n: int, seed: int) -> list[int]:
     return random.Random(seed).sample(codes, min(n, len(codes)))
 
 
+def entity_ids(n: int, seed: int) -> list[str]:
+    """Entities for /entidad/<id>: half the ones with most works (the heaviest pages), half
+    at random; none when the entity table is absent or empty."""
+    with db.read_engine().connect() as conn:
+        if conn.execute(sa.text("SELECT to_regclass('entity')")).scalar() is None:
+            return []
+        ids = list(conn.execute(sa.text("SELECT id FROM entity ORDER BY id")).scalars())
+        busiest = list(conn.execute(sa.text(
+            "SELECT entity_id FROM work WHERE entity_id IS NOT NULL GROUP BY entity_id "
+            "ORDER BY count(*) DESC, entity_id LIMIT :n"), {"n": n // 2}).scalars())
+    rng = random.Random(seed)
+    rest = sorted(set(ids) - set(busiest))
+    return busiest + rng.sample(rest, min(n - len(busiest), len(rest)))
+
+
+def entity_page_exists() -> bool:
+    return importlib.util.find_spec("dashboard.pages.entidad") is not None
+
+
 def alert_searches(seed: int) -> list[tuple[str, int, list[dict]]]:
     """The alerts table as officials use it: all, per region and province, per rule and
     severity, sorted by other columns, later pages."""
@@ -227,6 +247,10 @@ def measure(app, n_areas: int = 30, runs: int = 100, seed: int = 1) -> dict[str,
                 calls.alerts_table(s, page, sort_by=sort)
                 for s, page, sort in alert_searches(seed))),
         }
+        entities = entity_ids(n_areas, seed) if entity_page_exists() else []
+        if entities:    # else the entity page's target says SIN MEDIR
+            result["entity_page"] = cold_and_warm(client, "entidad", (
+                calls.page(f"/entidad/{quote(e, safe='')}") for e in entities))
     result["drilldown_bytes"] = {"n": len(drill_sizes),
                                  "p50_gzip": int(statistics.median(drill_sizes)),
                                  "max_gzip": max(drill_sizes)}

@@ -191,6 +191,24 @@ def analyze(url: str) -> float:
         eng.dispose()
 
 
+SOURCE_TABLES = ("investment_source", "investment_place", "procurement_process", "process_item",
+                 "bid", "contract", "contract_penalty", "supplier", "control_report",
+                 "source_link", "entity")
+
+
+def source_counts(url: str) -> dict[str, int | None]:
+    """Rows of each source table (None where the table does not exist)."""
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return {t: (None if conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": t}).scalar()
+                        is None else int(conn.execute(sa.text(f'SELECT count(*) FROM "{t}"'))
+                                         .scalar_one()))
+                    for t in SOURCE_TABLES}
+    finally:
+        eng.dispose()
+
+
 def works_count(url: str) -> int:
     eng = sa.create_engine(url)
     try:

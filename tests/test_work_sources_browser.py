@@ -44,4 +44,8 @@ def test_work_page_sections(browser, live_server, joined):  # noqa: F811
     browser.execute_script("arguments[0].scrollIntoView()",
                            browser.find_element(By.ID, "obra-sources"))
     screenshot(browser, "work-sources-figures")
-    assert data.PROCESS
+    browser.get(f"{live_server}/inversion/{data.CUI_ONLY}")
+    wait.until(ec.presence_of_element_located((By.ID, "inversion-works")))
+    assert "Ninguna obra de INFObras" in browser.find_element(By.ID, "inversion-works").text
+    assert "Inversión sin obra" in browser.find_element(By.ID, "inversion-title").text
+    screenshot(browser, "work-sources-investment-page")

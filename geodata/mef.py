@@ -207,6 +207,11 @@ def _write(run: Run, kind: Kind, investments: list[Investment], when: date | Non
     has are removed (Banco: within the file's regions only, other files keep theirs)."""
     conn = run.conn
     places = {inv.row.cui: list(inv.places.values()) for inv in investments}
+    place_rows = [(code, kind.source, p.seq if p.seq is not None else i, p.ubigeo, p.department,
+                   p.province, p.district, p.locality,
+                   p.point and f"SRID=4326;POINT({p.point[0]!r} {p.point[1]!r})")
+                  for code, ps in places.items() for i, p in enumerate(ps, start=1)]
+    _stage_keys(conn, list(places), [(r[0], r[2]) for r in place_rows])
     file_regions = sorted({p.ubigeo[:2] for ps in places.values() for p in ps if p.ubigeo})
     regions = _regions(conn, kind, places, file_regions) if kind.region_from_places else {}
     records = []
@@ -230,23 +235,31 @@ def _write(run: Run, kind: Kind, investments: list[Investment], when: date | Non
         run.note(f"{FLAG_NOTES[flag]}: {n:,} inversiones")
     if kind.place_duplicate is None:   # a kind without places (the execution list)
         return
-    rows = [(code, kind.source, p.seq if p.seq is not None else i, p.ubigeo, p.department,
-             p.province, p.district, p.locality,
-             p.point and f"SRID=4326;POINT({p.point[0]!r} {p.point[1]!r})")
-            for code, ps in places.items() for i, p in enumerate(ps, start=1)]
     inserted, updated, unchanged = upsert(conn, "investment_place", ("cui", "source", "seq"),
-                                          PLACE_COLUMNS, rows)
+                                          PLACE_COLUMNS, place_rows)
     removed = conn.execute(sa.text("""
-        DELETE FROM investment_place p
-        WHERE p.source = :source AND p.cui = ANY(CAST(:cuis AS text[]))
+        DELETE FROM investment_place p USING _mef_cuis c
+        WHERE p.source = :source AND p.cui = c.cui
           AND (CAST(:regions AS text[]) IS NULL OR left(p.ubigeo, 2) = ANY(:regions))
-          AND (p.cui, p.seq) NOT IN (SELECT * FROM unnest(CAST(:kc AS text[]),
-                                                          CAST(:ks AS int[])))"""),
-        {"source": kind.source, "cuis": list(places),
-         "regions": file_regions if kind.region_from_places else None,
-         "kc": [r[0] for r in rows], "ks": [r[2] for r in rows]}).rowcount
+          AND NOT EXISTS (SELECT 1 FROM _mef_places k WHERE k.cui = p.cui AND k.seq = p.seq)"""),
+        {"source": kind.source,
+         "regions": file_regions if kind.region_from_places else None}).rowcount
     run.note(f"lugares: {inserted:,} nuevos, {updated:,} actualizados, {unchanged:,} sin "
              f"cambios, {removed:,} retirados (ya no están en el archivo)")
+
+
+def _stage_keys(conn: sa.Connection, cuis: list[str], places: list[tuple[str, int]]) -> None:
+    """The file's CUIs and place keys in temporary tables (joins, not 100,000-item arrays)."""
+    for table, columns, rows in (("_mef_cuis", "cui text PRIMARY KEY", [(c,) for c in cuis]),
+                                 ("_mef_places", "cui text, seq int, PRIMARY KEY (cui, seq)",
+                                  places)):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ({columns}) ON COMMIT DROP")
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def _regions(conn: sa.Connection, kind: Kind, places: dict[str, list[Place]],
@@ -255,10 +268,10 @@ def _regions(conn: sa.Connection, kind: Kind, places: dict[str, list[Place]],
     files of other regions (ties: the lower code)."""
     tally = {code: Counter(p.ubigeo[:2] for p in ps if p.ubigeo) for code, ps in places.items()}
     for code, region, n in conn.execute(sa.text(
-            "SELECT cui, left(ubigeo, 2), count(*) FROM investment_place"
-            " WHERE source = :source AND cui = ANY(CAST(:cuis AS text[]))"
-            " AND NOT left(ubigeo, 2) = ANY(CAST(:regions AS text[])) GROUP BY 1, 2"),
-            {"source": kind.source, "cuis": list(places), "regions": file_regions}):
+            "SELECT p.cui, left(p.ubigeo, 2), count(*) FROM investment_place p"
+            " JOIN _mef_cuis c ON c.cui = p.cui WHERE p.source = :source"
+            " AND NOT left(p.ubigeo, 2) = ANY(CAST(:regions AS text[])) GROUP BY 1, 2"),
+            {"source": kind.source, "regions": file_regions}):
         tally[code][region] += n
     return {code: min(counts, key=lambda r: (-counts[r], r))
             for code, counts in tally.items() if counts}

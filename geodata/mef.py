@@ -37,7 +37,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from geodata import mef_banco, mef_ssi
+from geodata import links, mef_banco, mef_ssi
 from geodata.mef_rows import (
     RECORD_FIELDS,
     Areas,
@@ -129,7 +129,6 @@ def load(path: str | Path, engine: sa.Engine | None = None, relink: bool = True)
         for line in notes:
             run.note(line)
         if relink:
-            from geodata import links
             run.at_end(links.relink)
     return run
 

@@ -1,7 +1,8 @@
 # Mirador de Obras. `make run`: install, load the demo data into PostGIS and serve the dashboard.
 # `make test`: the whole test suite (unit, PostGIS, headless Chromium).
-PYTHON ?= python3
-PIP ?= $(PYTHON) -m pip
+# scripts/setup.sh installs into ./.venv where python3 is the system's (Debian's refuses pip):
+# then every target runs .venv/bin/python (decided when each recipe runs, after install).
+PYTHON ?= $(shell [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)
 DEMO_WORKS ?= 20000
 DEMO_SEED ?= 42
 HOST ?= 127.0.0.1
@@ -13,8 +14,10 @@ DEMO_EXT ?= $(shell [ $(DEMO_WORKS) -gt 300000 ] && echo csv || echo xlsx)
 
 .PHONY: install migrate load demo-data run serve test lint bench loadtest clean
 
+# System packages (PostGIS, Chromium, Redis, Poppler) and the Python packages: fast when
+# nothing is missing. .ci/run runs the same script.
 install:
-	$(PIP) install -q -e '.[dev]'
+	@MIRADOR_PYTHON=$(PYTHON) bash scripts/setup.sh
 
 migrate: install
 	$(PYTHON) -m queries.migrate

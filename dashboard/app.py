@@ -21,6 +21,7 @@ from flask import Blueprint, Flask
 
 from dashboard import routes
 from dashboard.cache import init_cache
+from dashboard.security import harden
 from queries.db import DatabaseUnavailable
 from queries.filters import FilterError
 
@@ -192,6 +193,7 @@ def create_app() -> dash.Dash:
     _register_error_pages(server)
     app.layout = shell
     _register_shell_callbacks(app)
+    harden(app)   # security headers and the CSP (dashboard/security.py)
     return app
 
 

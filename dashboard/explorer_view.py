@@ -17,6 +17,7 @@ from layers.choropleth import METRICS
 from queries import alerts as alert_queries
 from queries import areas, areas_geojson, db, explorer
 from queries.explorer import POINTS_LIMIT, View
+from queries.filters import FilterError
 
 CACHE_SECONDS = 3600
 log = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ def view_data(state: ExplorerState) -> ViewData:
         alerts = _cached(version, f"alerts:{view.level}:{parent_filters.key()}",
                          lambda: alerts_by_area(parent_filters, view.level))
     geo = _geography(db.read_database_url(), data_version(GEO_LOADERS), view.selected)
+    if view.selected and geo["breadcrumb"][-1][0] != view.selected:
+        # Shown in the shell's banner (dashboard.app); the view on screen stays.
+        raise FilterError(f"No existe un área con ubigeo {view.selected}.")
     return ViewData(state=state, summary=summary, alerts=alerts, points=points, **geo)
 
 

@@ -14,6 +14,7 @@ import hmac
 import logging
 import os
 import secrets
+import time
 from datetime import timedelta
 
 from flask import Flask, current_app, request, session
@@ -27,6 +28,9 @@ SESSION_KEY = "moderator"
 SESSION_HOURS = 8
 LOGIN_ATTEMPTS = 10                    # failed logins per client ...
 LOGIN_WINDOW = timedelta(minutes=15)   # ... in this window
+# Every failed or refused login answers this much later (a guesser on one connection gets
+# at most a few tries a second before the lockout; a right password is never delayed).
+LOGIN_DELAY = 0.3
 DISABLED = ("La moderación está desactivada: el administrador debe definir las variables de "
             f"entorno {USER_ENV} y {PASSWORD_ENV} en el servidor.")
 
@@ -78,6 +82,9 @@ def login(user: str | None, password: str | None) -> str | None:
         return DISABLED
     failures = cache.get(_failures_key()) or 0
     if failures >= LOGIN_ATTEMPTS:
+        log.warning("moderación: ingreso bloqueado para el cliente %s… (%d intentos fallidos)",
+                    current_client()[:12], failures)
+        time.sleep(LOGIN_DELAY)
         minutes = int(LOGIN_WINDOW.total_seconds() // 60)
         return f"Demasiados intentos fallidos. Espere {minutes} minutos."
     # Both compared every time (constant time, no early exit that tells which one failed).
@@ -86,7 +93,12 @@ def login(user: str | None, password: str | None) -> str | None:
     if not (user_ok and password_ok):
         # add() starts the window (no-op when counting already); inc() is atomic in Redis.
         cache.add(_failures_key(), 0, timeout=int(LOGIN_WINDOW.total_seconds()))
-        cache.cache.inc(_failures_key())
+        count = cache.cache.inc(_failures_key())
+        # Logged without the password; the user name is cut (it may be a password typed in
+        # the wrong box).
+        log.warning("moderación: ingreso fallido %s de %d del cliente %s… (usuario «%s»)",
+                    count, LOGIN_ATTEMPTS, current_client()[:12], (user or "")[:3] + "…")
+        time.sleep(LOGIN_DELAY)
         return "Usuario o contraseña incorrectos."
     session.clear()
     session.permanent = True

@@ -1,7 +1,8 @@
 """Where the shared data folder is: the real works file is used from there, never copied.
 
-Looked up in order: $MIRADOR_SHARED, the folder `shared` beside the checkout, /work/shared
-(this workplace's copy, for clones made elsewhere, such as CI's).
+$MIRADOR_SHARED (the shared folder, the one that holds `data/`) wins; else the folder
+`shared` beside the checkout (`../shared`, as every clone here and CI's have it). No path of
+one machine is written here.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = (ROOT.parent / "shared", Path("/work/shared"))
+BESIDE = ROOT.parent / "shared"
+
+
+def shared_dir() -> Path:
+    """The shared folder: $MIRADOR_SHARED, else ../shared beside the checkout."""
+    chosen = os.environ.get("MIRADOR_SHARED")
+    return Path(chosen).expanduser() if chosen else BESIDE
 
 
 def shared_data_dir() -> Path:
     """The `data` folder of the shared folder (it may not exist: callers say so)."""
-    if os.environ.get("MIRADOR_SHARED"):
-        return Path(os.environ["MIRADOR_SHARED"]) / "data"
-    for base in CANDIDATES:
-        if (base / "data").is_dir():
-            return base / "data"
-    return CANDIDATES[0] / "data"
+    return shared_dir() / "data"

@@ -7,6 +7,7 @@ their canonical form (geodata.vocabulary)."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -69,6 +70,10 @@ PERCENT_MAX = {"physical_progress": Decimal(100), "physical_programmed": Decimal
 # Peruvian public works cost a few thousand million; numeric(16,2) caps at 10^14).
 AMOUNT_MAX = Decimal(10) ** 12
 DAYS_MAX = 36_500
+# A text a spreadsheet would run as a formula when a CSV export is opened: "=…", "@…", or
+# "+NAME(…" / "-NAME|…" (DDE such as =cmd|' /C calc'!A0). No source writes text like this;
+# "-", "--" and "- ( - )", which real files hold, do not match.
+FORMULA = re.compile(r"^\s*(?:[=@]|[+-][A-Za-z_.]+[(|!]|[+-].*\|.*!)")
 
 # Table column -> cell parser (text columns: clean_text).
 PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -124,6 +129,11 @@ class Layout:
                 record[column] = PARSERS.get(column, clean_text)(cells[i] if i < width else None)
             except ValueError as exc:
                 problems.append(Problem("valor_invalido", f"{header}: {exc}"))
+            else:
+                if isinstance(record[column], str) and FORMULA.match(record[column]):
+                    problems.append(Problem("formula", f"{header}: el texto es una fórmula de "
+                                            f"hoja de cálculo ({record[column][:40]!r}); no se "
+                                            "carga, para que nunca llegue a una exportación"))
         return record, problems
 
     def raw(self, cells: Sequence[Any]) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.skip_policy import SKIP_BROWSER, browser_missing, opted_out
+
 SHOTS = Path(os.environ.get("MIRADOR_SHOTS", "/tmp/mirador-shots"))
 WINDOW = (1366, 900)
 
@@ -41,10 +43,8 @@ def _chromium() -> tuple[str, str]:
               or shutil.which("chromium-browser") or shutil.which("google-chrome"))
     driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
     if not binary or not driver:
-        message = "Chromium and chromedriver are needed for the browser tests"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(browser_missing("Faltan Chromium o chromedriver / Chromium and chromedriver "
+                                    "are needed for the browser tests"), pytrace=False)
     return binary, driver
 
 
@@ -54,6 +54,8 @@ def browser() -> Iterator:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    if opted_out(SKIP_BROWSER):
+        browser_missing("")   # skips
     binary, driver_path = _chromium()
     profile = tempfile.mkdtemp(prefix="mirador-chromium-")
     options = webdriver.ChromeOptions()

@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh PostGIS database per test run, the national areas loaded once.
 
 The server comes from TEST_DATABASE_URL, else DATABASE_URL, else the zero-configuration
-default. Under CI (CI=true) a missing PostGIS fails the database tests; elsewhere it skips them.
+default. A missing PostGIS is an error with the command that fixes it; MIRADOR_SKIP_DB=1 skips
+the database tests on purpose, and any other skip fails the run (tests/skip_policy.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from sqlalchemy.engine import make_url
 
 from geodata.shared_data import shared_data_dir
 from queries import db, migrate
+from tests.skip_policy import (  # noqa: F401  (pytest's hooks, found here by name)
+    SKIP_DB,
+    db_missing,
+    opted_out,
+    pytest_collection_modifyitems,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every figure the layers build (unvalidated, for speed) is checked against Plotly's
@@ -33,15 +42,18 @@ def _server_url() -> str:
 @pytest.fixture(scope="session")
 def database_url() -> str:
     """A new, empty, migrated database for this run; dropped at the end."""
+    if opted_out(SKIP_DB):
+        db_missing(SKIP_DB)   # skips
     base = make_url(_server_url())
     name = f"mirador_test_{uuid.uuid4().hex[:10]}"
     url = base.set(database=name).render_as_string(hide_password=False)
+    problem = None
     try:
         migrate.migrate(url)
     except (db.DatabaseUnavailable, sa.exc.OperationalError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostGIS is required under CI: {exc}")
-        pytest.skip(f"PostGIS not available: {exc}")
+        problem = exc
+    if problem is not None:   # failed outside the except: no chained traceback
+        pytest.fail(db_missing(problem), pytrace=False)
     saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DATABASE_READ_URL")}
     os.environ["DATABASE_URL"] = url
     os.environ.pop("DATABASE_READ_URL", None)

@@ -233,7 +233,7 @@ def _login_output(app) -> str:
                 and any(i["id"] == "moderacion-login" for i in spec["inputs"]))
 
 
-def _login(client, user, password, address="10.9.9.9"):
+def _login(client, user, password, address="10.9.9.9", base_url="http://localhost"):
     payload = {
         "output": _login_output(_dash_app()),
         "outputs": {"id": "moderacion-body", "property": "children"},
@@ -243,7 +243,7 @@ def _login(client, user, password, address="10.9.9.9"):
         "state": [{"id": "moderacion-user", "property": "value", "value": user},
                   {"id": "moderacion-password", "property": "value", "value": password}],
     }
-    return client.post("/_dash-update-component", json=payload,
+    return client.post("/_dash-update-component", json=payload, base_url=base_url,
                        environ_base={"REMOTE_ADDR": address})
 
 

@@ -98,7 +98,15 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
           prevent_initial_call=True)
 def change_level(level: int, areas: list[str] | None):
     """A new level: its areas as choices; the chosen areas of another level are dropped."""
-    return area_options(level), [u for u in areas or [] if compare.level_of(u) == level]
+    if level not in LEVEL_PLURALS:       # only a forged request sends another value
+        return dash.no_update, dash.no_update
+    return area_options(level), _of_level(areas, level)
+
+
+def _of_level(areas, level: int) -> list[str]:
+    """The well-formed ubigeos of `level` among what the browser sent."""
+    return [u for u in areas or [] if isinstance(u, str) and u.isdigit()
+            and len(u) == 2 * level]
 
 
 @callback(Output("comparar-areas", "value", allow_duplicate=True),
@@ -117,8 +125,10 @@ def with_peers(_clicks: int, areas: list[str] | None):
           Input("comparar-metric", "value"), State("comparar-level", "value"),
           State("comparar-url", "search"))
 def show(areas: list[str] | None, per: str, metric: str, level: int, search: str | None):
-    areas = list(areas or [])
     message = ""
+    if level not in LEVEL_PLURALS:       # only a forged request sends another value
+        level, message = 1, "Nivel no válido: se muestran las regiones."
+    areas = _of_level(areas, level)
     if len(areas) > compare.MAX_COMPARED:
         message = f"Se comparan como máximo {compare.MAX_COMPARED} áreas: se usan las primeras."
         areas = areas[:compare.MAX_COMPARED]

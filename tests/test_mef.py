@@ -348,3 +348,20 @@ def test_places_the_file_no_longer_has_are_removed(national_areas, tmp_path):
     assert places == ["070104", "240101"]
     assert region == "07"   # a tie (one district each): the lower code
     assert any("2 retirados" in n for n in run.notes)
+
+
+def test_unseen_xlsx_with_a_title_row_and_text_codes(national_areas, tmp_path):
+    """An xlsx whose header is two rows down, CUI and Ubigeo written as text with their zeros,
+    a half cent and an amount written "S/. 200.00"."""
+    path = tmp_path / "banco.xlsx"
+    header = BANCO_HEADER.split(";")
+    cells = ["0009900050", "LOSA", 100.005, "ACTIVO", "SALUD", "MINISTERIO DE SALUD", "MINSA",
+             "01/02/2020", "01/03/2020", "S/. 200.00", 7, "TUMBES", "TUMBES", "TUMBES",
+             "240101", "x"]
+    pd.DataFrame([cells], columns=header).to_excel(path, startrow=2, index=False)
+    run = mef.load(path, engine=national_areas, relink=False)
+    _balanced(run)
+    assert (run.loaded, run.quarantined) == (1, 0)
+    assert _one(national_areas, "SELECT amount_viable, amount_updated, region_ubigeo, sector"
+                " FROM investment_source WHERE cui = '9900050'") == (
+        Decimal("100.01"), Decimal("200.00"), "24", "Salud")

@@ -257,17 +257,25 @@ def _incomplete(run: Run, header: list[str], record: Record, cells: list[str]) -
 def _problems(header: list[str], cells: Sequence[str]) -> list[str]:
     """Why values do not fit their columns (each distinct value is checked once)."""
     found = []
-    for name, value in zip(header, cells, strict=True):
-        if name in CHECKS:
-            memo = _MEMO[name]
-            why = memo.get(value, _UNSEEN)
-            if why is _UNSEEN:
-                stripped = value.strip()
-                why = memo[value] = (stripped and (problem := CHECKS[name](stripped))
-                                     and f"{name}={stripped[:40]!r} {problem}") or None
-            if why:
-                found.append(why)
+    for i, name, check, memo in _plan(tuple(header)):
+        value = cells[i]
+        if not value:
+            continue
+        why = memo.get(value, _UNSEEN)
+        if why is _UNSEEN:
+            stripped = value.strip()
+            why = memo[value] = (stripped and (problem := check(stripped))
+                                 and f"{name}={stripped[:40]!r} {problem}") or None
+        if why:
+            found.append(why)
     return found
+
+
+@lru_cache(maxsize=8)
+def _plan(header: tuple[str, ...]) -> tuple[tuple[int, str, Callable, dict], ...]:
+    """(position, column, check, memo of checked values) of the header's checked columns."""
+    return tuple((i, name, CHECKS[name], _MEMO[name]) for i, name in enumerate(header)
+                 if name in CHECKS)
 
 
 _MEMO: dict[str, dict[str, str | None]] = defaultdict(dict)
@@ -341,7 +349,6 @@ def parse_day(value: str, order: str) -> date | None:
     return None if parsed == NO_DATE else parsed
 
 
-_AMOUNTS = tuple(name for name, check in CHECKS.items() if check is _number)
 _DATES = tuple(name for name, check in CHECKS.items() if check is _slashed)
 _money = lru_cache(maxsize=200_000)(money)
 _clean = lru_cache(maxsize=200_000)(clean_text)
@@ -352,16 +359,16 @@ def parse_ymd8(value: str) -> date | None:
     return date(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
-class _Text(dict):
-    """A row's cells cleaned (clean_text) when first asked for."""
+class _Text:
+    """A row's cells, cleaned (clean_text, cached) as they are read."""
+
+    __slots__ = ("cells",)
 
     def __init__(self, cells: dict[str, str]):
-        super().__init__()
         self.cells = cells
 
-    def __missing__(self, name: str) -> str | None:
-        value = self[name] = _clean(self.cells[name])
-        return value
+    def __getitem__(self, name: str) -> str | None:
+        return _clean(self.cells[name])
 
 
 class Reader:
@@ -415,10 +422,8 @@ class Reader:
         self.seen_rows.add(whole)
 
     def _parse_all(self, c: dict[str, str]) -> None:
-        """Every amount and date of the row parses (ValueError names the one that does not),
-        so that a row is taken whole or not at all."""
-        for name in _AMOUNTS:
-            _money(c[name])
+        """Every date of the row is a real date (ValueError names the one that is not), so
+        that a row is taken whole or not at all (amounts: their shape check suffices)."""
         for name in _DATES:
             parse_day(c[name], "dmy" if name == "fechapenalidad" else self.order)
 

@@ -108,19 +108,20 @@ class Batch:
 
 def _fingerprint(batch: Batch) -> dict[str, str]:
     """process id -> a hash of the process and its items, bids, contracts and penalties."""
-    parts: dict[str, list] = {pid: [_text({**p, "extra": None})]
-                              for pid, p in batch.processes.items()}
-    for table in (batch.items, batch.bids, batch.contracts):
+    parts: dict[str, list] = {pid: [_text(p, PROCESS)] for pid, p in batch.processes.items()}
+    for table, columns in ((batch.items, ITEM), (batch.bids, BID), (batch.contracts, CONTRACT)):
         for record in table.values():
-            parts[record["process_id"]].append(_text(record))
+            parts[record["process_id"]].append(_text(record, columns))
     for record in batch.penalties.values():
-        parts[batch.contracts[record["contract_id"]]["process_id"]].append(_text(record))
+        parts[batch.contracts[record["contract_id"]]["process_id"]].append(
+            _text(record, PENALTY))
     return {pid: hashlib.sha1("\n".join(sorted(p)).encode()).hexdigest()
             for pid, p in parts.items()}
 
 
-def _text(record: dict) -> str:
-    return json.dumps(record, default=str, sort_keys=True, ensure_ascii=False)
+def _text(record: dict, columns: tuple[str, ...]) -> str:
+    """The record's stored values as text (extra and the run's id left out)."""
+    return repr(tuple(record.get(c) for c in columns if c not in ("extra", "load_run_id")))
 
 
 def write(run: Run, batch: Batch) -> dict[str, str]:

@@ -6,7 +6,9 @@ clientside callbacks): an inline script injected into a page, an event-handler a
 a `javascript:` link does not run. Styles may be inline ('unsafe-inline' in style-src only):
 Dash and Plotly set style attributes and insert <style> elements. Plotly's maps (MapLibre)
 start their workers from blob: URLs and draw images from data: and blob: URLs. The maps use
-no tiles from elsewhere, so nothing but this origin is contacted. No page may be framed by
+no tiles from elsewhere, so nothing but this origin is contacted; and no page needs
+'unsafe-eval' (every page is opened in Chromium under this policy by tests/test_security.py,
+which fails on any violation). No page may be framed by
 another site (frame-ancestors 'self', X-Frame-Options SAMEORIGIN): there is no embeddable
 widget route.
 

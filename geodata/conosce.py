@@ -50,7 +50,6 @@ from datetime import date
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
 
 from geodata import procurement
 from geodata.names import DistrictMatcher, name_key
@@ -155,11 +154,6 @@ class Record:
     cells: dict[str, str]
     lines: int = 1
     repair: str | None = None
-
-
-def is_conosce(header: Sequence[str]) -> bool:
-    folded = {fold(h) for h in header}
-    return all(name in folded for name in REQUIRED)
 
 
 def open_table(path: Path) -> tuple[list[str], Iterator[list[str]], str]:
@@ -463,7 +457,7 @@ class Reader:
         new |= self._sanction(winner, c, text)
         return new, self._penalty(c, text)
 
-    def _process(self, pid: str, c: dict[str, str], text: dict[str, Any]) -> dict:
+    def _process(self, pid: str, c: dict[str, str], text: _Text) -> dict:
         cuis = cuis_in(c["descripcion_proceso"])
         return {
             "id": pid, "ocid": None, "source": SOURCE, "entity_name": text["entidad"],
@@ -482,7 +476,7 @@ class Reader:
                 "fecha_integracion_bases": procurement.iso(
                     self._day(c["fechaintegracionbases"]))}.items() if v}}
 
-    def _item(self, pid: str, item_no: int, c: dict[str, str], text: dict[str, Any]) -> dict:
+    def _item(self, pid: str, item_no: int, c: dict[str, str], text: _Text) -> dict:
         match = self.matcher.match(text["departamento_item"], text["provincia_item"],
                                    text["distrito_item"])
         self.item_numbers[pid].append(item_no)
@@ -492,7 +486,7 @@ class Reader:
                 "department": text["departamento_item"], "province": text["provincia_item"],
                 "district": text["distrito_item"], "ubigeo": match and match.ubigeo}
 
-    def _contract(self, pid: str, item_no: int, c: dict[str, str], text: dict[str, Any]
+    def _contract(self, pid: str, item_no: int, c: dict[str, str], text: _Text
                   ) -> bool:
         cid = text["n_cod_contrato"]
         if not cid:
@@ -524,7 +518,7 @@ class Reader:
             new = True
         return new
 
-    def _penalty(self, c: dict[str, str], text: dict[str, Any]) -> tuple | None:
+    def _penalty(self, c: dict[str, str], text: _Text) -> tuple | None:
         """The key of a penalty seen for the first time (kept in finish() only when its
         contract is in the file)."""
         cid = text["idcontrato"]
@@ -541,7 +535,7 @@ class Reader:
             "reason": text["descripcionmotivo"], "amount": amount}
         return (cid, key)
 
-    def _sanction(self, ruc: str | None, c: dict[str, str], text: dict[str, Any]) -> bool:
+    def _sanction(self, ruc: str | None, c: dict[str, str], text: _Text) -> bool:
         resolution = text["numero_resolucion"]
         if not ruc or not resolution:
             return False

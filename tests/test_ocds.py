@@ -102,9 +102,13 @@ def test_json_lines(national_areas, tmp_path, gzipped):
         with (DATA / "releases.jsonl").open("rb") as src, gzip.open(path, "wb") as dst:
             shutil.copyfileobj(src, dst)
     run = seace.load(path, engine=national_areas, relink=False)
-    assert run.rows_read == 4
-    assert (run.loaded + run.unchanged, run.quarantined) == (2, 2)
-    assert dict(run.reasons) == {"json_no_valido": 1, "sin_ocid": 1}
+    assert run.rows_read == 5
+    assert (run.loaded + run.unchanged, run.quarantined) == (2, 3)
+    assert dict(run.reasons) == {"json_no_valido": 1, "sin_ocid": 1, "ocds_no_valido": 1}
+    with national_areas.connect() as conn:
+        reason = conn.execute(sa.text("SELECT reason FROM quarantine WHERE load_run_id = :i"
+                                      " AND reason_code = 'ocds_no_valido'"), {"i": run.id})
+        assert "no es un número: 'cien mil'" in reason.scalar_one()
     assert _rows(national_areas, f"""
         SELECT p.reference_amount, i.winner_ruc, i.awarded_amount FROM procurement_process p
         JOIN process_item i ON i.process_id = p.id WHERE p.id = '{OCID}06'""") == [

@@ -117,7 +117,9 @@ def _without_work(works: pd.DataFrame, places: pd.DataFrame, rng: np.random.Gene
     name = names.work_names(template, places, rng)[1] if n else np.empty(0, dtype=object)
     used = works["cui"].astype(np.int64).to_numpy()
     low, high = P.CUI_RANGE
-    free = np.setdiff1d(np.arange(low, max(high, used.max() + 1) + 2 * n + 1), used)
+    free = np.ones(max(high, used.max() + 1) + 2 * n + 1 - low, dtype=bool)
+    free[used - low] = False
+    free = np.flatnonzero(free) + low
     cui = np.sort(rng.choice(free, size=n, replace=False)).astype(str).astype(object)
     viable = np.round(template["amount_viable"].to_numpy(float)
                       * rng.lognormal(0.0, 0.4, n), 2)

@@ -119,7 +119,10 @@ def _sources_schemas() -> dict[str, Any]:
     return {
         "SourceValue": obj(source={"type": "string"}, source_label={"type": "string"},
                            value={"description": "Número, texto o lista de ubigeos (place)."},
-                           date=day, names=array({"type": "string"})),
+                           date={**day, "description": "Fecha de los datos según la fuente."},
+                           loaded={**day, "description": "Cuándo los cargó Mirador (si la "
+                                                         "fuente no declara su fecha)."},
+                           names=array({"type": "string"})),
         "Figure": {**obj(field={"type": "string", "enum": [
                              "cost", "viable_amount", "contract_amount", "physical_progress",
                              "status", "place"]},
@@ -158,7 +161,8 @@ def _sources_schemas() -> dict[str, Any]:
         "ControlReport": obj(
             id={"type": "string"}, number=text, title=text, entity_name=text,
             persons_responsible={"type": ["integer", "null"]}, issued_date=day, pdf_url=text,
-            linked_to=text, method=text, confidence=number, evidence=text),
+            linked_to=text, method=text, confidence=number, evidence=text,
+            links=array(link)),
         "Sources": obj(investment={"oneOf": [ref("InvestmentSources"), {"type": "null"}]},
                        procurement=array(ref("Process")), control=array(ref("ControlReport")),
                        figures=array(ref("Figure"))),

@@ -80,7 +80,7 @@ def control_section(reports: Sequence[Mapping[str, Any]]) -> html.Section:
     items = [html.Li(className="citizen-compare" + (" obra-weak" if r.weak else ""), children=[
         html.Div(className="citizen-compare-head", children=[
             html.Strong(r.title),
-            html.Span("posible relación" if r.weak else "misma entidad",
+            html.Span("posible relación con esta obra" if r.weak else "misma entidad",
                       className="citizen-chip " + ("warn" if r.weak else "ok"))]),
         html.P(f"Informe {r.number} · emitido el {r.when} · personas con presunta "
                f"responsabilidad: {r.persons}"),

@@ -53,6 +53,13 @@ def value_text(field: str, value: Any, names: Sequence[str] | None = None) -> st
     return str(value)
 
 
+def when_text(value: Mapping[str, Any]) -> str:
+    """The source's own date, else when Mirador loaded it (said as such)."""
+    if value.get("date"):
+        return date_text(value["date"])
+    return f"cargado el {date_text(value['loaded'])}" if value.get("loaded") else fmt.MISSING
+
+
 @dataclass(frozen=True)
 class SourceValue:
     source: str
@@ -76,7 +83,10 @@ class FigureView:
         """(chip text, chip class): one source cannot agree or disagree with itself."""
         if len(self.values) < 2:
             return "Una sola fuente", ""
-        return ("Coinciden", "ok") if self.agree else ("No coinciden", "warn")
+        if not self.agree:
+            return "No coinciden", "warn"
+        # MEF and INFObras name statuses differently: agreeing means not contradicting.
+        return ("Sin contradicción" if self.field == "status" else "Coinciden"), "ok"
 
 
 def figure_views(figures: Sequence[Mapping[str, Any]]) -> list[FigureView]:
@@ -84,10 +94,10 @@ def figure_views(figures: Sequence[Mapping[str, Any]]) -> list[FigureView]:
     for f in figures:
         values = tuple(SourceValue(v["source_label"], value_text(f["field"], v["value"],
                                                                  v.get("names")),
-                                   date_text(v.get("date")), i == 0)
+                                   when_text(v), i == 0)
                        for i, v in enumerate(f["values"]))
         rule = (f"Se muestra la cifra de {values[0].source} (orden: "
-                f"{' → '.join(f['precedence'])}). Se marca una diferencia cuando hay "
+                f"{' → '.join(f['precedence'])}). Se marca una diferencia si "
                 f"{f['tolerance']}.")
         out.append(FigureView(f["field"], f["label"], values, bool(f["agree"]), rule))
     return out
@@ -98,7 +108,7 @@ def disagreement_lines(disagreements: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = []
     for d in disagreements:
         parts = [f"{v['source_label']} {value_text(d['field'], v['value'], v.get('names'))}"
-                 f" ({date_text(v.get('date'))})" for v in d["values"]]
+                 f" ({when_text(v)})" for v in d["values"]]
         lines.append(f"{d['label']}: " + "; ".join(parts) + ".")
     return lines
 
@@ -127,15 +137,17 @@ def _money(value: Any) -> str:
 
 
 def _from(row: Mapping[str, Any]) -> str:
-    return f"{row.get('source_label') or row['source']} · {date_text(row.get('source_date'))}"
+    when = when_text({"date": row.get("source_date"), "loaded": row.get("loaded")})
+    return f"{row.get('source_label') or row['source']} · {when}"
 
 
 def place_lines(places: Sequence[Mapping[str, Any]]) -> list[str]:
     """The investment's districts, once each (a repeated district is a place, not money)."""
     seen, lines = set(), []
     for p in places:
-        text = ", ".join(v for v in (p.get("area_name") or p.get("district"), p.get("province"),
-                                     p.get("department")) if v) or str(p.get("ubigeo") or "")
+        names = (p.get("area_name") or p.get("district"), p.get("province"), p.get("department"))
+        text = ", ".join(v.title() if v.isupper() else v for v in names if v) or str(
+            p.get("ubigeo") or "")
         if p.get("locality"):
             text = f"{p['locality']} ({text})"
         if text and text not in seen:
@@ -225,7 +237,7 @@ class ReportView:
     persons: str
     pdf: str | None
     link: str
-    weak: bool
+    weak: bool         # a name-similarity candidate: «posible relación», never fact
 
 
 def report_views(reports: Sequence[Mapping[str, Any]]) -> list[ReportView]:
@@ -240,6 +252,20 @@ def report_views(reports: Sequence[Mapping[str, Any]]) -> list[ReportView]:
             persons=("sin dato" if persons is None else
                      fmt.count_label(int(persons), "persona", "personas")),
             pdf=r["pdf_url"] if _safe_url(r.get("pdf_url")) else None,
-            link=link_text(r.get("method"), r.get("confidence")),
-            weak=is_weak(r)))
+            link="; ".join(link_text(k.get("method"), k.get("confidence"))
+                           for k in r.get("links") or [r]),
+            weak=any(is_weak(k) for k in r.get("links") or [r])))
     return out
+
+
+def placement_text(placement: Mapping[str, Any]) -> str | None:
+    """Where Mirador placed a work whose declared names did not give its district, with the
+    names the source declared; None when the names gave it."""
+    if not placement.get("moved"):
+        return None
+    declared = ", ".join(v for v in (placement["declared"].get("district"),
+                                     placement["declared"].get("province"),
+                                     placement["declared"].get("department")) if v)
+    return (f"La fuente declara «{declared or 'sin nombres'}». Mirador ubicó la obra en "
+            f"{placement.get('district') or placement.get('ubigeo')} "
+            f"{placement.get('method_description') or ''}".rstrip() + ".")

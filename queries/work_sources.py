@@ -30,7 +30,7 @@ from queries.source_tables import (
     supplier,
     supplier_sanction,
 )
-from queries.tables import area, work
+from queries.tables import area, load_run, work
 
 # -- which figure is shown: the stated precedence, and when two sources disagree ------------
 # Each figure: (field, Spanish label, sources in order of precedence).
@@ -46,11 +46,11 @@ PRECEDENCE: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 TOLERANCE_SOLES = 1.0      # amounts further apart than one sol disagree
 TOLERANCE_POINTS = 1.0     # progress further apart than one percentage point disagrees
-_SOLES_TEXT = f"más de S/ {TOLERANCE_SOLES:.2f} de diferencia".replace(".", ",")
+_SOLES_TEXT = f"las cifras difieren en más de S/ {TOLERANCE_SOLES:.2f}".replace(".", ",")
 TOLERANCES = {
     "cost": _SOLES_TEXT, "viable_amount": _SOLES_TEXT, "contract_amount": _SOLES_TEXT,
-    "physical_progress": f"más de {TOLERANCE_POINTS:g} punto porcentual de diferencia",
-    "status": "una inversión CERRADA en el MEF y una obra que INFObras no da por terminada",
+    "physical_progress": f"las cifras difieren en más de {TOLERANCE_POINTS:g} punto porcentual",
+    "status": "el MEF da la inversión por CERRADA y la obra no figura como terminada",
     "place": "el distrito de la obra no está entre los distritos de la inversión",
 }
 SOURCE_LABELS = {
@@ -106,11 +106,16 @@ def investment_stmt(cui: str) -> sa.Select:
 
 
 def investment_sources_stmt(cui: str) -> sa.Select:
+    """Each source's row of the investment, with when it was loaded (the Banco's export
+    states no date of its own)."""
     i = investment_source.c
     return (sa.select(i.cui, i.source, i.source_date, i.name, i.status, i.sector, i.function,
                       i.entity_name, i.executor, i.entity_id, i.region_ubigeo,
                       i.amount_viable, i.amount_updated, i.registration_date,
-                      i.viability_date, i.last_modified, i.beneficiaries, i.extra)
+                      i.viability_date, i.last_modified, i.beneficiaries, i.extra,
+                      sa.cast(load_run.c.finished_at, sa.Date).label("loaded"))
+            .select_from(investment_source.outerjoin(load_run,
+                                                     load_run.c.id == i.load_run_id))
             .where(i.cui == cui)
             .order_by(sa.func.investment_source_rank(i.source)))
 
@@ -233,7 +238,7 @@ def _grouped(conn: sa.Connection, stmt: sa.Select, key: str) -> dict[Any, list[d
 def linked_reports_stmt(code: int | None, cui: str | None, entity_id: str | None
                         ) -> sa.Select:
     """Reports linked to the work or the investment (name-similarity candidates) or to the
-    executing entity, each once with its strongest link."""
+    executing entity: one row per report and link, the strongest link of a report first."""
     sl = source_link.c
     targets = []
     if code is not None:
@@ -244,21 +249,29 @@ def linked_reports_stmt(code: int | None, cui: str | None, entity_id: str | None
         targets.append(sa.and_(sl.object_kind == "entity", sl.object_key == entity_id))
     links = (sa.select(sl.subject_key.label("report_id"), sl.object_kind, sl.method,
                        sl.confidence, sl.evidence)
-             .where(sl.subject_kind == "control_report", sa.or_(*targets))
-             .distinct(sl.subject_key)
-             .order_by(sl.subject_key, sl.confidence.desc())).subquery("l")
+             .where(sl.subject_kind == "control_report", sa.or_(*targets))).subquery("l")
     r = control_report.c
     return (sa.select(control_report, links.c.object_kind.label("linked_to"),
                       links.c.method, links.c.confidence, links.c.evidence)
             .join_from(control_report, links, links.c.report_id == r.id)
-            .order_by(links.c.confidence.desc(), r.issued_date.desc().nulls_last(), r.id))
+            .order_by(r.issued_date.desc().nulls_last(), r.id, links.c.confidence.desc()))
+
+
+LINK_FIELDS = ("linked_to", "method", "confidence", "evidence")
 
 
 def control_reports(conn: sa.Connection, code: int | None, cui: str | None,
                     entity_id: str | None) -> list[dict[str, Any]]:
+    """Each report once, with its strongest link (method, confidence) and every link in
+    `links`: a report on the entity may also be a name-similarity candidate for the work."""
     if code is None and not cui and not entity_id:
         return []
-    return [dict(r) for r in conn.execute(linked_reports_stmt(code, cui, entity_id)).mappings()]
+    reports: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(linked_reports_stmt(code, cui, entity_id)).mappings():
+        link = {k: row[k] for k in LINK_FIELDS}
+        report = reports.setdefault(row["id"], {**row, "links": []})
+        report["links"].append(link)
+    return list(reports.values())
 
 
 # -- each figure per source -----------------------------------------------------------------
@@ -302,23 +315,25 @@ def figure_values(work_row: Mapping[str, Any] | None, inv: Mapping[str, Any] | N
     values: dict[str, list[dict]] = {field: [] for field in PRECEDENCE}
     by_source = list(inv["by_source"]) if inv else []
     for row in by_source:
-        when = row.get("source_date") or row.get("last_modified")
+        when, loaded = row.get("source_date") or row.get("last_modified"), row.get("loaded")
         if row.get("amount_updated") is not None:
-            values["cost"].append(_value(row["source"], _float(row["amount_updated"]), when))
+            values["cost"].append(_value(row["source"], _float(row["amount_updated"]), when,
+                                         loaded=loaded))
         if row.get("amount_viable") is not None:
             values["viable_amount"].append(
-                _value(row["source"], _float(row["amount_viable"]), when))
+                _value(row["source"], _float(row["amount_viable"]), when, loaded=loaded))
         if row.get("status"):
-            values["status"].append(_value(row["source"], row["status"], when))
+            values["status"].append(_value(row["source"], row["status"], when, loaded=loaded))
     places: dict[str, list[dict]] = defaultdict(list)
     for place in inv["places"] if inv else []:
         if place.get("ubigeo"):
             places[place["source"]].append(place)
     for source, rows in places.items():
-        when = next((r.get("source_date") for r in by_source if r["source"] == source), None)
+        row = next((r for r in by_source if r["source"] == source), {})
         ubigeos = sorted({p["ubigeo"] for p in rows})
         names = sorted({p.get("area_name") or p["ubigeo"] for p in rows})
-        values["place"].append(_value(source, ubigeos, when, names=names))
+        values["place"].append(_value(source, ubigeos, row.get("source_date"), names=names,
+                                      loaded=row.get("loaded")))
     amount, when, n = _seace_contract_amount(procurement)
     if amount is not None:
         values["contract_amount"].append(_value("seace", amount, when, contracts=n))

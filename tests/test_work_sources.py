@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from geodata import paralizadas
+from layers import work_sources as work_sources_view
 from queries import investments, work_sources
 from tests import work_sources_data as data
 from tests.conftest import PARALIZADAS_CSV
@@ -59,6 +60,7 @@ def test_work_sources_join_every_source(joined):
     assert reports[data.REPORT_ENTITY]["linked_to"] == "entity"
     candidate = reports[data.REPORT_CANDIDATE]
     assert (candidate["method"], float(candidate["confidence"])) == ("nombre_similar", 0.55)
+    assert [k["method"] for k in candidate["links"]] == ["nombre_similar"]
 
 
 def test_figures_follow_the_stated_precedence(joined):
@@ -126,8 +128,10 @@ def test_api_work_carries_sources_disagreements_and_placement(client, joined):
     body = client.get(f"/api/v1/works/{joined['infobras_code']}").get_json()
     assert set(body["sources"]) == {"investment", "procurement", "control", "figures"}
     cost = _figure(body["sources"], "cost")
-    assert cost["shown"] == {"source": "mef_banco", "source_label": "MEF, Banco de Inversiones",
-                             "value": float(data.MEF_COST), "date": "2024-12-31"}
+    shown = {k: cost["shown"][k] for k in ("source", "source_label", "value", "date")}
+    assert shown == {"source": "mef_banco", "source_label": "MEF, Banco de Inversiones",
+                     "value": float(data.MEF_COST), "date": "2024-12-31"}
+    assert cost["shown"]["loaded"]                 # when Mirador loaded it, said apart
     assert {d["field"] for d in body["disagreements"]} >= {"cost", "status", "place"}
     assert body["sources"]["procurement"][0]["bidder_count"] == 3
     assert body["placement"]["ubigeo"] == joined["ubigeo"]
@@ -145,6 +149,8 @@ def test_api_placement_says_when_mirador_moved_a_work(client, national_areas, jo
     assert placement["moved"] is True and placement["method"] == "coordenadas"
     assert placement["declared"]["district"] == moved.declared_district
     assert "coordenadas" in placement["note"]
+    text = work_sources_view.placement_text(placement)
+    assert moved.declared_district in text and "coordenadas" in text
     placement = client.get(f"/api/v1/works/{mismatch.infobras_code}").get_json()["placement"]
     assert placement["location_mismatch"] is True
     assert placement["coords_ubigeo"] == mismatch.coords_ubigeo != placement["ubigeo"]

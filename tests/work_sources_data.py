@@ -28,8 +28,8 @@ def insert(conn: sa.Connection, work: dict) -> None:
     cui, region, code = work["cui"], work["ubigeo"][:2], work["infobras_code"]
     other = "150101" if work["ubigeo"] != "150101" else "150102"
     run = conn.execute(sa.text(
-        "INSERT INTO load_run (loader, source, status, rows_read, loaded) "
-        "VALUES ('test', 'work_sources_data', 'ok', 0, 0) RETURNING id")).scalar()
+        "INSERT INTO load_run (loader, source, status, rows_read, loaded, finished_at) "
+        "VALUES ('test', 'work_sources_data', 'ok', 0, 0, now()) RETURNING id")).scalar()
     conn.execute(sa.text("""
         INSERT INTO investment_source (cui, source, source_date, name, status, entity_name,
             region_ubigeo, amount_viable, amount_updated, viability_date, load_run_id)

@@ -85,8 +85,8 @@ def sources_section(latest: list[dict]) -> html.Section:
 
 
 def _demo_run(latest: list[dict]) -> dict | None:
-    """Demo data goes through the INFObras loader: its file name says "demo"."""
-    return next((r for r in latest if r["loader"] != "demo"
+    """Demo works go through the INFObras loader: its file name says "demo"."""
+    return next((r for r in latest if r["loader"] == "infobras"
                  and "demo" in PurePath(r["source"] or "").name.lower()), None)
 
 
@@ -103,7 +103,7 @@ def per_source_section(report: dict[str, list[dict]]) -> html.Section:
     sources were joined, by method, with the confidence of each link."""
     rows = [[r["name"], fmt.number(r["files"]), fmt.number(r["rows_read"]),
              fmt.number(r["loaded"]), fmt.number(r["quarantined"]),
-             fmt.number(r["duplicates"]), _when(r["source_date"]) if r["files"] else "no cargada"]
+             fmt.number(r["duplicates"]), _data_date(r)]
             for r in report["sources"]]
     links = [[SUBJECTS.get(r["subject_kind"], r["subject_kind"]),
               SUBJECTS.get(r["object_kind"], r["object_kind"]),
@@ -125,6 +125,14 @@ def per_source_section(report: dict[str, list[dict]]) -> html.Section:
         if links else html.P("Todavía no hay enlaces entre fuentes.",
                              className="officials-empty")],
         id="datos-per-source")
+
+
+def _data_date(row: dict) -> str:
+    if not row["files"]:
+        return "no cargada"
+    if row["source_date"]:
+        return _when(row["source_date"])
+    return f"no la declara (cargada el {_when(row['finished_at'])})"
 
 
 def _confidence(low: float | None, high: float | None) -> str:

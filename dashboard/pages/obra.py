@@ -29,6 +29,7 @@ from dashboard.source_sections import (
 )
 from geodata.alert_rules import RULES_BY_CODE, SOURCE_GAPS
 from layers import format as fmt
+from layers import work_sources as sources_view
 from layers import work_story as story
 from layers.alerts import SEVERITY_LABELS
 from queries import alerts as alerts_query
@@ -103,7 +104,7 @@ def layout(codigo: str | None = None, **_query) -> html.Div:
         _kpis(work),
         html.Div(className="citizen-columns", children=[
             html.Div([_progress(work), _money(work)]),
-            html.Div([_location(work), _who(work)]),
+            html.Div([_location(work, joined), _who(work)]),
         ]),
         _alerts(code),
         *_source_sections(work, joined),
@@ -194,7 +195,7 @@ def _who(work: dict) -> html.Section:
     return section("¿Quién la hace?", facts(rows))
 
 
-def _location(work: dict) -> html.Section:
+def _location(work: dict, joined: dict | None = None) -> html.Section:
     place = (f"?lat={work['latitude']:.4f}&lon={work['longitude']:.4f}"
              if work.get("longitude") is not None else f"?area={work['ubigeo']}")
     declared = ", ".join(v for v in (work.get("district"), work.get("province"),
@@ -212,6 +213,8 @@ def _location(work: dict) -> html.Section:
                className="citizen-note" + (" warn" if work.get("location_mismatch") or
                                            work.get("geom_source") != "surveyed" else "")),
         facts([("Distrito declarado", declared)]),
+        html.P(sources_view.placement_text(joined["placement"]), className="citizen-note warn",
+               id="obra-placement") if joined and joined["placement"]["moved"] else None,
         html.P(dcc.Link("Ver otras obras cerca de aquí", href=f"/cerca{place}")))
 
 

@@ -100,7 +100,7 @@ def build_procurement(works: pd.DataFrame, places: pd.DataFrame, seed: int,
     rng = np.random.default_rng([seed, STREAM])
     total = round(PROCESSES_PER_WORK * len(works)) if total is None else total
     cut = np.datetime64(as_of, "D")
-    entity_of, entities = _entities(works, rng)
+    entity_of, entities = _entities(works, places, rng)
     chosen = _works_with_process(works, rng, total)
     proc = _processes(works, places, rng, chosen, total - len(chosen), cut)
     proc["entity"] = entity_of[proc["work"].to_numpy()]
@@ -125,11 +125,16 @@ def build_procurement(works: pd.DataFrame, places: pd.DataFrame, seed: int,
     return conosce
 
 
-def _entities(works: pd.DataFrame, rng: np.random.Generator
+def _entities(works: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generator
               ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each work's entity index, and per entity its RUC, SEACE code, type and acronym."""
-    codes, entity_of = np.unique(works["entity"].to_numpy(str), return_inverse=True)
-    first = np.unique(entity_of, return_index=True)[1]
+    """Each work's entity index, and per entity its name, RUC, SEACE code, type and acronym.
+    A municipality is one per region (many regions have a "MUNICIPALIDAD DISTRITAL DE SANTA
+    ROSA", each with its RUC), as Mirador's entity key has it; other entities one per name."""
+    name = works["entity"].to_numpy(str)
+    region = places["ubigeo"].str[:2].to_numpy(str)[works["place"].to_numpy()]
+    key = np.where(np.char.startswith(name, "MUNICIPALIDAD"), np.char.add(name, region), name)
+    _, first, entity_of = np.unique(key, return_index=True, return_inverse=True)
+    codes = name[first]
     level = works["level"].to_numpy()[first]
     acronym = [("M" if n.startswith("MUNI") else "") + "".join(
         w[0] for w in n.replace("-", " ").split() if len(w) > 2 and w != "MUNICIPALIDAD")[:6]

@@ -52,8 +52,7 @@ OTHER_TITLES = (
     "ADMINISTRACIÓN DE LOS RECURSOS DEL FONDO DE CAJA CHICA",
     "ARRENDAMIENTO DE MAQUINARIA PESADA PARA MANTENIMIENTO DE VÍAS",
     "OTORGAMIENTO DE LICENCIAS DE EDIFICACIÓN Y HABILITACIÓN URBANA",
-    "Permanencia laboral y desvinculación de personal con inhabilitación vigente para el "
-    "ejercicio de la función pública")
+    "Contratación de personal sin cumplir los requisitos del perfil del puesto")
 S3 = "https://s3.amazonaws.com/spic-informes-publicados/"
 
 

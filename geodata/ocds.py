@@ -64,27 +64,39 @@ def merger() -> ocdsmerge.Merger:
 
 
 def documents(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line or 1, JSON document) of a JSON or JSON Lines file, plain or gzipped."""
-    opener = gzip.open if path.open("rb").read(2) == b"\x1f\x8b" else open
+    """(line, JSON document) of a JSON or JSON Lines file, plain or gzipped. JSON Lines are
+    read line by line (OSCE's bulk files are large); a line that is not JSON is yielded as its
+    JSONDecodeError, for the quarantine."""
+    with path.open("rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
     try:
-        with opener(path, "rt", encoding="utf-8-sig") as f:
-            text = f.read()
+        with (gzip.open if gzipped else open)(path, "rt", encoding="utf-8-sig") as f:
+            yield from _documents(path, f)
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise LoaderError(f"{path.name}: no se puede leer ({exc})") from None
+
+
+def _documents(path: Path, f: Any) -> Iterator[tuple[int, Any]]:
+    first_line = f.readline()
     try:
-        yield 1, json.loads(text)
-        return
-    except json.JSONDecodeError as exc:
-        whole_error = exc
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-    if len(lines) < 2:
-        raise LoaderError(f"{path.name}: no es un JSON válido ({whole_error.msg}, línea "
-                          f"{whole_error.lineno})")
-    for number, line in lines:
+        first = json.loads(first_line)
+    except json.JSONDecodeError:
+        first = None
+    if first is None or not isinstance(first, dict):   # one JSON document, maybe indented
+        text = first_line + f.read()
         try:
-            yield number, json.loads(line)
+            yield 1, json.loads(text)
         except json.JSONDecodeError as exc:
-            yield number, exc
+            raise LoaderError(f"{path.name}: no es un JSON válido ({exc.msg}, línea "
+                              f"{exc.lineno})") from None
+        return
+    yield 1, first
+    for number, line in enumerate(f, 2):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, exc
 
 
 class Reader:

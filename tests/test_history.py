@@ -30,7 +30,7 @@ ROWS = [   # code, month, programmed, real, financial, accrued, status
     ["910001", "2025-11", "40", "38", "40", "1000000000000", "En Ejecución"],  # 10^12
     ["910001", "2025-11", "40", "38", "40", "S/. 1,234.50", "En Ejecución"],  # other form
     ["910001", "2025-11", "40", "38", "40", "1e5", "En Ejecución"],      # not a number here
-    ["910001", "2025-11", "40", "38", "40", "12", "Suspendida"],         # unknown status
+    ["910001", "2025-11", "40", "38", "40", "12", "En evaluación"],      # unknown status
     ["910001", " 2025-11", "40", "38", "40", "12", "PARALIZADA"],        # spaces, case
     ["٩١٠٠٠١", "2025-11", "40", "38", "40", "12", "Paralizada"],         # Arabic digits
     ["910001", "2025-11", "40"],                                         # short row

@@ -41,7 +41,7 @@ QUARANTINED = {
     14: "falta_dato",             # no work name
     15: "fechas_incoherentes",    # programmed end before the start
     16: "fuera_de_rango",         # physical progress 120 %
-    17: "valor_invalido",         # status "Suspendida"
+    17: "valor_invalido",         # status "En evaluación"
     18: "valor_invalido",         # code "ABC"
 }
 HISTORY_QUARANTINED = {

@@ -4,6 +4,7 @@ without an INFObras record is still a work people can find), its procurement and
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,15 +38,18 @@ def parse_cui(text: object) -> str:
     return cui
 
 
-def works_stmt(cui: str) -> sa.Select:
-    """INFObras works that carry the CUI (one investment may hold several works)."""
+@cache
+def works_stmt() -> sa.Select:
+    """INFObras works that carry the CUI, as :spellings (one investment may hold several
+    works)."""
     w, a = work.c, area.c
     return (sa.select(w.infobras_code, w.name, w.status, w.ubigeo, a.name.label("district"),
                       sa.cast(w.amount_investment, sa.Float).label("amount_investment"),
                       sa.cast(w.physical_progress, sa.Float).label("physical_progress"),
                       w.source, w.source_date)
             .select_from(work.outerjoin(area, a.ubigeo == w.ubigeo))
-            .where(w.cui.in_(cui_spellings(cui))).order_by(w.infobras_code))
+            .where(w.cui.in_(sa.bindparam("spellings", type_=sa.Text, expanding=True)))
+            .order_by(w.infobras_code))
 
 
 def cui_spellings(cui: str) -> list[str]:
@@ -61,7 +65,8 @@ def investment_detail(cui: str) -> dict[str, Any] | None:
         inv = investment_bundle(conn, cui)
         if inv is None:
             return None
-        works = [dict(r) for r in conn.execute(works_stmt(cui)).mappings()]
+        works = [dict(r) for r in conn.execute(works_stmt(), {"spellings": cui_spellings(cui)})
+                 .mappings()]
         procurement = processes(conn, None, cui)
         control = control_reports(conn, None, cui, inv.get("entity_id"))
     figures = compare(figure_values(None, inv, procurement))

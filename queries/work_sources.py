@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,9 +82,16 @@ def work_source_name(row: Mapping[str, Any]) -> str:
     return str(row.get("source") or "infobras")
 
 
+# Every statement here is built once, with bound parameters (a NULL key matches nothing), so
+# that a page reads its sources without compiling SQL again.
+def _param(name: str, expanding: bool = False) -> sa.BindParameter:
+    return sa.bindparam(name, type_=sa.Text, expanding=expanding)
+
+
 # -- the work's keys ------------------------------------------------------------------------
-def work_keys_stmt(code: int) -> sa.Select:
-    """The fields the comparisons need, with the CUI as the sources key it."""
+@cache
+def work_keys_stmt() -> sa.Select:
+    """The fields the comparisons need, with the CUI as the sources key it (:code)."""
     w = work.c
     placed, coords = area.alias("placed"), area.alias("coords")
     return (sa.select(
@@ -97,17 +105,19 @@ def work_keys_stmt(code: int) -> sa.Select:
         w.source, w.source_date, w.extra)
         .select_from(work.outerjoin(placed, placed.c.ubigeo == w.ubigeo)
                      .outerjoin(coords, coords.c.ubigeo == w.coords_ubigeo))
-        .where(w.infobras_code == code))
+        .where(w.infobras_code == sa.bindparam("code", type_=sa.BigInteger)))
 
 
 # -- the investment (MEF) -------------------------------------------------------------------
-def investment_stmt(cui: str) -> sa.Select:
-    return sa.select(investment).where(investment.c.cui == cui)
+@cache
+def investment_stmt() -> sa.Select:
+    return sa.select(investment).where(investment.c.cui == _param("cui"))
 
 
-def investment_sources_stmt(cui: str) -> sa.Select:
-    """Each source's row of the investment, with when it was loaded (the Banco's export
-    states no date of its own)."""
+@cache
+def investment_sources_stmt() -> sa.Select:
+    """Each source's row of the investment (:cui), with when it was loaded (the Banco's
+    export states no date of its own)."""
     i = investment_source.c
     return (sa.select(i.cui, i.source, i.source_date, i.name, i.status, i.sector, i.function,
                       i.entity_name, i.executor, i.entity_id, i.region_ubigeo,
@@ -116,18 +126,19 @@ def investment_sources_stmt(cui: str) -> sa.Select:
                       sa.cast(load_run.c.finished_at, sa.Date).label("loaded"))
             .select_from(investment_source.outerjoin(load_run,
                                                      load_run.c.id == i.load_run_id))
-            .where(i.cui == cui)
+            .where(i.cui == _param("cui"))
             .order_by(sa.func.investment_source_rank(i.source)))
 
 
-def investment_places_stmt(cui: str) -> sa.Select:
+@cache
+def investment_places_stmt() -> sa.Select:
     p, a = investment_place.c, area.c
     return (sa.select(p.source, p.seq, p.ubigeo, p.department, p.province, p.district,
                       p.locality, a.name.label("area_name"),
                       sa.func.ST_X(p.geom).label("longitude"),
                       sa.func.ST_Y(p.geom).label("latitude"))
             .select_from(investment_place.outerjoin(area, a.ubigeo == p.ubigeo))
-            .where(p.cui == cui)
+            .where(p.cui == _param("cui"))
             .order_by(sa.func.investment_source_rank(p.source), p.seq))
 
 
@@ -135,81 +146,101 @@ def investment_bundle(conn: sa.Connection, cui: str | None) -> dict[str, Any] | 
     """The investment as shown (the `investment` view), each source's row, its places."""
     if not cui:
         return None
-    row = conn.execute(investment_stmt(cui)).mappings().first()
+    key = {"cui": cui}
+    row = conn.execute(investment_stmt(), key).mappings().first()
     if row is None:
         return None
     return {**row,
             "by_source": [{**r, "source_label": SOURCE_LABELS.get(r["source"], r["source"])}
-                          for r in conn.execute(investment_sources_stmt(cui)).mappings()],
-            "places": [dict(r) for r in conn.execute(investment_places_stmt(cui)).mappings()]}
+                          for r in conn.execute(investment_sources_stmt(), key).mappings()],
+            "places": [dict(r) for r in conn.execute(investment_places_stmt(), key).mappings()]}
 
 
 # -- procurement (SEACE) --------------------------------------------------------------------
-def linked_processes_stmt(code: int | None, cui: str | None) -> sa.Select:
-    """Process ids with how each was linked: a stored link to the work or to the investment,
-    or the CUI the process names (the strongest link of each process)."""
+def _linked_to(kind: str) -> sa.ColumnElement:
+    """source_link rows of subjects of `kind` that point to the work (:code), the
+    investment (:cui) or the entity (:entity)."""
     sl = source_link.c
-    targets = []
-    if code is not None:
-        targets.append(sa.and_(sl.object_kind == "work", sl.object_key == str(code)))
-    if cui:
-        targets.append(sa.and_(sl.object_kind == "investment", sl.object_key == cui))
-    links = sa.select(sl.subject_key.label("process_id"), sl.method, sl.confidence,
-                      sl.evidence).where(sl.subject_kind == "process", sa.or_(*targets))
-    parts = [links]
-    if cui:
-        p = procurement_process.c
-        parts.append(sa.select(p.id, sa.literal("cui"), sa.literal(Decimal("0.9")),
-                               sa.literal(f"La descripción del proceso nombra el CUI {cui}"))
-                     .where(p.cui == cui))
-    every = sa.union_all(*parts).subquery("l")
+    return sa.and_(sl.subject_kind == kind, sa.or_(
+        *(sa.and_(sl.object_kind == obj, sl.object_key == _param(name))
+          for obj, name in (("work", "code"), ("investment", "cui"), ("entity", "entity")))))
+
+
+@cache
+def linked_processes_stmt() -> sa.Select:
+    """Process ids with how each was linked: a stored link to the work (:code) or to the
+    investment (:cui), or the CUI the process names (the strongest link of each process)."""
+    sl, p = source_link.c, procurement_process.c
+    links = (sa.select(sl.subject_key.label("process_id"), sl.method, sl.confidence,
+                       sl.evidence).where(_linked_to("process")))
+    by_cui = (sa.select(p.id, sa.literal("cui"), sa.literal(Decimal("0.9")),
+                        sa.func.concat("La descripción del proceso nombra el CUI ", p.cui))
+              .where(p.cui == _param("cui")))
+    every = sa.union_all(links, by_cui).subquery("l")
     return (sa.select(every).distinct(every.c.process_id)
             .order_by(every.c.process_id, every.c.confidence.desc()))
+
+
+def _keys(code: int | None, cui: str | None, entity_id: str | None = None) -> dict[str, Any]:
+    return {"code": None if code is None else str(code), "cui": cui or None,
+            "entity": entity_id or None}
 
 
 def processes(conn: sa.Connection, code: int | None, cui: str | None) -> list[dict[str, Any]]:
     """The linked processes, oldest call first, each with items, bidders, contracts."""
     if code is None and not cui:
         return []
-    links = {r["process_id"]: dict(r)
-             for r in conn.execute(linked_processes_stmt(code, cui)).mappings()}
+    links = {r["process_id"]: dict(r) for r in conn.execute(
+        linked_processes_stmt(), _keys(code, cui)).mappings()}
     if not links:
         return []
     return process_details(conn, links)
 
 
+@cache
+def _detail_stmts() -> dict[str, sa.Select]:
+    """The statements of process_details, over :ids (process ids), :contracts, :rucs."""
+    p, it, b, c = procurement_process.c, process_item.c, bid.c, contract.c
+    ids = _param("ids", expanding=True)
+    return {
+        "names": sa.select(supplier.c.ruc, supplier.c.name).where(supplier.c.ruc.in_(
+            sa.select(it.winner_ruc).where(it.process_id.in_(ids))
+            .union(sa.select(c.supplier_ruc).where(c.process_id.in_(ids))))),
+        "items": sa.select(process_item).where(it.process_id.in_(ids))
+        .order_by(it.process_id, it.item_no),
+        "bids": sa.select(b.process_id, b.item_no, b.bidder_ruc, b.bidder_name, b.submitted,
+                          b.amount).where(b.process_id.in_(ids))
+        .order_by(b.process_id, b.bidder_name),
+        "contracts": sa.select(contract).where(c.process_id.in_(ids))
+        .order_by(c.process_id, c.signed_date, c.id),
+        "penalties": sa.select(contract_penalty)
+        .where(contract_penalty.c.contract_id.in_(_param("contracts", expanding=True)))
+        .order_by(contract_penalty.c.penalty_date),
+        "sanctions": sa.select(supplier_sanction)
+        .where(supplier_sanction.c.ruc.in_(_param("rucs", expanding=True)))
+        .order_by(supplier_sanction.c.start_date),
+        "processes": sa.select(procurement_process).where(p.id.in_(ids))
+        .order_by(p.call_date, p.id),
+    }
+
+
 def process_details(conn: sa.Connection, links: Mapping[str, Mapping[str, Any]]
                     ) -> list[dict[str, Any]]:
     """Processes by id ({id: its link}) with everything SEACE says about each."""
-    ids = list(links)
-    p, it, b, c = procurement_process.c, process_item.c, bid.c, contract.c
-    names = dict(conn.execute(sa.select(supplier.c.ruc, supplier.c.name).where(
-        supplier.c.ruc.in_(
-            sa.select(it.winner_ruc).where(it.process_id.in_(ids))
-            .union(sa.select(c.supplier_ruc).where(c.process_id.in_(ids)))))).all())
-    items = _grouped(conn, sa.select(process_item).where(it.process_id.in_(ids))
-                     .order_by(it.process_id, it.item_no), "process_id")
-    bids = _grouped(conn, sa.select(b.process_id, b.item_no, b.bidder_ruc, b.bidder_name,
-                                    b.submitted, b.amount)
-                    .where(b.process_id.in_(ids)).order_by(b.process_id, b.bidder_name),
-                    "process_id")
-    contracts = _grouped(conn, sa.select(contract).where(c.process_id.in_(ids))
-                         .order_by(c.process_id, c.signed_date, c.id), "process_id")
+    stmts, ids = _detail_stmts(), {"ids": list(links)}
+    names = dict(conn.execute(stmts["names"], ids).all())
+    items = _grouped(conn, stmts["items"], ids, "process_id")
+    bids = _grouped(conn, stmts["bids"], ids, "process_id")
+    contracts = _grouped(conn, stmts["contracts"], ids, "process_id")
     contract_ids = [k["id"] for rows in contracts.values() for k in rows]
-    penalties = _grouped(conn, sa.select(contract_penalty)
-                         .where(contract_penalty.c.contract_id.in_(contract_ids))
-                         .order_by(contract_penalty.c.penalty_date), "contract_id")
+    penalties = _grouped(conn, stmts["penalties"], {"contracts": contract_ids}, "contract_id")
     rucs = {k["supplier_ruc"] for rows in contracts.values() for k in rows} | {
         i["winner_ruc"] for rows in items.values() for i in rows}
-    sanctions = _grouped(conn, sa.select(supplier_sanction)
-                         .where(supplier_sanction.c.ruc.in_([r for r in rucs if r]))
-                         .order_by(supplier_sanction.c.start_date), "ruc")
+    sanctions = _grouped(conn, stmts["sanctions"], {"rucs": [r for r in rucs if r]}, "ruc")
     out = []
-    for row in conn.execute(sa.select(procurement_process).where(p.id.in_(ids))
-                            .order_by(p.call_date, p.id)).mappings():
+    for row in conn.execute(stmts["processes"], ids).mappings():
         pid = row["id"]
-        process_bids = bids.get(pid, [])
-        bidders = {x["bidder_ruc"]: x["bidder_name"] for x in process_bids}
+        bidders = {x["bidder_ruc"]: x["bidder_name"] for x in bids.get(pid, [])}
         winners = {i["winner_ruc"] for i in items.get(pid, []) if i["winner_ruc"]}
         out.append({
             **row, "source_label": SOURCE_LABELS.get(row["source"], row["source"]),
@@ -227,29 +258,25 @@ def process_details(conn: sa.Connection, links: Mapping[str, Mapping[str, Any]]
     return out
 
 
-def _grouped(conn: sa.Connection, stmt: sa.Select, key: str) -> dict[Any, list[dict]]:
+def _grouped(conn: sa.Connection, stmt: sa.Select, params: dict, key: str
+             ) -> dict[Any, list[dict]]:
     groups: dict[Any, list[dict]] = defaultdict(list)
-    for row in conn.execute(stmt).mappings():
-        groups[row[key]].append(dict(row))
+    if all(params.values()):          # an empty IN list: nothing to read
+        for row in conn.execute(stmt, params).mappings():
+            groups[row[key]].append(dict(row))
     return groups
 
 
 # -- control (CGR) --------------------------------------------------------------------------
-def linked_reports_stmt(code: int | None, cui: str | None, entity_id: str | None
-                        ) -> sa.Select:
-    """Reports linked to the work or the investment (name-similarity candidates) or to the
-    executing entity: one row per report and link, the strongest link of a report first."""
+@cache
+def linked_reports_stmt() -> sa.Select:
+    """Reports linked to the work (:code) or the investment (:cui) (name-similarity
+    candidates) or to the executing entity (:entity): one row per report and link, the
+    strongest link of a report first."""
     sl = source_link.c
-    targets = []
-    if code is not None:
-        targets.append(sa.and_(sl.object_kind == "work", sl.object_key == str(code)))
-    if cui:
-        targets.append(sa.and_(sl.object_kind == "investment", sl.object_key == cui))
-    if entity_id:
-        targets.append(sa.and_(sl.object_kind == "entity", sl.object_key == entity_id))
     links = (sa.select(sl.subject_key.label("report_id"), sl.object_kind, sl.method,
                        sl.confidence, sl.evidence)
-             .where(sl.subject_kind == "control_report", sa.or_(*targets))).subquery("l")
+             .where(_linked_to("control_report"))).subquery("l")
     r = control_report.c
     return (sa.select(control_report, links.c.object_kind.label("linked_to"),
                       links.c.method, links.c.confidence, links.c.evidence)
@@ -267,7 +294,7 @@ def control_reports(conn: sa.Connection, code: int | None, cui: str | None,
     if code is None and not cui and not entity_id:
         return []
     reports: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(linked_reports_stmt(code, cui, entity_id)).mappings():
+    for row in conn.execute(linked_reports_stmt(), _keys(code, cui, entity_id)).mappings():
         link = {k: row[k] for k in LINK_FIELDS}
         report = reports.setdefault(row["id"], {**row, "links": []})
         report["links"].append(link)
@@ -453,7 +480,7 @@ def work_sources(code: int) -> dict[str, Any] | None:
     """{"work", "investment", "procurement", "control", "figures", "disagreements",
     "placement"} for an INFObras code; None when the code is unknown."""
     with db.read_engine().connect() as conn:
-        row = conn.execute(work_keys_stmt(code)).mappings().first()
+        row = conn.execute(work_keys_stmt(), {"code": code}).mappings().first()
         if row is None:
             return None
         row = dict(row)

@@ -164,6 +164,12 @@ def test_api_investment(client, joined):
     assert bad.status_code == 400 and "CUI" in bad.get_json()["error"]
 
 
+def test_investment_page_status(client, joined):
+    assert client.get(f"/inversion/{data.CUI_ONLY}").status_code == 200
+    assert client.get("/inversion/123").status_code == 404
+    assert client.get("/inversion/abc").status_code == 404
+
+
 def test_openapi_documents_the_new_fields(client, joined):
     from openapi_spec_validator import validate
 

@@ -30,8 +30,13 @@ NOT_FOUND = "Inversión no encontrada"
 log = logging.getLogger(__name__)
 
 
-def _detail(cui: str) -> dict[str, Any] | None:
+def page_data(cui: str) -> dict[str, Any] | None:
+    """The investment's sources (cached); None when no source knows the CUI (then
+    dashboard/routes/parties.py answers 404)."""
     return memoize(f"inversion:{cui}", lambda: investment_detail(cui))
+
+
+_detail = page_data
 
 
 def _detail_or_none(cui: str | None) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
-"""/entidad/<id> and /contratista/<ruc> of an unknown or malformed key answer 404 (the page
-itself says "Entidad no encontrada" / "Contratista no encontrado"), so a link checker or a
-search engine sees what a person sees."""
+"""/entidad/<id>, /contratista/<ruc> and /inversion/<cui> of an unknown or malformed key answer
+404 (the page itself says "Entidad no encontrada" / "Contratista no encontrado" / "Inversión
+no encontrada"), so a link checker or a search engine sees what a person sees."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from flask import Blueprint, Response, request
 
 from queries.db import DatabaseUnavailable
 from queries.filters import FilterError
+from queries.investments import parse_cui
 from queries.parties import parse_entity_id, parse_ruc
 
 bp = Blueprint("party_pages", __name__)
 # path -> (parser of its key, the page module whose page_data reads it)
 _PAGES = ((re.compile(r"^/entidad/([^/]*)/?$"), parse_entity_id, "dashboard.pages.entidad"),
-          (re.compile(r"^/contratista/([^/]*)/?$"), parse_ruc, "dashboard.pages.contratista"))
+          (re.compile(r"^/contratista/([^/]*)/?$"), parse_ruc, "dashboard.pages.contratista"),
+          (re.compile(r"^/inversion/([^/]*)/?$"), parse_cui, "dashboard.pages.inversion"))
 
 
 @bp.before_app_request

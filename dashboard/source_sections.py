@@ -33,9 +33,13 @@ def investment_section(inv: Mapping[str, Any] | None, cui: str | None,
     body: list = [facts([("CUI", inv["cui"]), *rows])]
     if places:
         body.append(html.P(["Lugares: ", "; ".join(places)], className="muted"))
-    if link:
-        body.append(html.P(dcc.Link("Ver la inversión completa",
-                                    href=f"/inversion/{inv['cui']}")))
+    links = [dcc.Link("Ver la inversión completa", href=f"/inversion/{inv['cui']}")] if link \
+        else []
+    if inv.get("entity_id"):
+        links.append(dcc.Link(f"Ver la entidad: {inv.get('entity_name') or inv['entity_id']}",
+                              href=f"/entidad/{inv['entity_id']}"))
+    if links:
+        body.append(html.P([part for item in links for part in (" · ", item)][1:]))
     return section(title, *body, id="obra-investment")
 
 
@@ -64,6 +68,10 @@ def procurement_section(processes: Sequence[Mapping[str, Any]]) -> html.Section:
                      className="citizen-note warn") if sanctions else None,
             html.P([html.A(text, href=url, target="_blank", rel="noopener noreferrer")
                     for text, url in documents]) if documents else None,
+            html.P(["Ficha del ganador: ", *(dcc.Link(w["name"] or w["ruc"],
+                                                      href=f"/contratista/{w['ruc']}")
+                                             for w in p.get("winners") or [])])
+            if p.get("winners") else None,
             html.Small(f"Fuente: {p.get('source_label') or p['source']} · datos al "
                        f"{view.date_text(p.get('source_date'))}", className="muted")]))
     return section(title, *blocks, id="obra-procurement")

@@ -320,8 +320,16 @@ def _seace_contract_amount(procurement: Sequence[Mapping[str, Any]]
 
 
 def _invierte_progress(extra: Mapping[str, Any]) -> tuple[float | None, date | None]:
+    """Invierte.pe's physical progress as the work's source kept it beside its own: the
+    paralysed-works file's columns, or its list of progress by source."""
     value = _float_text(extra.get("avance_fisico_invierte"))
     when = extra.get("fecha_ult_avance_fisico_invierte")
+    if value is None:
+        entry = next((e for e in extra.get("avance_fisico_por_fuente") or []
+                      if isinstance(e, Mapping) and "invierte" in str(e.get("fuente")).lower()
+                      and _float_text(e.get("avance")) is not None), None)
+        if entry:
+            value, when = _float_text(entry["avance"]), entry.get("fecha")
     try:
         day = date.fromisoformat(str(when)[:10]) if when else None
     except ValueError:

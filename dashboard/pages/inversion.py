@@ -36,18 +36,16 @@ def page_data(cui: str) -> dict[str, Any] | None:
     return memoize(f"inversion:{cui}", lambda: investment_detail(cui))
 
 
-_detail = page_data
 
-
-def _detail_or_none(cui: str | None) -> dict[str, Any] | None:
+def _found_or_none(cui: str | None) -> dict[str, Any] | None:
     try:
-        return _detail(parse_cui(cui))
+        return page_data(parse_cui(cui))
     except (FilterError, DatabaseUnavailable, sa.exc.SQLAlchemyError):
         return None
 
 
 def page_title(cui: str | None = None) -> str:
-    found = _detail_or_none(cui)
+    found = _found_or_none(cui)
     if found is None:
         return f"{NOT_FOUND} — {SITE}"
     return f"{(found['investment'].get('name') or f'Inversión {cui}')[:90]} — {SITE}"
@@ -63,7 +61,7 @@ def layout(cui: str | None = None, **_query) -> html.Div:
         key = parse_cui(cui)
     except FilterError as exc:
         return _not_found(str(exc))
-    found = _detail(key)
+    found = page_data(key)
     if found is None:
         return _not_found(f"Ningún archivo del MEF cargado trae el CUI {key}. Revise el número "
                           "o busque la obra en el explorador.")

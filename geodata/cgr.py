@@ -234,14 +234,14 @@ def _read(run: Run, rows: Iterable[tuple[int, list[Any]]], columns: Columns, reg
             continue
         run.rows_read += 1
         try:
-            record = _record(cells, columns, regions)
+            record, flags = _record(cells, columns, regions)
         except Problem as problem:
             run.quarantine(number, problem.code, str(problem), columns.raw(cells),
                            clean_text(columns.cell(cells, "number")))
             continue
         key = record["id"]
         if (earlier := kept.get(key)) is not None:
-            if differ := [c for c in record if c != "_notes" and record[c] != earlier[c]]:
+            if differ := [c for c in record if record[c] != earlier[c]]:
                 shown = "; ".join(f"{LABELS.get(c, c)}: {earlier[c]!s} ≠ {record[c]!s}"
                                   for c in differ)
                 run.quarantine(number, "informe_repetido_distinto",
@@ -251,12 +251,11 @@ def _read(run: Run, rows: Iterable[tuple[int, list[Any]]], columns: Columns, reg
                 run.duplicate("informe_repetido")
             continue
         kept[key], first_row[key] = record, number
-        _tally(record, notes)
+        _tally(record, flags, notes)
     return kept
 
 
-def _tally(record: dict[str, Any], notes: Notes) -> None:
-    flags = record.pop("_notes")
+def _tally(record: dict[str, Any], flags: dict[str, Any], notes: Notes) -> None:
     key = record["id"]
     if "fallback_id" in flags:
         notes.fallback_ids.append(key)
@@ -266,7 +265,10 @@ def _tally(record: dict[str, Any], notes: Notes) -> None:
         notes.date_order.append(key)
 
 
-def _record(cells: Sequence[Any], columns: Columns, regions: Regions) -> dict[str, Any]:
+def _record(cells: Sequence[Any], columns: Columns, regions: Regions
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The row as a control_report record, and what the summary should say about it
+    (an id made from region + number, links that are not URLs); a Problem if it cannot load."""
     if len(cells) > len(columns.headers) and any(
             clean_text(c) for c in cells[len(columns.headers):]):
         raise Problem("columnas_de_mas", f"la fila tiene {len(cells)} columnas y el encabezado "
@@ -297,8 +299,7 @@ def _record(cells: Sequence[Any], columns: Columns, regions: Regions) -> dict[st
     flags["bad_links"] = [t for t in (link, text["summary_url"]) if t and not http_url(t)]
     record["pdf_url"] = link if http_url(link) else None
     record["summary_url"] = text["summary_url"] if http_url(text["summary_url"]) else None
-    record["_notes"] = flags
-    return record
+    return record, flags
 
 
 def _persons(text: str | None) -> int | None:

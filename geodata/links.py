@@ -134,60 +134,97 @@ CANDIDATE_STEPS: list = []
 # (words weighted by rarity among the candidate works; place names and the entity's own name
 # left out, since every work of the entity shares them) and pg_trgm's word_similarity of the
 # whole name within the title. On the real files (2,994 reports, 1,151 works) the 5 true
-# namings score 0.68-1.00 and the best wrong pair 0.56: the threshold sits between.
+# namings score 0.68-1.00 and the best wrong pair 0.56: the threshold sits between. Only pairs
+# that share a word few of the entity's works have (NAME_SIMILAR_SELECTIVE) are scored: a title
+# cannot single out one of many works that share its words, and an entity's generic words
+# ("agua", "distrito") would otherwise pair every report with every work.
 NAME_SIMILAR_THRESHOLD = 0.62
 NAME_SIMILAR_MAX = 0.79           # a name similarity is a candidate, never above 0.8
-_REPORT_WORK_NAMES = f"""
-DELETE FROM source_link
-WHERE method = 'nombre_similar' AND subject_kind = 'control_report' AND object_kind = 'work';
-
-INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
-                         confidence, evidence)
-WITH place AS (
-    SELECT DISTINCT t AS word
-    FROM area, regexp_split_to_table(lower(unaccent(name)), '[^a-z0-9]+') t
-), title AS (
-    SELECT DISTINCT r.id, r.entity_id, t AS word
-    FROM control_report r, regexp_split_to_table(lower(unaccent(r.title)), '[^a-z0-9]+') t
-    WHERE length(t) >= 3 AND r.entity_id IN (SELECT entity_id FROM work)
-), name AS (
-    SELECT DISTINCT w.infobras_code, w.entity_id, t AS word
-    FROM (SELECT infobras_code, entity_id, name,
-                 regexp_split_to_array(lower(unaccent(entity)), '[^a-z0-9]+') AS own
-          FROM work WHERE entity_id IN (SELECT entity_id FROM title)
-          OFFSET 0) w,                -- each entity name split once, not once per word
-         regexp_split_to_table(lower(unaccent(w.name)), '[^a-z0-9]+') t
-    WHERE length(t) >= 3 AND t <> ALL (w.own) AND t NOT IN (SELECT word FROM place)
-), weight AS (
-    SELECT word, ln(1 + (SELECT count(DISTINCT infobras_code) FROM name)::numeric / count(*)) AS idf
-    FROM name GROUP BY word
-), total AS (
-    SELECT infobras_code, sum(idf) AS total FROM name JOIN weight USING (word) GROUP BY 1
-), shared AS (
-    SELECT t.id, n.infobras_code, sum(g.idf) / min(tt.total) AS share,
-           array_agg(n.word ORDER BY g.idf DESC, n.word) AS words
-    FROM title t JOIN name n USING (entity_id, word) JOIN weight g USING (word)
-         JOIN total tt USING (infobras_code)
-    GROUP BY 1, 2
-), scored AS (
-    SELECT s.id, s.infobras_code, s.words,
-           least(s.share, word_similarity(lower(unaccent(w.name)),
-                                          lower(unaccent(r.title)))::numeric) AS score
-    FROM shared s JOIN control_report r ON r.id = s.id
-         JOIN work w ON w.infobras_code = s.infobras_code
-    WHERE s.share >= {NAME_SIMILAR_THRESHOLD}
-)
-SELECT 'control_report', id, 'work', infobras_code::text, 'nombre_similar',
-       least(round(score, 2), {NAME_SIMILAR_MAX}),
-       'El título del informe se parece al nombre de la obra (similitud ' || round(score, 2)
-       || '; palabras en común: ' || array_to_string(words[1:5], ', ') || ')'
-FROM scored WHERE score >= {NAME_SIMILAR_THRESHOLD};
-"""
+NAME_SIMILAR_SELECTIVE = 10       # works of the entity that may share the seed word
+# A text's distinct words, folded (no accents, lowercase, split at anything but a-z0-9);
+# to_tsvector deduplicates in C, far cheaper than DISTINCT over the split words.
+_WORDS = ("tsvector_to_array(to_tsvector('simple', "
+          "regexp_replace(lower(unaccent({})), '[^a-z0-9]+', ' ', 'g')))")
+# Each step a temporary table with its statistics (ANALYZE): as CTEs the planner guessed one
+# row for the words and chose nested loops (minutes at 200k works instead of seconds).
+_REPORT_WORK_NAMES = [
+    # Words of place names (every work of a district repeats them).
+    f"""CREATE TEMP TABLE _rw_place ON COMMIT DROP AS
+    SELECT DISTINCT t AS word FROM area, unnest({_WORDS.format('name')}) t""",
+    # Title words of the reports whose entity runs works.
+    f"""CREATE TEMP TABLE _rw_title ON COMMIT DROP AS
+    SELECT r.id, r.entity_id, t AS word
+    FROM control_report r, unnest({_WORDS.format('r.title')}) t
+    WHERE length(t) >= 3 AND r.entity_id IN (SELECT entity_id FROM work)""",
+    # The entity's own words (its key), in all its works' names.
+    """CREATE TEMP TABLE _rw_own ON COMMIT DROP AS
+    SELECT DISTINCT entity_id, t AS word
+    FROM (SELECT DISTINCT entity_id FROM _rw_title) e, unnest(string_to_array(entity_id, '-')) t""",
+    # Name words of those entities' works; filtered in the next statement, once the planner
+    # knows the sizes (joined here, it guessed one row and looped over every word).
+    f"""CREATE TEMP TABLE _rw_words ON COMMIT DROP AS
+    SELECT w.infobras_code, w.entity_id, t AS word
+    FROM work w, unnest({_WORDS.format('w.name')}) t
+    WHERE w.entity_id IN (SELECT entity_id FROM _rw_own) AND length(t) >= 3""",
+    "ANALYZE _rw_place, _rw_title, _rw_own, _rw_words",
+    # ... without place names and the entity's own words.
+    # (NOT IN over small tables: hashed lookups; as anti-joins the planner expected no row
+    # to survive the first and looped over the second.)
+    """CREATE TEMP TABLE _rw_name ON COMMIT DROP AS
+    SELECT * FROM _rw_words
+    WHERE word NOT IN (SELECT word FROM _rw_place)
+      AND (entity_id, word) NOT IN (SELECT entity_id, word FROM _rw_own)""",
+    "ANALYZE _rw_name",
+    # Pairs seeded by a word at most NAME_SIMILAR_SELECTIVE of the entity's works share.
+    f"""CREATE TEMP TABLE _rw_pair ON COMMIT DROP AS
+    SELECT DISTINCT t.id, n.infobras_code
+    FROM _rw_title t
+         JOIN (SELECT entity_id, word FROM _rw_name GROUP BY 1, 2
+               HAVING count(*) <= {NAME_SIMILAR_SELECTIVE}) s USING (entity_id, word)
+         JOIN _rw_name n USING (entity_id, word)""",
+    "ANALYZE _rw_pair",
+    """DELETE FROM source_link
+    WHERE method = 'nombre_similar' AND subject_kind = 'control_report' AND object_kind = 'work'""",
+    f"""INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                             confidence, evidence)
+    WITH weight AS (             -- rarer words weigh more (among the candidate works)
+        SELECT word, ln(1 + (SELECT count(DISTINCT infobras_code) FROM _rw_name)::numeric
+                            / count(*)) AS idf
+        FROM _rw_name GROUP BY word
+    ), paired AS (
+        SELECT n.infobras_code, n.word, g.idf FROM _rw_name n JOIN weight g USING (word)
+        WHERE n.infobras_code IN (SELECT infobras_code FROM _rw_pair)
+    ), total AS (
+        SELECT infobras_code, sum(idf) AS total FROM paired GROUP BY 1
+    ), shared AS (
+        SELECT p.id, p.infobras_code, sum(n.idf) / min(tt.total) AS share,
+               array_agg(n.word ORDER BY n.idf DESC, n.word) AS words
+        FROM _rw_pair p JOIN paired n USING (infobras_code)
+             JOIN _rw_title t ON t.id = p.id AND t.word = n.word
+             JOIN total tt USING (infobras_code)
+        GROUP BY 1, 2
+    ), scored AS (
+        SELECT s.id, s.infobras_code, s.words,
+               least(s.share, word_similarity(lower(unaccent(w.name)),
+                                              lower(unaccent(r.title)))::numeric) AS score
+        FROM shared s JOIN control_report r ON r.id = s.id
+             JOIN work w ON w.infobras_code = s.infobras_code
+        WHERE s.share >= {NAME_SIMILAR_THRESHOLD}
+    )
+    SELECT 'control_report', id, 'work', infobras_code::text, 'nombre_similar',
+           least(round(score, 2), {NAME_SIMILAR_MAX}),
+           'El título del informe se parece al nombre de la obra (similitud ' || round(score, 2)
+           || '; palabras en común: ' || array_to_string(words[1:5], ', ') || ')'
+    FROM scored WHERE score >= {NAME_SIMILAR_THRESHOLD}""",
+    "DROP TABLE _rw_place, _rw_title, _rw_own, _rw_words, _rw_name, _rw_pair",
+]
 
 
 def report_work_names(conn: sa.Connection) -> None:
     """Candidate links control report -> work of the same entity named in the title."""
-    conn.connection.driver_connection.execute(_REPORT_WORK_NAMES)
+    driver = conn.connection.driver_connection
+    for statement in _REPORT_WORK_NAMES:
+        driver.execute(statement)
 
 
 CANDIDATE_STEPS.append(report_work_names)

@@ -271,7 +271,8 @@ def test_reports_that_name_a_work(linked, raw, works, national_areas):
             " WHERE method = 'nombre_similar' AND subject_kind = 'control_report'"
             " AND subject_key = ANY(:ids)"), {"ids": list(raw["id"])}).all()
     assert {(r[0], r[1]) for r in found} == NAMED
-    assert all(0.62 <= float(r[2]) <= 0.79 and "palabras en común" in r[3] for r in found)
+    assert all(links.NAME_SIMILAR_THRESHOLD <= float(r[2]) <= links.NAME_SIMILAR_MAX
+               and "palabras en común" in r[3] for r in found)
     # Each named pair, from the raw files: same entity, and the title carries a run of at
     # least four consecutive words of the work's name.
     titles = raw.set_index("id")

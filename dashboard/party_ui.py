@@ -20,6 +20,7 @@ from dashboard.app import DB_DOWN, DB_ERRORS
 from dashboard.cache import memoize
 from dashboard.citizen_ui import section, status_chip
 from dashboard.explorer_state import ExplorerState, href
+from dashboard.wire import element, link
 from layers import entity as figures
 from layers import format as fmt
 from layers.alerts import SEVERITY_LABELS
@@ -27,7 +28,7 @@ from queries.filters import FilterError
 from queries.parties import WORKS_LIMIT
 
 SITE = "Mirador de Obras"
-WORKS_SHOWN = 100
+PAGE_ROWS = 50           # rows of each table on the page (the API lists up to 100)
 GRAPH = {"displayModeBar": False}
 SOURCE_LABELS = {"infobras": "INFObras (Contraloría)", "mef_banco": "MEF · Banco de Inversiones",
                  "ssi_ejecucion": "MEF · SSI", "ssi_formato8": "MEF · SSI Formato 8",
@@ -37,7 +38,8 @@ Column = tuple[str, Callable[[Mapping[str, Any]], Any], str]  # header, cell, cl
 
 
 def date_text(day: date | None) -> str:
-    return fmt.MISSING if day is None else f"{day:%d/%m/%Y}"
+    """dd/mm/aaaa (strftime takes five times as long, for hundreds of cells a page)."""
+    return fmt.MISSING if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def entity_href(entity_id: str) -> str:
@@ -155,29 +157,40 @@ def works_figures(page: Mapping[str, Any], totals: Mapping[str, Any],
 
 # -- tables ---------------------------------------------------------------------------------
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column],
-          empty: str, caption: str | None = None) -> html.Div | html.P:
-    """A table that scrolls sideways on a phone; `empty` when there are no rows."""
+          empty: str, caption: str | None = None) -> Any:
+    """A table that scrolls sideways on a phone; `empty` when there are no rows. Built in
+    Dash's wire form (dashboard.wire): a hundred rows of Dash components took 60 ms a page,
+    as plain elements a few."""
     if not rows:
-        return html.P(empty, className="muted")
-    head = html.Thead(html.Tr([html.Th(h, scope="col", className=c or None)
-                               for h, _, c in columns]))
-    body = html.Tbody([html.Tr([html.Td(cell(r), className=c or None)
-                                for _, cell, c in columns]) for r in rows])
-    return html.Div(className="party-table-wrap", tabIndex="0", children=html.Table(
-        [html.Caption(caption) if caption else None, head, body], className="party-table"))
+        return element("P", empty, className="muted")
+    head = element("Thead", element("Tr", [element("Th", h, scope="col", className=c or None)
+                                           for h, _, c in columns]))
+    body = element("Tbody", [element("Tr", [element("Td", cell(r), className=c or None)
+                                            for _, cell, c in columns]) for r in rows])
+    parts = [element("Caption", caption)] if caption else []
+    return element("Div", className="party-table-wrap", tabIndex="0", children=element(
+        "Table", [*parts, head, body], className="party-table"))
 
 
-def more_note(shown: int, total: int, what: str) -> html.P | None:
+def outside(text: Any, url: str) -> dict[str, Any]:
+    """A link to another site (a contract, a report's PDF), in a new tab."""
+    return element("A", text, href=url, target="_blank", rel="noopener")
+
+
+def more_note(shown: int, total: int, what: str, everything: str | None = None
+              ) -> dict[str, Any] | None:
+    """"Se muestran 50 de 120 contratos", and where to read them all (the open-data API)."""
     if total <= shown:
         return None
-    return html.P(f"Se muestran {fmt.number(shown)} de {fmt.number(total)} {what}.",
-                  className="muted")
+    return element("P", [f"Se muestran {fmt.number(shown)} de {fmt.number(total)} {what}. ",
+                         outside("Todos en datos abiertos (JSON)", everything)
+                         if everything else None], className="muted")
 
 
 def works_table(works: Sequence[Mapping[str, Any]], total: int, explorer_href: str,
                 show_entity: bool = False) -> list:
     columns: list[Column] = [
-        ("Obra", lambda w: dcc.Link(w["name"], href=f"/obra/{w['infobras_code']}"), "wide"),
+        ("Obra", lambda w: link(w["name"], f"/obra/{w['infobras_code']}"), "wide"),
         ("Estado", lambda w: status_chip(w["status"]), ""),
         ("Lugar", lambda w: ", ".join(x for x in (w.get("district"), w.get("region_name"))
                                       if x) or fmt.MISSING, ""),
@@ -187,7 +200,7 @@ def works_table(works: Sequence[Mapping[str, Any]], total: int, explorer_href: s
     ]
     if show_entity:
         columns.insert(2, ("Entidad", lambda w: w.get("entity") or fmt.MISSING, ""))
-    shown = list(works[:WORKS_SHOWN])
+    shown = list(works[:PAGE_ROWS])
     return [table(shown, columns, "Ninguna obra registrada en INFObras."),
             more_note(len(shown), total, "obras (las de mayor inversión)"),
             html.P(dcc.Link("Ver todas sus obras en el mapa del explorador →",
@@ -201,17 +214,18 @@ def alerts_block(page: Mapping[str, Any]) -> list:
                        className="citizen-note ok")]
     summary = table(rules, [
         ("Regla", lambda r: r.get("rule_name") or r["rule_code"], "wide"),
-        ("Severidad", lambda r: html.Span(SEVERITY_LABELS.get(r["severity"], r["severity"]),
-                                          className=f"citizen-chip sev-{r['severity']}"), ""),
+        ("Severidad", lambda r: element("Span", SEVERITY_LABELS.get(r["severity"], r["severity"]),
+                                        className=f"citizen-chip sev-{r['severity']}"), ""),
         ("Alertas", lambda r: fmt.number(r["alerts"]), "num"),
         ("Monto en riesgo", lambda r: fmt.money(r["amount_at_risk"]), "num")], "")
-    items = [html.Li([html.Strong(dcc.Link(a["work_name"], href=f"/obra/{a['infobras_code']}")),
-                      html.Br(), html.Span(a.get("rule_name") or a["rule_code"],
-                                           className="muted"), f" · {a['message']}"])
+    items = [element("Li", [element("Strong", link(a["work_name"],
+                                                   f"/obra/{a['infobras_code']}")),
+                             element("Br"), element("Span", a.get("rule_name") or a["rule_code"],
+                                                    className="muted"), f" · {a['message']}"])
              for a in page["alerts"]]
     return [html.P("Una alerta no prueba una irregularidad: señala qué conviene revisar.",
                    className="muted"), summary,
-            html.H3("Las alertas más graves"), html.Ul(items, className="party-list")]
+            html.H3("Las alertas más graves"), element("Ul", items, className="party-list")]
 
 
 def _money_cell(name: str) -> Callable[[Mapping[str, Any]], str]:
@@ -219,19 +233,18 @@ def _money_cell(name: str) -> Callable[[Mapping[str, Any]], str]:
 
 
 def contracts_table(contracts: Sequence[Mapping[str, Any]], total: int,
-                    party: str) -> list:
+                    party: str, everything: str) -> list:
     """Contracts with their supplier (party="supplier") or entity (party="entity")."""
     other: Column = (
-        ("Contratista", lambda c: dcc.Link(c.get("supplier_name") or c["supplier_ruc"],
-                                           href=contractor_href(c["supplier_ruc"]))
+        ("Contratista", lambda c: link(c.get("supplier_name") or c["supplier_ruc"],
+                                       contractor_href(c["supplier_ruc"]))
          if c.get("supplier_ruc") else fmt.MISSING, "wide")
         if party == "supplier" else
-        ("Entidad", lambda c: dcc.Link(c.get("entity_name") or c["entity_id"],
-                                       href=entity_href(c["entity_id"]))
+        ("Entidad", lambda c: link(c.get("entity_name") or c["entity_id"],
+                                   entity_href(c["entity_id"]))
          if c.get("entity_id") else fmt.MISSING, "wide"))
     columns: list[Column] = [
-        ("Contrato", lambda c: html.A(c.get("number") or c["id"], href=c["url"],
-                                      target="_blank", rel="noopener")
+        ("Contrato", lambda c: outside(c.get("number") or c["id"], c["url"])
          if c.get("url") else (c.get("number") or c["id"]), ""),
         ("Proceso", lambda c: c.get("nomenclature") or c["process_id"], ""),
         other,
@@ -241,8 +254,9 @@ def contracts_table(contracts: Sequence[Mapping[str, Any]], total: int,
         ("Reducciones", _money_cell("reduction"), "num"),
         ("Penalidades", _money_cell("penalties"), "num"),
     ]
-    return [table(contracts, columns, "Ningún contrato registrado en el SEACE."),
-            more_note(len(contracts), total, "contratos (los más recientes)")]
+    shown = contracts[:PAGE_ROWS]
+    return [table(shown, columns, "Ningún contrato registrado en el SEACE."),
+            more_note(len(shown), total, "contratos (los más recientes)", everything)]
 
 
 def processes_table(processes: Sequence[Mapping[str, Any]], total: int,
@@ -254,16 +268,17 @@ def processes_table(processes: Sequence[Mapping[str, Any]], total: int,
         links: list = []
         for i, winner in enumerate(p["winners"]):
             links += [", "] if i else []
-            links.append(dcc.Link(winner.get("name") or winner["ruc"],
-                                  href=contractor_href(winner["ruc"])))
+            links.append(link(winner.get("name") or winner["ruc"],
+                              contractor_href(winner["ruc"])))
         return links
 
     columns: list[Column] = [
-        ("Proceso", lambda p: [html.Strong(p.get("nomenclature") or p["id"]), html.Br(),
-                               html.Small(p.get("description") or "", className="muted")],
+        ("Proceso", lambda p: [element("Strong", p.get("nomenclature") or p["id"]),
+                               element("Br"), element("Small", p.get("description") or "",
+                                                      className="muted")],
          "wide"),
-        ("Entidad", lambda p: dcc.Link(p.get("entity_name") or p["entity_id"],
-                                       href=entity_href(p["entity_id"]))
+        ("Entidad", lambda p: link(p.get("entity_name") or p["entity_id"],
+                                   entity_href(p["entity_id"]))
          if p.get("entity_id") else fmt.MISSING, ""),
         ("Convocatoria", lambda p: date_text(p.get("call_date")), ""),
         ("Valor referencial", _money_cell("reference_amount"), "num"),
@@ -272,11 +287,12 @@ def processes_table(processes: Sequence[Mapping[str, Any]], total: int,
         ("Contratado", _money_cell("contracted"), "num"),
     ]
     if with_result:
-        columns.insert(1, ("Resultado", lambda p: html.Span(
+        columns.insert(1, ("Resultado", lambda p: element("Span",
             "Ganó" if p.get("won") else "No ganó",
             className="citizen-chip " + ("ok" if p.get("won") else "")), ""))
-    return [table(processes, columns, "Ningún proceso de selección registrado en el SEACE."),
-            more_note(len(processes), total, "procesos (los más recientes)")]
+    shown = processes[:PAGE_ROWS]
+    return [table(shown, columns, "Ningún proceso de selección registrado en el SEACE."),
+            more_note(len(shown), total, "procesos (los más recientes)")]
 
 
 def sources_line(sources: Sequence[str]) -> html.P:

@@ -5,16 +5,15 @@ status. Pure: rows in, numbers and Plotly figures out; boundaries come by URL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-import plotly.graph_objects as go
-
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.briefing import map_view
-from layers.figures import checked, spec, template
+from layers.figures import checked, plain_spec, template
 from layers.works_layer import STATUS_COLORS, STATUSES, points_update, works_traces
 
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12,
@@ -25,12 +24,20 @@ MIN_SPAN = 0.25           # degrees (about 28 km) the map shows at least
 POINT_COLUMNS = ("infobras_code", "lon", "lat", "status", "investment", "name", "geom_source")
 
 
-def _figure(traces: list[dict[str, Any]], height: int, **layout: Any) -> go.Figure:
+def _figure(traces: list[dict[str, Any]], height: int, **layout: Any) -> dict[str, Any]:
+    """A figure as the plain dict dcc.Graph sends (layers.figures.plain_spec): these are
+    built on every page, and a go.Figure would copy and walk them twice."""
     base = {"template": template("none"), "height": height, "font": FONT,
             "separators": ", ", "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
             "hoverlabel": {"font": FONT}}
-    return spec(traces, {**base, **layout})
+    return plain_spec(traces, {**base, **layout})
+
+
+@functools.cache
+def _status_traces() -> tuple[dict[str, Any], ...]:
+    """The explorer's empty works traces (one per status) as plain dicts, built once."""
+    return tuple(t.to_plotly_json() for t in works_traces())
 
 
 def _padded(west: float, south: float, east: float, north: float
@@ -52,12 +59,12 @@ def _merge(target: dict[str, Any], values: Mapping[str, Any]) -> None:
 
 @checked
 def works_map(works: Sequence[Mapping[str, Any]], outlines: Sequence[str] = ()
-              ) -> go.Figure:
+              ) -> dict[str, Any]:
     """The works with a point, one trace per status (the explorer's colours and sizes),
     framed on them; `outlines`: boundary GeoJSON URLs drawn as lines beneath."""
     located = [w for w in works if w.get("lon") is not None and w.get("lat") is not None]
     columns = {name: [w[name] for w in located] for name in POINT_COLUMNS}
-    traces = [t.to_plotly_json() for t in works_traces()]
+    traces = [{**t, "marker": dict(t["marker"])} for t in _status_traces()]
     for index, values in points_update(columns, 0).items():
         _merge(traces[index], values)
     bounds = (_padded(min(columns["lon"]), min(columns["lat"]), max(columns["lon"]),
@@ -73,7 +80,7 @@ def works_map(works: Sequence[Mapping[str, Any]], outlines: Sequence[str] = ()
 
 @checked
 def money_by_year(groups: Sequence[Mapping[str, Any]],
-                  investment_years: Sequence[Mapping[str, Any]] = ()) -> go.Figure:
+                  investment_years: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The works' investment by start year, stacked by status, and (a line) the updated
     cost of the MEF investments by year of viability."""
     traces: list[dict[str, Any]] = []
@@ -113,7 +120,7 @@ def money_by_year(groups: Sequence[Mapping[str, Any]],
 
 
 @checked
-def money_by_status(totals: Mapping[str, Any]) -> go.Figure:
+def money_by_status(totals: Mapping[str, Any]) -> dict[str, Any]:
     """The works' investment by status (how many under each name), in the fixed order."""
     present = list(totals.get("by_status", {}))
     if not present:
@@ -137,7 +144,7 @@ def money_by_status(totals: Mapping[str, Any]) -> go.Figure:
                    yaxis={"autorange": "reversed", "automargin": True, "ticks": ""})
 
 
-def _empty(text: str) -> go.Figure:
+def _empty(text: str) -> dict[str, Any]:
     return _figure([], 120, annotations=[{"text": text, "showarrow": False, "x": 0.5,
                                           "y": 0.5, "xref": "paper", "yref": "paper",
                                           "font": {"size": 13, "color": "#666"}}],

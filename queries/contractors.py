@@ -108,38 +108,36 @@ def entities_stmt(ruc: str) -> sa.Select:
                       both.c.entity_id))
 
 
+def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
+    codes, supplied = p.contractor_works(key), contract.c.supplier_ruc == key
+    return {
+        "supplier": supplier_stmt(key), "names": names_stmt(key),
+        "work_groups": p.work_groups_stmt(codes), "works": p.works_stmt(codes),
+        "alert_rules": p.alert_rules_stmt(codes), "alert_works": p.alert_works_stmt(codes),
+        "alerts": p.top_alerts_stmt(codes), "contract_totals": p.contract_totals_stmt(supplied),
+        "contracts": p.contracts_stmt(supplied), "bid_totals": bid_totals_stmt(key),
+        "bids": bids_stmt(key), "penalties": penalties_stmt(key),
+        "sanctions": sanctions_stmt(key), "entities": entities_stmt(key)}
+
+
+READS = p.Reads(_reads)
+_ONE_ROW = ("supplier", "alert_works", "contract_totals", "bid_totals")
+
+
 def contractor_page(ruc: str) -> dict[str, Any] | None:
-    """Everything /contratista/<ruc> and /api/v1/contractors/<ruc> show, on one connection;
-    None when no source names the RUC."""
-    codes = p.contractor_works(ruc)
-    supplied = contract.c.supplier_ruc == ruc
+    """Everything /contratista/<ruc> and /api/v1/contractors/<ruc> show, read at once on one
+    connection; None when no source names the RUC."""
     with db.read_engine().connect() as conn:
-        row = p.one(conn, supplier_stmt(ruc))
-        names = p.rows(conn, names_stmt(ruc))
-        groups = p.rows(conn, p.work_groups_stmt(codes))
-        contract_totals = p.one(conn, p.contract_totals_stmt(supplied))
-        bid_totals = p.one(conn, bid_totals_stmt(ruc))
-        if not (row or names or groups or contract_totals.get("contracts")
-                or bid_totals.get("processes_won")):
-            return None
-        if not row:
-            row = {"ruc": ruc, "name": names[0]["name"] if names else None, "kind": None,
-                   "source": names[0]["source"] if names else None}
-        return {
-            "supplier": row,
-            "work_groups": groups,
-            "works": p.rows(conn, p.works_stmt(codes)),
-            "alert_rules": p.rows(conn, p.alert_rules_stmt(codes)),
-            "alert_works": p.one(conn, p.alert_works_stmt(codes)),
-            "alerts": p.rows(conn, p.top_alerts_stmt(codes)),
-            "contract_totals": contract_totals,
-            "contracts": p.rows(conn, p.contracts_stmt(supplied)),
-            "bid_totals": bid_totals,
-            "bids": p.rows(conn, bids_stmt(ruc)),
-            "penalties": p.rows(conn, penalties_stmt(ruc)),
-            "sanctions": p.rows(conn, sanctions_stmt(ruc)),
-            "entities": p.rows(conn, entities_stmt(ruc)),
-        }
+        read = READS.fetch(conn, ruc)
+    page = {name: p.first(rows) if name in _ONE_ROW else rows for name, rows in read.items()}
+    names = page.pop("names")
+    if not (page["supplier"] or names or page["work_groups"] or page["bids"]
+            or page["contract_totals"].get("contracts")):
+        return None
+    if not page["supplier"]:
+        page["supplier"] = {"ruc": ruc, "name": names[0]["name"] if names else None,
+                            "kind": None, "source": names[0]["source"] if names else None}
+    return page
 
 
 def contractor_api(ruc: str) -> dict[str, Any] | None:

@@ -23,3 +23,25 @@ def party_app(parties: sa.Engine):
     from dashboard import app as module
 
     return module.app
+
+
+@pytest.fixture(scope="session")
+def real_sources(national_areas: sa.Engine) -> sa.Engine:
+    """The real files of ../shared/data loaded as `make load` would: MEF (Banco de
+    Inversiones, SSI), SEACE (CONOSCE), CGR and the paralysed works, then the links once."""
+    from geodata import cgr, links, mef, paralizadas, seace
+    from tests.conftest import PARALIZADAS_CSV, SHARED
+
+    for name in ("banco_inversiones_callao.xlsx", "banco_inversiones_tumbes.xlsx",
+                 "banco_inversiones_moquegua.xlsx",
+                 "ssi_lista_ejecucion_2019_cusco_madre_de_dios.csv",
+                 "ssi_formato8_2019_cusco_madre_de_dios.csv"):
+        mef.load(SHARED / "mef" / name, engine=national_areas, relink=False)
+    seace.load(SHARED / "seace" / "conosce_contrataciones_2019_cusco_madre_de_dios.csv.gz",
+               engine=national_areas, relink=False)
+    cgr.load(SHARED / "cgr" / "informes_control_2019_2022.csv", engine=national_areas,
+             relink=False)
+    paralizadas.load(PARALIZADAS_CSV, engine=national_areas)
+    with national_areas.begin() as conn:
+        links.relink(conn)
+    return national_areas

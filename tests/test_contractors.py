@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from dash import dcc, html
 
 from queries import contractors, explorer
 from queries.filters import FilterError, Filters
 from queries.parties import parse_ruc, work_totals
 from tests import parties_data as d
+from tests import parties_raw as raw
 from tests.citizen_data import components, page_module, strings
 
 pytest_plugins = ["tests.parties_support"]
@@ -74,7 +74,7 @@ def test_page_has_every_section_with_links(contratista):
     ids = {getattr(c, "id", None) for c in components(tree)}
     assert {"contratista-kpis", "contratista-map", "contratista-works", "contratista-entities",
             "contratista-contracts", "contratista-processes", "contratista-sanctions"} <= ids
-    links = {c.href for c in components(tree) if isinstance(c, dcc.Link | html.A)}
+    links = {c.href for c in components(tree) if getattr(c, "href", None)}
     assert {f"/obra/{d.BASE + w[0]}" for w in d.WORKS if w[7] == d.BUILDER} <= links
     assert {f"/entidad/{d.MUNI_ID}", f"/entidad/{d.REGION_ID}"} <= links
     assert "https://example.org/contratos/zzent-c-1.pdf" in links
@@ -111,3 +111,18 @@ def test_explorer_filter_by_contractor(parties):
         "contractor_ruc": d.BUILDER}
     with pytest.raises(FilterError, match="RUC no válido"):
         Filters.from_query({"contractor_ruc": "12"})
+
+
+def test_the_real_supplier_with_most_contracts_equals_the_raw_file(real_sources, party_app):
+    conosce, shifted = raw.conosce()
+    signed = raw.contracts(conosce)
+    ruc = signed.supplier.value_counts().index[0]
+    assert not any(ruc in ",".join(row) for row in shifted)
+    mine = signed[signed.supplier == ruc]
+    body = party_app.server.test_client().get(f"/api/v1/contractors/{ruc}").get_json()
+    assert body["contracts"]["total"] == len(mine) > 10
+    assert _cents(body["contracts"]["amount"]) == raw.total(mine.monto_contratado_total)
+    bid = conosce[conosce.ruc_codigo_postor == ruc].codigoconvocatoria.nunique()
+    assert body["processes"]["processes_bid"] == bid
+    by_entity = {e["entity_id"]: e["contracts"] for e in body["entities"]}
+    assert sum(by_entity.values()) == len(mine)

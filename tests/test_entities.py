@@ -8,15 +8,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from dash import dcc, html
 
 from dashboard.explorer_state import ExplorerState
 from layers import entity as figures
+from layers import format as fmt
 from queries import entities, explorer, search
 from queries.explorer_views import freshness
 from queries.filters import FilterError, Filters
 from queries.parties import parse_entity_id, work_totals
 from tests import parties_data as d
+from tests import parties_raw as raw
 from tests.citizen_data import components, page_module, strings
 
 pytest_plugins = ["tests.parties_support"]
@@ -25,6 +26,11 @@ pytestmark = pytest.mark.db
 
 def _cents(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _links(tree) -> set[str]:
+    """Every href in a page: its components' and its wire-form elements'."""
+    return {c.href for c in components(tree) if getattr(c, "href", None)}
 
 
 def _works(entity: str) -> list[tuple]:
@@ -102,12 +108,12 @@ def test_the_alerts_of_its_works_count_each_work_once(parties):
 def test_the_map_draws_the_located_works_by_status(parties):
     page = entities.entity_page(d.MUNI_ID)
     fig = figures.works_map(page["works"], ["/geo/1/1.json"])
-    drawn = sum(len(t.lon) for t in fig.data)
+    drawn = sum(len(t["lon"]) for t in fig["data"])
     assert drawn == sum(1 for w in _works(d.MUNI) if w[0] != 4) == 3
-    assert fig.layout.map.layers[0].source == "/geo/1/1.json"
+    assert fig["layout"]["map"]["layers"][0]["source"] == "/geo/1/1.json"
     years = figures.money_by_year(page["work_groups"], page["investment_years"])
-    assert {t.name for t in years.data} >= {"Obras paralizada", "Obras en ejecución"}
-    assert figures.money_by_status(work_totals([])).layout.annotations
+    assert {t["name"] for t in years["data"]} >= {"Obras paralizada", "Obras en ejecución"}
+    assert figures.money_by_status(work_totals([]))["layout"]["annotations"]
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -123,7 +129,7 @@ def test_page_has_every_section_with_links(entidad):
     assert {"entidad-kpis", "entidad-map", "entidad-works", "entidad-alerts",
             "entidad-investments", "entidad-contracts", "entidad-processes",
             "entidad-reports"} <= ids
-    links = {c.href for c in components(tree) if isinstance(c, dcc.Link | html.A)}
+    links = _links(tree)
     assert {f"/obra/{d.BASE + w[0]}" for w in _works(d.MUNI)} <= links
     assert {r[7] for r in d.REPORTS if r[2] == d.MUNI} <= links
     assert f"/contratista/{d.BUILDER}" in links
@@ -218,8 +224,59 @@ def test_search_finds_entities_contractors_and_folds_accents(parties):
 def test_explorer_search_box_offers_pages_and_filters(party_app):
     found = page_module("explorer").found
     tree = found(f"?q=zzentidad&contractor_ruc={d.BUILDER}")
-    links = {c.href for c in components(tree) if isinstance(c, dcc.Link)}
+    links = _links(tree)
     assert f"/entidad/{d.MUNI_ID}" in links and f"/contratista/{d.BUILDER}" in links
     assert f"/?entity_id={d.MUNI_ID}&contractor_ruc={d.BUILDER}" in links
     assert "/?q=zzentidad" in links   # removes the contractor filter
     assert found("?entity_id=a%20b") == []
+
+
+# -- the real files ---------------------------------------------------------------------------
+TAMBOPATA = "MUNICIPALIDAD PROVINCIAL DE TAMBOPATA"      # Madre de Dios: works, SEACE, CGR
+TAMBOPATA_ID = "17-municipalidad-provincial-de-tambopata"
+ILO = "MUNICIPALIDAD PROVINCIAL DE ILO"                  # Moquegua: Banco de Inversiones
+
+
+def test_a_real_entity_equals_the_raw_files(real_sources, party_app, entidad):
+    conosce, shifted = raw.conosce()
+    assert not any(TAMBOPATA in ",".join(row) for row in shifted)
+    processes = conosce[conosce.entidad.map(raw.folded) == raw.folded(TAMBOPATA)]
+    signed = raw.contracts(processes)
+    reports = raw.reports()
+    reports = reports[(reports.entidad.map(raw.folded) == raw.folded(TAMBOPATA))
+                      & (reports["región"].map(raw.folded) == "madre-de-dios")]
+    works = raw.paralysed_works()
+    works = works[(works.entidad.map(raw.folded) == raw.folded(TAMBOPATA))
+                  & (works.x_ubigeo.str[:2] == "17")]
+    cost = works.costo_actualizado.where(works.costo_actualizado.notna(),
+                                         works.monto_exp_tecnico)
+    expected = {"works": len(works), "investment": raw.total(cost),
+                "accrued": raw.total(works.devengado_acumulado), "contracts": len(signed),
+                "contracted": raw.total(signed.monto_contratado_total),
+                "processes": processes.codigoconvocatoria.nunique(), "reports": len(reports),
+                "persons": int(reports.npersonasconpresuntarespons.astype(int).sum())}
+    assert min(expected.values()) > 0
+    body = party_app.server.test_client().get(f"/api/v1/entities/{TAMBOPATA_ID}").get_json()
+    assert {"works": body["works"]["total"], "investment": _cents(body["works"]["investment"]),
+            "accrued": _cents(body["works"]["accrued"]),
+            "contracts": body["contracts"]["total"],
+            "contracted": _cents(body["contracts"]["amount"]),
+            "processes": body["processes"]["total"],
+            "reports": body["control_reports"]["total"],
+            "persons": body["control_reports"]["persons_responsible"]} == expected
+    text = " ".join(strings(entidad.layout(entidad=TAMBOPATA_ID)))
+    for shown in (fmt.money(expected["investment"]), fmt.money(expected["contracted"]),
+                  f"{expected['persons']} personas con presunta responsabilidad"):
+        assert shown in text
+
+
+def test_real_investments_are_counted_once_per_cui(real_sources, party_app):
+    banco = raw.banco("moquegua")
+    rows = banco[banco.Entidad == ILO]
+    assert len(rows) > rows["Código único de inversión"].nunique()   # one row per district
+    once = rows.drop_duplicates("Código único de inversión")
+    body = party_app.server.test_client().get(
+        "/api/v1/entities/18-municipalidad-provincial-de-ilo").get_json()["investments"]
+    assert body["total"] == len(once)
+    assert _cents(body["amount_viable"]) == raw.total(once["Monto viable"])
+    assert _cents(body["amount_updated"]) == raw.total(once["Costo actualizado"])

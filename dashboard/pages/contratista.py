@@ -17,6 +17,7 @@ from dash import dcc, html
 from dashboard import party_ui as ui
 from dashboard.citizen_ui import section
 from dashboard.routes.geo import geojson_url
+from dashboard.wire import link
 from layers import format as fmt
 from queries import parties
 from queries.contractors import contractor_page
@@ -74,7 +75,8 @@ def layout(ruc: str | None = None, **_query) -> html.Div:
         section("Entidades para las que trabaja", _entities(page["entities"]),
                 id="contratista-entities"),
         section("Contratos (SEACE)", *ui.contracts_table(
-            page["contracts"], page["contract_totals"].get("contracts") or 0, "entity"),
+            page["contracts"], page["contract_totals"].get("contracts") or 0, "entity",
+            "/api/v1/contracts?" + urlencode({"supplier_ruc": ruc, "per_page": 500})),
             id="contratista-contracts"),
         section("Procesos en los que se presentó (SEACE)",
                 html.P(f"Se presentó en {_processes(bids.get('processes_bid'))} y ganó "
@@ -122,8 +124,8 @@ def _processes(n: int | None) -> str:
 
 def _entities(rows: list[dict[str, Any]]) -> Any:
     return ui.table(rows, [
-        ("Entidad", lambda e: dcc.Link(e.get("name") or e["entity_id"],
-                                       href=ui.entity_href(e["entity_id"])), "wide"),
+        ("Entidad", lambda e: link(e.get("name") or e["entity_id"],
+                                   ui.entity_href(e["entity_id"])), "wide"),
         ("Obras", lambda e: fmt.number(e["works"]), "num"),
         ("Inversión de las obras", lambda e: fmt.money(e.get("works_amount"), exact=True),
          "num"),

@@ -71,12 +71,14 @@ def layout(entidad: str | None = None, **_query) -> html.Div:
         section("Alertas de sus obras", *ui.alerts_block(page), id="entidad-alerts"),
         section("Inversiones (MEF)", *_investments(page), id="entidad-investments"),
         section("Contratos (SEACE)", *ui.contracts_table(
-            page["contracts"], page["contract_totals"].get("contracts") or 0, "supplier"),
+            page["contracts"], page["contract_totals"].get("contracts") or 0, "supplier",
+            "/api/v1/contracts?" + urlencode({"entity_id": entity_id, "per_page": 500})),
             id="entidad-contracts"),
         section("Procesos de selección (SEACE)", *ui.processes_table(
             page["processes"], page["process_totals"].get("processes") or 0),
             id="entidad-processes"),
-        section("Informes de control (Contraloría)", *_reports(page), id="entidad-reports"),
+        section("Informes de control (Contraloría)", *_reports(page, entity_id),
+                id="entidad-reports"),
     ])
 
 
@@ -115,7 +117,7 @@ def _source_kpis(page: dict[str, Any]) -> list[html.Div]:
 
 def _investments(page: dict[str, Any]) -> list:
     total = sum(r["investments"] for r in page["investment_years"])
-    rows = page["investments"]
+    rows = page["investments"][:ui.PAGE_ROWS]
     return [
         html.P("Cada inversión (CUI) se cuenta una vez aunque el MEF la repita por distrito o "
                "la publiquen varias de sus fuentes.", className="muted"),
@@ -133,8 +135,8 @@ def _investments(page: dict[str, Any]) -> list:
         ui.more_note(len(rows), total, "inversiones (las de mayor costo)")]
 
 
-def _reports(page: dict[str, Any]) -> list:
-    rows = page["reports"]
+def _reports(page: dict[str, Any], entity_id: str) -> list:
+    rows = page["reports"][:ui.PAGE_ROWS]
     total = page["report_totals"].get("reports") or 0
     return [
         html.P("Servicios de control publicados por la Contraloría sobre esta entidad. Las "
@@ -147,10 +149,10 @@ def _reports(page: dict[str, Any]) -> list:
             ("Personas con presunta responsabilidad",
              lambda r: fmt.number(r.get("persons_responsible")), "num"),
             ("Documento", lambda r: [
-                html.A("PDF", href=r["pdf_url"], target="_blank", rel="noopener")
-                if r.get("pdf_url") else None,
+                ui.outside("PDF", r["pdf_url"]) if r.get("pdf_url") else None,
                 " · " if r.get("pdf_url") and r.get("summary_url") else None,
-                html.A("Resumen", href=r["summary_url"], target="_blank", rel="noopener")
-                if r.get("summary_url") else None], ""),
+                ui.outside("Resumen", r["summary_url"]) if r.get("summary_url") else None], ""),
         ], "La Contraloría no ha publicado informes de control sobre esta entidad."),
-        ui.more_note(len(rows), total, "informes (los más recientes)")]
+        ui.more_note(len(rows), total, "informes (los más recientes)",
+                     "/api/v1/control-reports?" + urlencode({"entity_id": entity_id,
+                                                             "per_page": 500}))]

@@ -157,8 +157,8 @@ def insert(engine: sa.Engine) -> None:
                 "persons_responsible, issued_date, pdf_url, source",
                 [(*row, "cgr") for row in REPORTS])
         links.relink(conn)
-        # After the links: geodata.links links each source row of a CUI to its entity, and
-        # two sources of one CUI collide there (reported to the lead).
+        # A second source of a CUI loaded after the links were built (as a load with
+        # --sin-enlaces leaves it): the pages read the sources, not the links.
         _insert(conn, "investment_source", "cui, source, entity_name, region_ubigeo, "
                 "amount_viable, amount_updated, viability_date",
                 [row for row in INVESTMENTS if row[1] == "ssi_ejecucion"])

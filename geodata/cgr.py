@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from geodata.names import loose_key, name_key
 from geodata.parsing import clean_text, fold, parse_date, parse_int
 from geodata.runs import LoaderError, Parser, Run, load_run, progress, run_cli
-from geodata.sheets import open_sheet
+from geodata.sheets import Sheet, open_sheet
 from geodata.upsert import upsert
 
 LOADER = "cgr"
@@ -201,8 +201,7 @@ def _some(items: Sequence[str]) -> str:
 def load(path: str | Path, engine: sa.Engine | None = None, relink: bool = True) -> Run:
     """Load one register file; returns the finished run (rows read = loaded + updated +
     unchanged + quarantined + duplicates)."""
-    sheet = open_sheet(path, FIND_HEADER)
-    columns = Columns.of(sheet.headers, sheet.path.name)
+    sheet, columns = _open(path)
     with load_run(LOADER, str(path), engine=engine, refresh_views=False) as run:
         notes = Notes([], [], columns.unused, [])
         regions = Regions(run.conn)
@@ -222,6 +221,12 @@ def load(path: str | Path, engine: sa.Engine | None = None, relink: bool = True)
             from geodata import links
             run.at_end(links.relink)
     return run
+
+
+def _open(path: str | Path) -> tuple[Sheet, Columns]:
+    """The file's rows and where each column is; a LoaderError if it is not a register."""
+    sheet = open_sheet(path, FIND_HEADER)
+    return sheet, Columns.of(sheet.headers, sheet.path.name)
 
 
 def _read(run: Run, rows: Iterable[tuple[int, list[Any]]], columns: Columns, regions: Regions,
@@ -323,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="no recalcular los enlaces entre fuentes (después: "
                              "python -m geodata.links)")
     args = parser.parse_args(argv)
+    for path in args.files:   # every file checked before any is loaded
+        _open(path)
     for i, path in enumerate(args.files):
         last = i == len(args.files) - 1
         print(load(path, relink=last and not args.sin_enlaces).summary())

@@ -207,6 +207,8 @@ def test_command_line_errors_in_spanish(tmp_path, capsys, national_areas, dresse
     other.write_text("entidad,monto\nMUNICIPALIDAD,1\n", encoding="utf-8")
     assert run_cli(cgr.main, [str(other)]) == 1
     assert "faltan columnas obligatorias: región, nº de informe" in capsys.readouterr().err
+    assert run_cli(cgr.main, [str(dressed), str(other)]) == 1   # nothing loaded: all checked
+    assert "otro.csv: faltan columnas" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
         run_cli(cgr.main, [])
     assert exit_.value.code == 2
@@ -214,6 +216,9 @@ def test_command_line_errors_in_spanish(tmp_path, capsys, national_areas, dresse
     with pytest.raises(SystemExit):
         run_cli(cgr.main, ["--de-mas", str(dressed)])
     assert "argumentos no reconocidos: --de-mas" in capsys.readouterr().err
+    with national_areas.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM control_report WHERE id LIKE '2020TST%'")).scalar() == 0
     assert run_cli(cgr.main, [str(dressed), "--sin-enlaces"]) == 0
     out = capsys.readouterr().out
     assert "filas leídas: 11" in out and "cuarentena region_desconocida: 1" in out

@@ -16,7 +16,6 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from dash import dcc, html
 
-from dashboard.app import DB_DOWN, DB_ERRORS
 from dashboard.cache import memoize
 from dashboard.citizen_ui import section, status_chip
 from dashboard.explorer_state import ExplorerState, href
@@ -71,6 +70,8 @@ class PartyPage:
 
     def or_none(self, raw: object) -> dict[str, Any] | None:
         """For the page's title and description: never an error."""
+        from dashboard.app import DB_ERRORS  # the app imports the pages, which import this
+
         try:
             return self.data(self.parse(raw))
         except (FilterError, sa.exc.SQLAlchemyError, *DB_ERRORS):
@@ -82,6 +83,8 @@ class PartyPage:
 
     def load(self, raw: object) -> tuple[str, dict[str, Any]] | html.Div:
         """(key, rows), or the page that says why there are none."""
+        from dashboard.app import DB_DOWN, DB_ERRORS
+
         try:
             key = self.parse(raw)
             page = self.data(key)

@@ -108,6 +108,7 @@ SELECT '{kind}', t.{key}, 'entity', t.entity_id,
 FROM (SELECT {key}, entity_id, {"entity" if kind == "work" else "entity_name"} AS entity_name
       FROM {table} WHERE entity_id IS NOT NULL) t
 JOIN entity e ON e.id = t.entity_id AND cardinality(e.sources) > 1
+ON CONFLICT DO NOTHING   -- two MEF sources of one CUI name the same entity: one link
 """
 
 

@@ -28,7 +28,9 @@ def sources(national_areas: sa.Engine):
             INSERT INTO investment_source (cui, source, name, entity_name, region_ubigeo,
                                            amount_viable)
             VALUES ('2345678', 'mef_banco', 'PISTAS DEL CENTRO',
-                    'MUNICIPALIDAD DISTRITAL DE SANTA ROSA', '15', 1000.50)"""))
+                    'MUNICIPALIDAD DISTRITAL DE SANTA ROSA', '15', 1000.50),
+                   ('2345678', 'ssi_ejecucion', 'PISTAS DEL CENTRO',
+                    'Municipalidad Distrital de Santa Rosa', '15', 1000.50)"""))
         conn.execute(sa.text("""
             INSERT INTO procurement_process (id, source, entity_name, region_ubigeo, cui,
                                              description)
@@ -81,7 +83,7 @@ def test_entities_gather_every_source_that_names_them(sources: sa.Engine):
             "SELECT name, region_ubigeo, government_level, sources, names FROM entity"
             " WHERE id = '15-municipalidad-distrital-de-santa-rosa'")).one()
     assert lima.region_ubigeo == "15" and lima.government_level == "Gobierno Local"
-    assert sorted(lima.sources) == ["conosce", "infobras", "mef_banco"]
+    assert sorted(lima.sources) == ["conosce", "infobras", "mef_banco", "ssi_ejecucion"]
     assert set(lima.names) == {"Municipalidad Distrital de Santa Rosa",
                                "MUNICIPALIDAD DISTRITAL DE SANTA ROSA"}
 

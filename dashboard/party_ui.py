@@ -135,8 +135,11 @@ def work_kpis(totals: Mapping[str, Any], alert_works: Mapping[str, Any]) -> list
 
 
 def works_figures(page: Mapping[str, Any], totals: Mapping[str, Any],
-                  outlines: Sequence[str], prefix: str) -> html.Div:
-    """The map of the works and the charts of money by year and by status."""
+                  outlines: Sequence[str], prefix: str) -> html.Div | None:
+    """The map of the works and the charts of money by year and by status; nothing when
+    INFObras names no work (the tables below say so)."""
+    if not totals["works"]:
+        return None
     works = page["works"]
     located = sum(1 for w in works if w.get("lon") is not None)
     note = (f"{fmt.count_label(located, 'obra', 'obras')} con ubicación"

@@ -83,6 +83,14 @@ def test_page_has_every_section_with_links(contratista):
     assert "Ganó" in text
 
 
+def test_a_contractor_without_works_has_no_empty_map(contratista):
+    tree = contratista.layout(ruc=d.BIDDER)
+    ids = {getattr(c, "id", None) for c in components(tree)}
+    assert "contratista-map" not in ids and "contratista-contracts" in ids
+    text = " ".join(strings(tree))
+    assert "Ninguna obra registrada en INFObras." in text and "No ganó" in text
+
+
 @pytest.mark.parametrize(("ruc", "status"), [(d.BUILDER, 200), (d.INFOBRAS_ONLY, 200),
                                              ("20999999999", 404), ("12ab", 404)])
 def test_unknown_contractors_answer_404_with_a_message(party_app, contratista, ruc, status):

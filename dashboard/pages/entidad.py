@@ -101,10 +101,12 @@ def _source_kpis(page: dict[str, Any]) -> list[html.Div]:
     years = page["investment_years"]
     investments = sum(r["investments"] for r in years)
     updated = parties.exact_sum(r["amount_updated"] for r in years)
+    viable = parties.exact_sum(r["amount_viable"] for r in years)
     contracts, reports = page["contract_totals"], page["report_totals"]
     return [
         ui.kpi("Inversiones (MEF)", fmt.number(investments),
-               f"costo actualizado {fmt.money(updated)}" if investments else "ninguna"),
+               "ninguna" if not investments else f"costo actualizado {fmt.money(updated)}"
+               if updated is not None else f"monto viable {fmt.money(viable)}"),
         ui.kpi("Contratos (SEACE)", fmt.number(contracts.get("contracts") or 0),
                f"por {fmt.money(contracts.get('amount'))}" if contracts.get("contracts")
                else "ninguno"),

@@ -155,6 +155,8 @@ CREATE TABLE IF NOT EXISTS procurement_process (
 );
 CREATE INDEX IF NOT EXISTS process_entity_idx ON procurement_process (entity_id);
 CREATE INDEX IF NOT EXISTS process_cui_idx ON procurement_process (cui);
+-- /api/v1/contracts?region= (queries.api_procurement).
+CREATE INDEX IF NOT EXISTS process_region_idx ON procurement_process (region_ubigeo);
 
 CREATE TABLE IF NOT EXISTS process_item (
     process_id          text    NOT NULL REFERENCES procurement_process(id) ON DELETE CASCADE,
@@ -211,6 +213,9 @@ CREATE TABLE IF NOT EXISTS contract (
 );
 CREATE INDEX IF NOT EXISTS contract_process_idx ON contract (process_id);
 CREATE INDEX IF NOT EXISTS contract_supplier_idx ON contract (supplier_ruc);
+-- /api/v1/contracts pages, newest signed first: the first page walks 50 index entries
+-- instead of sorting every contract (100k: 120 ms -> 1 ms).
+CREATE INDEX IF NOT EXISTS contract_signed_idx ON contract (signed_date DESC NULLS LAST, id);
 
 CREATE TABLE IF NOT EXISTS contract_penalty (
     contract_id   text NOT NULL REFERENCES contract(id) ON DELETE CASCADE,

@@ -96,7 +96,7 @@ def contracts_page(query: ContractQuery, page: Page) -> dict[str, Any]:
                              procurement_process.c.id == contract.c.process_id)
                if query.entity_id or query.cui or query.region else contract)
     count = sa.select(sa.func.count()).select_from(counted).where(*conditions)
-    items = contracts_stmt(*conditions, limit=page.per_page).offset(page.offset)
+    items = contracts_stmt(*conditions, limit=page.per_page, offset=page.offset)
     return _page(count, items, page)
 
 

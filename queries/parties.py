@@ -174,9 +174,13 @@ def _supplier_name(ruc: sa.ColumnElement) -> sa.ScalarSelect:
     return sa.select(supplier.c.name).where(supplier.c.ruc == ruc).scalar_subquery()
 
 
-def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT) -> sa.Select:
+def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT, offset: int = 0
+                   ) -> sa.Select:
     """Contracts (with their process, entity, supplier and penalties), newest first;
-    `conditions` on contract and procurement_process."""
+    `conditions` on contract and procurement_process. Narrowed contracts are found first
+    and then sorted (OFFSET 0 fences the filter): otherwise PostgreSQL may walk the index of
+    every contract of the country by date, looking for an entity's few (400 ms, measured
+    at 100k contracts, for an entity with many processes and no contract)."""
     c, p = contract.c, procurement_process.c
     penalties = (sa.select(sa.func.sum(contract_penalty.c.amount))
                  .where(contract_penalty.c.contract_id == c.id).scalar_subquery())
@@ -191,8 +195,11 @@ def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT) -> sa.Selec
                       money(penalties, "penalties"), c.currency, c.url, c.source,
                       c.source_date)
             .select_from(contract.join(procurement_process, p.id == c.process_id))
-            .where(*conditions)
-            .order_by(c.signed_date.desc().nulls_last(), c.id))
+            .where(*conditions))
+    if conditions:
+        found = stmt.offset(0).subquery("found")
+        stmt, c = sa.select(found), found.c
+    stmt = stmt.order_by(c.signed_date.desc().nulls_last(), c.id).offset(offset or None)
     return stmt.limit(limit) if limit else stmt
 
 

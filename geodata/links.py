@@ -224,7 +224,8 @@ _REPORT_WORK_NAMES = [
            least(round(score, 2), {NAME_SIMILAR_MAX}),
            'El título del informe se parece al nombre de la obra (similitud ' || round(score, 2)
            || '; palabras en común: ' || array_to_string(words[1:5], ', ') || ')'
-    FROM best WHERE score >= {NAME_SIMILAR_THRESHOLD} AND score >= top - {NAME_SIMILAR_MARGIN}""",
+    FROM best WHERE score >= {NAME_SIMILAR_THRESHOLD} AND score >= top - {NAME_SIMILAR_MARGIN}
+    ON CONFLICT DO NOTHING       -- already linked by the CUI its title names""",
     "DROP TABLE _rw_place, _rw_title, _rw_own, _rw_words, _rw_name, _rw_pair",
 ]
 
@@ -236,7 +237,41 @@ def report_work_names(conn: sa.Connection) -> None:
         driver.execute(statement)
 
 
-CANDIDATE_STEPS.append(report_work_names)
+# A CUI written in a report's title ("CÓDIGO ÚNICO DE INVERSIÓN N° 2423900", "CUI 2453815"; 15
+# of the 2,994 real titles): the report is about that investment and its works. 0.9, as a
+# CUI in a process description: the text could name another investment's code.
+_TITLE_CUI = ("substring(lower(unaccent(title)) FROM '(?:codigo unico"
+              "(?: de (?:inversion(?:es)?|obra))?|\\mcui\\M)[^0-9]{0,12}([0-9]{7})')")
+_REPORT_CUIS = [
+    f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
+    SELECT id, cui FROM (SELECT id, {_TITLE_CUI} AS cui FROM control_report) r
+    WHERE cui IS NOT NULL""",
+    """DELETE FROM source_link WHERE subject_kind = 'control_report' AND method = 'cui'""",
+    """INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                             confidence, evidence)
+    SELECT 'control_report', r.id, 'investment', r.cui, 'cui', 0.9,
+           'El título del informe nombra el CUI ' || r.cui
+    FROM _rc r WHERE EXISTS (SELECT 1 FROM investment_source i WHERE i.cui = r.cui)""",
+    """INSERT INTO source_link (subject_kind, subject_key, object_kind, object_key, method,
+                             confidence, evidence)
+    SELECT DISTINCT 'control_report', r.id, 'work', w.infobras_code::text, 'cui', 0.9,
+           'El título del informe nombra el CUI ' || r.cui || ', el de la obra en INFObras'
+    FROM _rc r JOIN work w ON cui_key(w.cui) = r.cui
+    ON CONFLICT (subject_kind, subject_key, object_kind, object_key) DO UPDATE
+    SET method = excluded.method, confidence = excluded.confidence,
+        evidence = excluded.evidence  -- a name candidate left by the last run: the CUI wins""",
+    "DROP TABLE _rc",
+]
+
+
+def report_cuis(conn: sa.Connection) -> None:
+    """Links control report -> investment and work by a CUI its title names."""
+    driver = conn.connection.driver_connection
+    for statement in _REPORT_CUIS:
+        driver.execute(statement)
+
+
+CANDIDATE_STEPS.extend([report_cuis, report_work_names])   # a CUI first: it outranks a name
 
 
 def counts(conn: sa.Connection) -> list[tuple[str, str, str, int]]:

@@ -287,3 +287,31 @@ def test_reports_that_name_a_work(linked, raw, works, national_areas):
         title = " " + " ".join(_words(titles.at[report, "títulodelinforme"])) + " "
         name = _words(names.at[code, "nombre_obra"])
         assert any(f" {' '.join(name[i:i + 4])} " in title for i in range(len(name) - 3))
+
+
+def test_cui_named_in_a_title(linked, raw, works, national_areas, tmp_path):
+    """15 real titles write a CUI (none of the paralysed works'); a report naming a work's CUI
+    links to it by 'cui', above any name candidate."""
+    cui_in_title = raw["títulodelinforme"].map(unidecode).str.lower().str.extract(
+        r"(?:codigo unico(?: de (?:inversion(?:es)?|obra))?|\bcui\b)[^0-9]{0,12}([0-9]{7})")[0]
+    with national_areas.connect() as conn:
+        found = dict(conn.exec_driver_sql(   # the regex's "(?:" is no bind parameter
+            f"SELECT id, {links._TITLE_CUI} FROM control_report WHERE id = ANY(%(ids)s)",
+            {"ids": list(raw["id"])}).all())
+    assert cui_in_title.notna().sum() == 15
+    assert {k: v for k, v in found.items() if v} == dict(zip(raw["id"][cui_in_title.notna()],
+                                                             cui_in_title.dropna(), strict=True))
+    work = works[works["cui"].str.fullmatch(r"2\d{6}")].iloc[0]
+    path = tmp_path / "cui.csv"
+    path.write_text(";".join(HEADER) + "\n" + ";".join(_row(
+        entity=work["entidad"], report_id="2020TST000099", region="LIMA")[:4]
+        + [f"PAGOS DE LA OBRA CON CÓDIGO ÚNICO DE INVERSIÓN N° {work['cui']}"]
+        + _row(report_id="2020TST000099")[5:]) + "\n", encoding="utf-8")
+    cgr.load(path, engine=national_areas)
+    with national_areas.begin() as conn:
+        got = conn.execute(sa.text(
+            "SELECT object_key, method, confidence FROM source_link WHERE subject_key ="
+            " '2020TST000099' AND object_kind = 'work'")).all()
+        conn.execute(sa.text("DELETE FROM control_report WHERE id = '2020TST000099'"))
+        links.relink(conn)
+    assert (work["cod_infobras"], "cui", 0.9) in [(k, m, float(c)) for k, m, c in got]

@@ -22,6 +22,11 @@ Rules, each stated in the summary when it applies:
   (`run.duplicate`); with different values it is quarantined naming the fields that differ, and
   the first row in the file is kept;
 - `source_date` is the latest publication date in the file (the register as of then).
+
+The register has no CUI column: geodata.links joins a report to its entity (entity + region
+for a municipality), to the investment and works of a CUI its title writes, and, as a
+candidate, to a work of its entity whose name the title repeats (`nombre_similar`). The
+command line checks every file before loading any and rebuilds the links once, after the last.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ suppliers and control reports, and the table of entities, from everything loaded
 
 A link is a claim, stored with how it was made and how far to trust it (source_link):
 - `cui` (1.0): a work and an investment share the CUI; a process names the CUI in its
-  description (0.9: the text could name another investment's code);
+  description, or a control report in its title (0.9: the text could name another
+  investment's code);
 - `ruc` (1.0): INFObras's contractor RUC is a SEACE supplier;
 - `entidad_region` (0.9) / `entidad` (0.8): a record's entity has the same key as another
   source's (the name folded, and for a municipality the region too, `entity_key` in SQL);

@@ -226,7 +226,7 @@ def _party_schemas() -> dict[str, Any]:
             control_reports=items({"$ref": "#/components/schemas/ControlReportItem"},
                                   total=whole, persons_responsible=number)),
             "description": "Totales exactos (cada obra, inversión y contrato una vez); las "
-                           "listas traen hasta 100 elementos (obras: las de mayor inversión)."},
+                           "listas traen hasta 50 elementos (obras: las de mayor inversión)."},
         "Contractor": {**obj(
             ruc={"type": "string"}, name=text, kind=text, source=text, works=work_items,
             alerts=alerts, contracts=contracts,

@@ -24,10 +24,10 @@ from layers import entity as figures
 from layers import format as fmt
 from layers.alerts import SEVERITY_LABELS
 from queries.filters import FilterError
-from queries.parties import WORKS_LIMIT
+from queries.parties import LIST_LIMIT, WORKS_LIMIT
 
 SITE = "Mirador de Obras"
-PAGE_ROWS = 50           # rows of each table on the page (the API lists up to 100)
+PAGE_ROWS = LIST_LIMIT   # rows of each table on the page, as many as the API lists
 GRAPH = {"displayModeBar": False}
 SOURCE_LABELS = {"infobras": "INFObras (Contraloría)", "mef_banco": "MEF · Banco de Inversiones",
                  "ssi_ejecucion": "MEF · SSI", "ssi_formato8": "MEF · SSI Formato 8",

@@ -113,15 +113,14 @@ def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
     return {
         "supplier": supplier_stmt(key), "names": names_stmt(key),
         "work_groups": p.work_groups_stmt(codes), "works": p.works_stmt(codes),
-        "alert_rules": p.alert_rules_stmt(codes), "alert_works": p.alert_works_stmt(codes),
-        "alerts": p.top_alerts_stmt(codes), "contract_totals": p.contract_totals_stmt(supplied),
+        "alerts": p.alerts_stmt(codes), "contract_totals": p.contract_totals_stmt(supplied),
         "contracts": p.contracts_stmt(supplied), "bid_totals": bid_totals_stmt(key),
         "bids": bids_stmt(key), "penalties": penalties_stmt(key),
         "sanctions": sanctions_stmt(key), "entities": entities_stmt(key)}
 
 
 READS = p.Reads(_reads)
-_ONE_ROW = ("supplier", "alert_works", "contract_totals", "bid_totals")
+_ONE_ROW = ("supplier", "contract_totals", "bid_totals")
 
 
 def contractor_page(ruc: str) -> dict[str, Any] | None:
@@ -130,6 +129,7 @@ def contractor_page(ruc: str) -> dict[str, Any] | None:
     with db.read_engine().connect() as conn:
         read = READS.fetch(conn, ruc)
     page = {name: p.first(rows) if name in _ONE_ROW else rows for name, rows in read.items()}
+    page.update(p.split_alerts(page.pop("alerts")))
     names = page.pop("names")
     if not (page["supplier"] or names or page["work_groups"] or page["bids"]
             or page["contract_totals"].get("contracts")):

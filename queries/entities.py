@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from queries import db
 from queries import parties as p
@@ -24,7 +25,7 @@ from queries.source_tables import (
 )
 from queries.tables import area
 
-REPORTS_LIMIT = 100
+REPORTS_LIMIT = p.LIST_LIMIT
 
 
 def entity_stmt(entity_id: str) -> sa.Select:
@@ -34,40 +35,44 @@ def entity_stmt(entity_id: str) -> sa.Select:
             .where(entity.c.id == entity_id))
 
 
-def _investments(entity_id: str) -> sa.Subquery:
+def _investments(entity_id: str) -> sa.CTE:
     """The investments whose entity, in the sources' precedence, is this one. The view
     `investment` merges each CUI's sources; asked for the CUIs any source gives the entity
     as one array (`cui = ANY(ARRAY(...))`), PostgreSQL merges only those (5 ms), where a
-    join, or a filter on its entity_id, first merges every investment of the country."""
+    join, or a filter on its entity_id, first merges every investment of the country. A CTE:
+    the list and the sums by year read the merge once."""
     cuis = sa.func.array(sa.select(investment_source.c.cui).distinct()
                          .where(investment_source.c.entity_id == entity_id).scalar_subquery())
     i = investment.c
     return (sa.select(investment)
             .where(i.cui == sa.func.any(cuis), i.entity_id == entity_id)
-            .subquery("investments"))
+            .cte("investments"))
 
 
 def investments_stmt(entity_id: str, limit: int = p.LIST_LIMIT) -> sa.Select:
-    """The entity's investments, largest updated cost first."""
-    i = _investments(entity_id).c
-    return (sa.select(i.cui, i.name, i.status, i.sector,
-                      sa.cast(i.amount_viable, sa.Float).label("amount_viable"),
-                      sa.cast(i.amount_updated, sa.Float).label("amount_updated"),
-                      i.viability_date, i.sources)
-            .order_by(sa.func.coalesce(i.amount_updated, i.amount_viable).desc().nulls_last(),
-                      i.cui)
-            .limit(limit))
-
-
-def investment_years_stmt(entity_id: str) -> sa.Select:
-    """The investments by year of viability: how many, viable amount, updated cost (each
-    CUI once, however many districts or sources repeat it)."""
+    """The entity's investments in one statement: rows of kind 'year' (by year of
+    viability: how many, viable amount, updated cost; each CUI once, however many districts
+    or sources repeat it), then rows of kind 'item' (the largest updated costs first)."""
     i = _investments(entity_id).c
     year = sa.cast(sa.extract("year", i.viability_date), sa.Integer)
-    return (sa.select(year.label("year"), sa.func.count().label("investments"),
-                      sa.func.sum(i.amount_viable).label("amount_viable"),
-                      sa.func.sum(i.amount_updated).label("amount_updated"))
-            .group_by(year).order_by(year))
+    empty = {name: sa.cast(sa.null(), kind).label(name) for name, kind in (
+        ("year", sa.Integer), ("investments", sa.BigInteger), ("cui", sa.Text),
+        ("name", sa.Text), ("status", sa.Text), ("sector", sa.Text),
+        ("viability_date", sa.Date), ("sources", ARRAY(sa.Text)))}
+    years = (sa.select(sa.literal("year").label("kind"), year.label("year"),
+                       sa.func.count().label("investments"),
+                       sa.func.sum(i.amount_viable).label("amount_viable"),
+                       sa.func.sum(i.amount_updated).label("amount_updated"),
+                       *(empty[n] for n in ("cui", "name", "status", "sector",
+                                            "viability_date", "sources")))
+             .group_by(year))
+    items = (sa.select(sa.literal("item").label("kind"), empty["year"], empty["investments"],
+                       i.amount_viable, i.amount_updated, i.cui, i.name, i.status, i.sector,
+                       i.viability_date, i.sources)
+             .order_by(sa.func.coalesce(i.amount_updated, i.amount_viable).desc().nulls_last(),
+                       i.cui)
+             .limit(limit).subquery("items"))
+    return sa.union_all(years, sa.select(items)).subquery("both").select()
 
 
 def reports_stmt(entity_id: str, limit: int = REPORTS_LIMIT) -> sa.Select:
@@ -98,9 +103,8 @@ def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
     codes, by_entity = p.entity_works(key), procurement_process.c.entity_id == key
     return {
         "entity": entity_stmt(key), "work_groups": p.work_groups_stmt(codes),
-        "works": p.works_stmt(codes), "investment_years": investment_years_stmt(key),
-        "investments": investments_stmt(key), "alert_rules": p.alert_rules_stmt(codes),
-        "alert_works": p.alert_works_stmt(codes), "alerts": p.top_alerts_stmt(codes),
+        "works": p.works_stmt(codes), "investments": investments_stmt(key),
+        "alerts": p.alerts_stmt(codes),
         "process_totals": process_totals_stmt(key), "processes": p.processes_stmt(by_entity),
         "contract_totals": p.contract_totals_stmt(by_entity),
         "contracts": p.contracts_stmt(by_entity), "report_totals": report_totals_stmt(key),
@@ -108,7 +112,7 @@ def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
 
 
 READS = p.Reads(_reads)
-_ONE_ROW = ("alert_works", "process_totals", "contract_totals", "report_totals")
+_ONE_ROW = ("process_totals", "contract_totals", "report_totals")
 
 
 def entity_page(entity_id: str) -> dict[str, Any] | None:
@@ -118,8 +122,17 @@ def entity_page(entity_id: str) -> dict[str, Any] | None:
         page = READS.fetch(conn, entity_id)
     if not page["entity"]:
         return None
-    return {name: p.first(rows) if name in ("entity", *_ONE_ROW) else rows
-            for name, rows in page.items()}
+    out = {name: p.first(rows) if name in ("entity", *_ONE_ROW) else rows
+           for name, rows in page.items()}
+    out.update(p.split_alerts(out.pop("alerts")))
+    both = out.pop("investments")
+    out["investment_years"] = sorted(
+        ({k: r[k] for k in ("year", "investments", "amount_viable", "amount_updated")}
+         for r in both if r["kind"] == "year"), key=lambda r: (r["year"] is None, r["year"]))
+    out["investments"] = [{k: v for k, v in r.items() if k not in ("kind", "year",
+                                                                    "investments")}
+                          for r in both if r["kind"] == "item"]
+    return out
 
 
 def entity_api(entity_id: str) -> dict[str, Any] | None:

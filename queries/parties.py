@@ -31,7 +31,7 @@ from queries.source_tables import (
 from queries.tables import area, work
 
 WORKS_LIMIT = 2000        # works drawn on a page's map at most (the table shows the first)
-LIST_LIMIT = 100          # rows of a page's other tables
+LIST_LIMIT = 50           # rows of a page's other tables (and of the API's lists of one)
 ALERTS_LIMIT = 20
 
 
@@ -132,41 +132,58 @@ def work_totals(groups: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 # -- alerts --------------------------------------------------------------------------------
-def alert_rules_stmt(codes: sa.Select) -> sa.Select:
-    """Active alerts of the works by rule: how many, and the money at risk."""
-    a, r = alert.c, alert_rule.c
-    return (sa.select(a.rule_code, sa.func.max(r.name).label("rule_name"),
-                      sa.func.max(a.severity).label("severity"),
-                      sa.func.count().label("alerts"),
-                      sa.cast(sa.func.sum(a.amount_at_risk), sa.Float).label("amount_at_risk"))
-            .select_from(alert.outerjoin(alert_rule, r.code == a.rule_code))
-            .where(a.state == "alerta", a.infobras_code.in_(codes))
-            .group_by(a.rule_code)
-            .order_by(sa.func.count().desc(), a.rule_code))
-
-
-def alert_works_stmt(codes: sa.Select) -> sa.Select:
-    """Works with alerts and their amount at risk, each work once (its largest alert's)."""
-    a = alert.c
-    per_work = (sa.select(a.infobras_code, sa.func.max(a.amount_at_risk).label("risk"))
-                .where(a.state == "alerta", a.infobras_code.in_(codes))
-                .group_by(a.infobras_code).subquery("per_work"))
-    return sa.select(sa.func.count().label("works_with_alerts"),
-                     sa.cast(sa.func.sum(per_work.c.risk), sa.Float).label("amount_at_risk"))
-
-
-def top_alerts_stmt(codes: sa.Select, limit: int = ALERTS_LIMIT) -> sa.Select:
-    """The active alerts with the most money at risk, with their work's name."""
+def alerts_stmt(codes: sa.Select, limit: int = ALERTS_LIMIT) -> sa.Select:
+    """The works' active alerts, read once (a CTE) and summed three ways in one statement:
+    rows of kind 'rule' (how many by rule, and their money at risk), one row 'works' (the
+    works with alerts and their money at risk, each work once: its largest alert's) and
+    rows 'top' (the most serious alerts, with their work's name). An entity of 4,000 works
+    read its alerts three times in 270 ms."""
     a, r, w = alert.c, alert_rule.c, work.c
-    return (sa.select(a.infobras_code, w.name.label("work_name"), a.rule_code,
-                      r.name.label("rule_name"), a.severity, a.message,
-                      sa.cast(a.amount_at_risk, sa.Float).label("amount_at_risk"))
-            .select_from(alert.join(work, w.infobras_code == a.infobras_code)
-                         .outerjoin(alert_rule, r.code == a.rule_code))
-            .where(a.state == "alerta", a.infobras_code.in_(codes))
-            .order_by(a.severity_rank.desc(), a.amount_at_risk.desc().nulls_last(),
-                      a.infobras_code, a.rule_code)
-            .limit(limit))
+    mine = (sa.select(a.infobras_code, a.rule_code, a.severity, a.severity_rank,
+                      a.amount_at_risk, a.message)
+            .where(a.state == "alerta", a.infobras_code.in_(codes)).cte("mine"))
+    m = mine.c
+    none = {name: sa.cast(sa.null(), kind).label(name) for name, kind in (
+        ("infobras_code", sa.BigInteger), ("work_name", sa.Text), ("rule_code", sa.Text),
+        ("rule_name", sa.Text), ("severity", sa.Text), ("message", sa.Text),
+        ("alerts", sa.BigInteger))}
+    risk = lambda value: sa.cast(value, sa.Float).label("amount_at_risk")  # noqa: E731
+    by_rule = (sa.select(sa.literal("rule").label("kind"), none["infobras_code"],
+                         none["work_name"], m.rule_code, sa.func.max(r.name).label("rule_name"),
+                         sa.func.max(m.severity).label("severity"), none["message"],
+                         sa.func.count().label("alerts"), risk(sa.func.sum(m.amount_at_risk)))
+               .select_from(mine.outerjoin(alert_rule, r.code == m.rule_code))
+               .group_by(m.rule_code))
+    per_work = (sa.select(sa.func.max(m.amount_at_risk).label("risk"))
+                .group_by(m.infobras_code).subquery("per_work"))
+    works = sa.select(sa.literal("works"), *(none[n] for n in (
+        "infobras_code", "work_name", "rule_code", "rule_name", "severity", "message")),
+        sa.func.count(), risk(sa.func.sum(per_work.c.risk))).select_from(per_work)
+    top = (sa.select(m.infobras_code, m.rule_code, m.severity, m.message, m.amount_at_risk)
+           .order_by(m.severity_rank.desc(), m.amount_at_risk.desc().nulls_last(),
+                     m.infobras_code, m.rule_code)
+           .limit(limit).subquery("top"))
+    t = top.c
+    serious = (sa.select(sa.literal("top"), t.infobras_code, w.name, t.rule_code, r.name,
+                         t.severity, t.message, none["alerts"], risk(t.amount_at_risk))
+               .select_from(top.join(work, w.infobras_code == t.infobras_code)
+                            .outerjoin(alert_rule, r.code == t.rule_code)))
+    return sa.union_all(by_rule, works, serious).subquery("alerts").select()
+
+
+def split_alerts(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """alerts_stmt's rows as the page reads them: alert_rules (most alerts first),
+    alert_works, and alerts (the most serious first, as the statement sorted them)."""
+    rules = [{k: r[k] for k in ("rule_code", "rule_name", "severity", "alerts",
+                                "amount_at_risk")} for r in rows if r["kind"] == "rule"]
+    works = next((r for r in rows if r["kind"] == "works"), {})
+    top = [{k: r[k] for k in ("infobras_code", "work_name", "rule_code", "rule_name",
+                              "severity", "message", "amount_at_risk")}
+           for r in rows if r["kind"] == "top"]
+    return {"alert_rules": sorted(rules, key=lambda r: (-r["alerts"], r["rule_code"])),
+            "alert_works": {"works_with_alerts": works.get("alerts") or 0,
+                            "amount_at_risk": works.get("amount_at_risk")},
+            "alerts": top}
 
 
 # -- procurement -----------------------------------------------------------------------------
@@ -180,12 +197,22 @@ def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT, offset: int
     `conditions` on contract and procurement_process. Narrowed contracts are found first
     and then sorted (OFFSET 0 fences the filter): otherwise PostgreSQL may walk the index of
     every contract of the country by date, looking for an entity's few (400 ms, measured
-    at 100k contracts, for an entity with many processes and no contract)."""
+    at 100k contracts, for an entity with many processes and no contract); the page's
+    columns are then read for the page's contracts only."""
     c, p = contract.c, procurement_process.c
+    found = (sa.select(c.id, c.signed_date)
+             .select_from(contract.join(procurement_process, p.id == c.process_id))
+             .where(*conditions))
+    if conditions:
+        fenced = found.offset(0).subquery("narrowed")
+        found = sa.select(fenced.c.id, fenced.c.signed_date)
+    f = found.selected_columns
+    page = (found.order_by(f.signed_date.desc().nulls_last(), f.id)
+            .offset(offset or None).limit(limit).subquery("page"))
     penalties = (sa.select(sa.func.sum(contract_penalty.c.amount))
                  .where(contract_penalty.c.contract_id == c.id).scalar_subquery())
     money = lambda col, name: sa.cast(col, sa.Float).label(name)  # noqa: E731
-    stmt = (sa.select(c.id, c.number, c.process_id, p.nomenclature, p.description,
+    return (sa.select(c.id, c.number, c.process_id, p.nomenclature, p.description,
                       p.object, p.cui, p.entity_id, p.entity_name, p.region_ubigeo,
                       c.supplier_ruc, _supplier_name(c.supplier_ruc).label("supplier_name"),
                       c.signed_date, c.start_date, c.end_date, c.end_date_updated,
@@ -194,13 +221,9 @@ def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT, offset: int
                       money(c.amount_extension, "extension"),
                       money(penalties, "penalties"), c.currency, c.url, c.source,
                       c.source_date)
-            .select_from(contract.join(procurement_process, p.id == c.process_id))
-            .where(*conditions))
-    if conditions:
-        found = stmt.offset(0).subquery("found")
-        stmt, c = sa.select(found), found.c
-    stmt = stmt.order_by(c.signed_date.desc().nulls_last(), c.id).offset(offset or None)
-    return stmt.limit(limit) if limit else stmt
+            .select_from(page.join(contract, c.id == page.c.id)
+                         .join(procurement_process, p.id == c.process_id))
+            .order_by(page.c.signed_date.desc().nulls_last(), page.c.id))
 
 
 def contract_totals_stmt(*conditions: Any) -> sa.Select:

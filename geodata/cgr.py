@@ -43,7 +43,7 @@ import sqlalchemy as sa
 
 from geodata.names import loose_key, name_key
 from geodata.parsing import clean_text, fold, parse_date, parse_int
-from geodata.runs import LoaderError, Parser, Run, load_run, progress, run_cli
+from geodata.runs import LoaderError, Run, load_files, load_run, progress, run_cli
 from geodata.sheets import Sheet, open_sheet
 from geodata.upsert import upsert
 
@@ -324,21 +324,10 @@ def _persons(text: str | None) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(prog="python -m geodata.cgr",
-                    description="Carga informes de control publicados por la Contraloría "
-                                "(CGR) en la tabla de informes de control.")
-    parser.add_argument("files", metavar="ARCHIVO", nargs="+",
-                        help="CSV del registro de informes publicados (uno o más)")
-    parser.add_argument("--sin-enlaces", action="store_true",
-                        help="no recalcular los enlaces entre fuentes (después: "
-                             "python -m geodata.links)")
-    args = parser.parse_args(argv)
-    for path in args.files:   # every file checked before any is loaded
-        _open(path)
-    for i, path in enumerate(args.files):
-        last = i == len(args.files) - 1
-        print(load(path, relink=last and not args.sin_enlaces).summary())
-    return 0
+    return load_files(argv, prog="python -m geodata.cgr", load=load, check=_open,
+                      description="Carga informes de control publicados por la Contraloría "
+                                  "(CGR) en la tabla de informes de control.",
+                      files_help="CSV del registro de informes publicados (uno o más)")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ from geodata.mef_rows import (
     cui,
     money_text,
 )
-from geodata.runs import LoaderError, Parser, Run, load_run, progress, run_cli
+from geodata.runs import LoaderError, Run, load_files, load_run, progress, run_cli
 from geodata.sheets import Sheet, open_sheet
 from geodata.upsert import upsert
 
@@ -277,22 +277,11 @@ def _regions(conn: sa.Connection, kind: Kind, places: dict[str, list[Place]],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(
-        prog="python -m geodata.mef",
-        description="Carga inversiones del MEF: el Banco de Inversiones (xlsx o csv), la lista "
-                    "de ejecución y el Formato 8 del SSI. El tipo se reconoce por las columnas.")
-    parser.add_argument("files", metavar="ARCHIVO", nargs="+", help="archivos a cargar")
-    parser.add_argument("--sin-enlaces", action="store_true",
-                        help="no rehacer los enlaces entre fuentes (después de varias cargas, "
-                             "una vez: python -m geodata.links)")
-    args = parser.parse_args(argv)
-    for name in args.files:   # every file checked before any is loaded
-        if not Path(name).is_file():
-            raise LoaderError(f"No existe el archivo: {name}" if not Path(name).exists()
-                              else f"No es un archivo: {name}")
-    for name in args.files:
-        print(load(name, relink=not args.sin_enlaces).summary())
-    return 0
+    return load_files(argv, prog="python -m geodata.mef", load=load,
+                      description="Carga inversiones del MEF: el Banco de Inversiones (xlsx o "
+                                  "csv), la lista de ejecución y el Formato 8 del SSI. El tipo se "
+                                  "reconoce por las columnas.",
+                      files_help="archivos a cargar")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -219,3 +220,29 @@ def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = No
     except KeyboardInterrupt:
         print("interrumpido: no se cambió nada", file=sys.stderr)
         return 130
+
+
+def load_files(argv: list[str] | None, *, prog: str, description: str, files_help: str,
+               load: Callable[..., Run], check: Callable[[str], Any] | None = None) -> int:
+    """A source loader's command line: `FILE... [--sin-enlaces]`. Every file is checked
+    before any is loaded (a typo in the third name must not leave two loaded), and the links
+    between sources are rebuilt once, after the last file."""
+    parser = Parser(prog=prog, description=description)
+    parser.add_argument("files", metavar="ARCHIVO", nargs="+", help=files_help)
+    parser.add_argument("--sin-enlaces", action="store_true",
+                        help="no rehacer los enlaces entre fuentes (después de varias cargas, "
+                             "una vez: python -m geodata.links)")
+    args = parser.parse_args(argv)
+    for name in args.files:
+        (check or _check_file)(name)
+    for i, name in enumerate(args.files):
+        last = i == len(args.files) - 1
+        print(load(name, relink=last and not args.sin_enlaces).summary())
+    return 0
+
+
+def _check_file(name: str) -> None:
+    path = Path(name)
+    if not path.is_file():
+        raise LoaderError(f"No existe el archivo: {name}" if not path.exists()
+                          else f"No es un archivo: {name}")

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from geodata import conosce, links, ocds
-from geodata.runs import LoaderError, Parser, Run, load_run, run_cli
+from geodata.runs import LoaderError, Run, load_files, load_run, run_cli
 
 LOADER = "seace"
 _SNIFF = 4096
@@ -66,19 +66,10 @@ def load(path: str | Path, engine: sa.Engine | None = None, relink: bool = True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(prog="python -m geodata.seace",
-                    description="Carga contrataciones del SEACE (OSCE): el CSV de datos "
-                                "abiertos CONOSCE o paquetes OCDS (JSON o JSON Lines).")
-    parser.add_argument("files", metavar="ARCHIVO", nargs="+",
-                        help="CSV de CONOSCE (.csv o .csv.gz) o paquete OCDS (.json, .jsonl)")
-    parser.add_argument("--sin-enlaces", action="store_true",
-                        help="no rehacer los enlaces entre fuentes (después de varias cargas, "
-                             "una vez: python -m geodata.links)")
-    args = parser.parse_args(argv)
-    for i, name in enumerate(args.files):
-        last = i == len(args.files) - 1    # the links once, after the last file
-        print(load(name, relink=last and not args.sin_enlaces).summary())
-    return 0
+    return load_files(argv, prog="python -m geodata.seace", load=load,
+                      description="Carga contrataciones del SEACE (OSCE): el CSV de datos "
+                                  "abiertos CONOSCE o paquetes OCDS (JSON o JSON Lines).",
+                      files_help="CSV de CONOSCE (.csv o .csv.gz) o paquete OCDS (.json, .jsonl)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ from queries.source_tables import (
     bid,
     contract,
     contract_penalty,
-    entity,
     process_item,
     procurement_process,
     supplier,
@@ -259,14 +258,6 @@ def processes_stmt(*conditions: Any, limit: int = LIST_LIMIT) -> sa.Select:
             .where(*conditions)
             .order_by(p.call_date.desc().nulls_last(), p.id)
             .limit(limit))
-
-
-def entity_names_stmt(ids: list[str]) -> sa.Select:
-    return sa.select(entity.c.id, entity.c.name).where(entity.c.id.in_(ids))
-
-
-def supplier_names_stmt(rucs: list[str]) -> sa.Select:
-    return sa.select(supplier.c.ruc, supplier.c.name).where(supplier.c.ruc.in_(rucs))
 
 
 # -- reading a page at once ---------------------------------------------------------------------

@@ -138,19 +138,21 @@ def work_codes(n: int, seed: int) -> list[int]:
     return random.Random(seed).sample(codes, min(n, len(codes)))
 
 
-def entity_ids(n: int, seed: int) -> list[str]:
-    """Entities for /entidad/<id>: half the ones with most works (the heaviest pages), half
-    at random; none when the entity table is absent or empty."""
+def entity_ids(n: int, seed: int) -> dict[str, list[str]]:
+    """Entities for /entidad/<id> by group: the n // 6 with most works (the heaviest pages: a
+    national programme's thousands of works) and the rest at random; empty when the entity
+    table is absent or empty."""
     with db.read_engine().connect() as conn:
         if conn.execute(sa.text("SELECT to_regclass('entity')")).scalar() is None:
-            return []
+            return {}
         ids = list(conn.execute(sa.text("SELECT id FROM entity ORDER BY id")).scalars())
         busiest = list(conn.execute(sa.text(
             "SELECT entity_id FROM work WHERE entity_id IS NOT NULL GROUP BY entity_id "
-            "ORDER BY count(*) DESC, entity_id LIMIT :n"), {"n": n // 2}).scalars())
-    rng = random.Random(seed)
+            "ORDER BY count(*) DESC, entity_id LIMIT :n"), {"n": n // 6}).scalars())
     rest = sorted(set(ids) - set(busiest))
-    return busiest + rng.sample(rest, min(n - len(busiest), len(rest)))
+    chosen = random.Random(seed).sample(rest, min(n - len(busiest), len(rest)))
+    return {group: found for group, found in (("con más obras", busiest), ("al azar", chosen))
+            if found}
 
 
 def entity_page_exists() -> bool:
@@ -247,10 +249,11 @@ def measure(app, n_areas: int = 30, runs: int = 100, seed: int = 1) -> dict[str,
                 calls.alerts_table(s, page, sort_by=sort)
                 for s, page, sort in alert_searches(seed))),
         }
-        entities = entity_ids(n_areas, seed) if entity_page_exists() else []
+        entities = entity_ids(n_areas, seed) if entity_page_exists() else {}
         if entities:    # else the entity page's target says SIN MEDIR
-            result["entity_page"] = cold_and_warm(client, "entidad", (
-                calls.page(f"/entidad/{quote(e, safe='')}") for e in entities))
+            result["entity_page"] = cold_and_warm(client, "entidad", {
+                group: [calls.page(f"/entidad/{quote(e, safe='')}") for e in found]
+                for group, found in entities.items()})
     result["drilldown_bytes"] = {"n": len(drill_sizes),
                                  "p50_gzip": int(statistics.median(drill_sizes)),
                                  "max_gzip": max(drill_sizes)}

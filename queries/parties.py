@@ -29,7 +29,7 @@ from queries.source_tables import (
 )
 from queries.tables import area, work
 
-WORKS_LIMIT = 2000        # works drawn on a page's map at most (the table shows the first)
+WORKS_LIMIT = 500         # works drawn on a page's map at most: the largest
 LIST_LIMIT = 50           # rows of a page's other tables (and of the API's lists of one)
 ALERTS_LIMIT = 20
 

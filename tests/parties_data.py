@@ -135,8 +135,9 @@ def insert(engine: sa.Engine) -> None:
                            for c in columns)
         conn.execute(sa.text(f"INSERT INTO work ({', '.join(columns)}) VALUES ({values})"), rows)
         _insert(conn, "investment_source", "cui, source, entity_name, region_ubigeo, "
-                "amount_viable, amount_updated, viability_date",
-                [row for row in INVESTMENTS if row[1] != "ssi_ejecucion"])
+                "amount_viable, amount_updated, viability_date", INVESTMENTS)
+        conn.execute(sa.text("UPDATE investment_source SET name = 'Inversión ' || cui "
+                             "WHERE cui LIKE '24000__'"))
         _insert(conn, "investment_place", "cui, source, seq, ubigeo", PLACES)
         _insert(conn, "procurement_process", "id, entity_name, region_ubigeo, nomenclature, "
                 "object, reference_amount, call_date, cui, source, description",
@@ -157,13 +158,6 @@ def insert(engine: sa.Engine) -> None:
                 "persons_responsible, issued_date, pdf_url, source",
                 [(*row, "cgr") for row in REPORTS])
         links.relink(conn)
-        # A second source of a CUI loaded after the links were built (as a load with
-        # --sin-enlaces leaves it): the pages read the sources, not the links.
-        _insert(conn, "investment_source", "cui, source, entity_name, region_ubigeo, "
-                "amount_viable, amount_updated, viability_date",
-                [row for row in INVESTMENTS if row[1] == "ssi_ejecucion"])
-        conn.execute(sa.text("UPDATE investment_source SET name = 'Inversión ' || cui "
-                             "WHERE cui LIKE '24000__'"))
     with engine.begin() as conn:
         refresh_views(conn)
     engine_alerts.recompute(engine, as_of=AS_OF)

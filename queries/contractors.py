@@ -112,7 +112,8 @@ def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
     codes, supplied = p.contractor_works(key), contract.c.supplier_ruc == key
     return {
         "supplier": supplier_stmt(key), "names": names_stmt(key),
-        "work_groups": p.work_groups_stmt(codes), "works": p.works_stmt(codes),
+        "work_groups": p.work_groups_stmt(work.c.contractor_ruc == key),
+        "works": p.works_stmt(work.c.contractor_ruc == key),
         "alerts": p.alerts_stmt(codes), "contract_totals": p.contract_totals_stmt(supplied),
         "contracts": p.contracts_stmt(supplied), "bid_totals": bid_totals_stmt(key),
         "bids": bids_stmt(key), "penalties": penalties_stmt(key),

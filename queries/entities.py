@@ -102,8 +102,8 @@ def process_totals_stmt(entity_id: str) -> sa.Select:
 def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
     codes, by_entity = p.entity_works(key), procurement_process.c.entity_id == key
     return {
-        "entity": entity_stmt(key), "work_groups": p.work_groups_stmt(codes),
-        "works": p.works_stmt(codes), "investments": investments_stmt(key),
+        "entity": entity_stmt(key), "work_groups": p.work_groups_stmt(p.work_entity_id == key),
+        "works": p.works_stmt(p.work_entity_id == key), "investments": investments_stmt(key),
         "alerts": p.alerts_stmt(codes),
         "process_totals": process_totals_stmt(key), "processes": p.processes_stmt(by_entity),
         "contract_totals": p.contract_totals_stmt(by_entity),

@@ -68,9 +68,17 @@ def contractor_works(ruc: str) -> sa.Select:
     return sa.select(party_work.c.infobras_code).where(party_work.c.contractor_ruc == ruc)
 
 
+# work.entity_id (generated in sql/sources.sql) as a condition of a statement on `work`
+# itself: its indexes (work_entity_amount_idx, work_entity_figures_idx) then answer, where
+# a semi-join on the codes looked each work up twice (a national programme's 4,000 works:
+# 110 -> 25 ms for the list and the sums).
+work_entity_id = sa.literal_column("work.entity_id", sa.Text)
+
+
 # -- works ---------------------------------------------------------------------------------
-def works_stmt(codes: sa.Select, limit: int = WORKS_LIMIT) -> sa.Select:
-    """The works, largest amount first: what the map and the table show."""
+def works_stmt(where: sa.ColumnElement[bool], limit: int = WORKS_LIMIT) -> sa.Select:
+    """The works `where` selects (a condition on `work`), largest amount first: what the
+    map and the table show."""
     w, d = work.c, area.alias("district")
     number = lambda col: sa.cast(col, sa.Float)  # noqa: E731
     return (sa.select(w.infobras_code, w.cui, w.name, w.status, w.ubigeo,
@@ -83,12 +91,12 @@ def works_stmt(codes: sa.Select, limit: int = WORKS_LIMIT) -> sa.Select:
                       sa.func.ST_X(w.geom).label("lon"), sa.func.ST_Y(w.geom).label("lat"),
                       w.geom_source)
             .select_from(work.outerjoin(d, d.c.ubigeo == w.ubigeo))
-            .where(w.infobras_code.in_(codes))
+            .where(where)
             .order_by(w.amount_investment.desc().nulls_last(), w.infobras_code)
             .limit(limit))
 
 
-def work_groups_stmt(codes: sa.Select) -> sa.Select:
+def work_groups_stmt(where: sa.ColumnElement[bool]) -> sa.Select:
     """The works summed by status and start year (layers.entity adds them up): every total,
     chart and KPI of the works comes from these few rows. Amounts stay numeric (exact)."""
     w = work.c
@@ -97,7 +105,7 @@ def work_groups_stmt(codes: sa.Select) -> sa.Select:
                       sa.func.sum(w.amount_accrued).label("accrued"),
                       sa.func.sum(w.physical_progress).label("progress_sum"),
                       sa.func.count(w.physical_progress).label("progress_n"))
-            .where(w.infobras_code.in_(codes))
+            .where(where)
             .group_by(w.status, w.start_year)
             .order_by(w.status, w.start_year))
 

@@ -32,6 +32,15 @@ ALTER TABLE work ADD COLUMN IF NOT EXISTS entity_id text
     GENERATED ALWAYS AS (entity_key(entity, left(ubigeo, 2))) STORED;
 CREATE INDEX IF NOT EXISTS work_entity_id_idx ON work (entity_id);
 CREATE INDEX IF NOT EXISTS work_contractor_ruc_idx ON work (contractor_ruc);
+-- The page of an entity or a contractor (queries.parties): its largest works read in order,
+-- and its sums by status and year read from the index alone (a national programme's 4,000
+-- works: 110 -> 25 ms).
+CREATE INDEX IF NOT EXISTS work_entity_amount_idx
+    ON work (entity_id, amount_investment DESC NULLS LAST, infobras_code);
+CREATE INDEX IF NOT EXISTS work_contractor_amount_idx
+    ON work (contractor_ruc, amount_investment DESC NULLS LAST, infobras_code);
+CREATE INDEX IF NOT EXISTS work_entity_figures_idx ON work (entity_id)
+    INCLUDE (status, start_year, amount_investment, amount_accrued, physical_progress);
 
 -- Investments (MEF). One row per CUI and source: the Banco de Inversiones export
 -- ('mef_banco'), the SSI execution list ('ssi_ejecucion'), the SSI Formato 8

@@ -8,8 +8,8 @@ DEMO_SEED ?= 42
 HOST ?= 127.0.0.1
 PORT ?= 8050
 DEMO_DIR ?= data/demo
-# The generator writes the export as .xlsx up to 300,000 works and as .csv above (an .xlsx
-# of a million rows takes minutes to write and to read).
+# The generator writes the works export and the MEF Banco de Inversiones file as .xlsx up to
+# 300,000 works and as .csv above (an .xlsx of a million rows takes minutes to write and read).
 DEMO_EXT ?= $(shell [ $(DEMO_WORKS) -gt 300000 ] && echo csv || echo xlsx)
 
 .PHONY: install migrate load demo-data run serve test lint bench loadtest clean

@@ -56,6 +56,8 @@ def test_an_unknown_argument_is_one_spanish_line(capsys, module):
     (("--works", "0", "--out", "x"), 2, "--works debe ser un entero positivo"),
     (("--works", "5", "--out", "x", "--format", "pdf"), 2, "opción no válida 'pdf'"),
     (("--works", "5", "--out", "x", "--as-of", "31/10/2026"), 2, "--as-of no es una fecha"),
+    (("--works", "50", "--out", "x", "--investments", "3"), 2, "--investments debe ser al menos"),
+    (("--works", "5", "--out", "x", "--reports", "-1"), 2, "--reports no puede ser negativo"),
 ])
 def test_generator_arguments(capsys, argv, code, message):
     got, _, err = _run(capsys, "geodata.demo", *argv)

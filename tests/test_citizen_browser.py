@@ -46,8 +46,15 @@ def _text_of(driver, selector) -> str:
 
 
 def _fits_the_phone(driver) -> bool:
-    return driver.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth;")
+    """True when nothing is wider than the phone; else the widest culprits are printed."""
+    wide = driver.execute_script("""
+        if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+        return [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(-5).map(e => e.tagName + '#' + e.id + '.' + e.className + ': '
+                           + (e.textContent || '').slice(0, 80));""")
+    print("más ancho que el teléfono:", *wide, sep="\n  ") if wide else None
+    return not wide
 
 
 def _scroll_to(driver, selector) -> None:

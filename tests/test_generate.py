@@ -544,3 +544,20 @@ def test_control_reports_name_works_entities_and_regions_as_the_register_does(so
     naming = control[[any(n in t for n in names_of[e]) for e, t in zip(
         control["entidad"], control["títulodelinforme"], strict=True)]]
     assert 0.1 < len(naming) / len(control) < 0.5
+
+
+@needs_shared
+def test_demo_codes_never_pass_for_real_ones(sources):
+    """A demo investment, process or contract loaded beside the real files must never link to
+    a real work: their CUIs and SEACE codes lie outside the real files' ranges."""
+    works, banco, conosce, _ = sources
+    real_cuis = set(pd.read_csv(PARALIZADAS_CSV, dtype=str)["cui"].dropna().str.split(".").str[0])
+    real_cuis |= set(pd.read_excel(BANCO_REAL, dtype=str)["Código único de inversión"]
+                     .dropna().str.split(".").str[0])
+    demo_cuis = set(banco["Código único de inversión"].astype(str)) | set(works["cui"])
+    assert demo_cuis and not demo_cuis & real_cuis
+    assert max(int(c) for c in real_cuis) < P.CUI_RANGE[0]
+    real = pd.read_csv(CONOSCE_REAL, dtype=str, usecols=["codigoconvocatoria", "n_cod_contrato"])
+    for column in ("codigoconvocatoria", "n_cod_contrato"):
+        demo = set(conosce[column]) - {""}
+        assert demo and not demo & set(real[column].dropna()), column

@@ -206,7 +206,7 @@ def _processes(works: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generat
                  "Adjudicación Simplificada")))
     order = np.argsort(call, kind="stable")
     code = np.empty(n, dtype=np.int64)
-    code[order] = 400_000 + np.sort(rng.choice(3 * n + 10, size=n, replace=False))
+    code[order] = P.DEMO_PROCESS_BASE + np.sort(rng.choice(3 * n + 10, size=n, replace=False))
     frame = pd.DataFrame({
         "work": work, "is_work": is_work, "object": obj, "description": description,
         "cui": cui, "reference": reference, "awarded": awarded, "different": different,
@@ -241,7 +241,7 @@ def _items(proc: pd.DataFrame, works: pd.DataFrame, rng: np.random.Generator) ->
     extended = rng.random(n) < np.where(is_work, 0.4, 0.05)
     additional = np.where(is_work, np.nan_to_num(works["amount_additional"].to_numpy(float)[
         work]), 0.0)
-    contract_no = 1_200_000 + np.arange(n) * 7 + rng.integers(0, 7, n)
+    contract_no = P.DEMO_CONTRACT_BASE + np.arange(n) * 7 + rng.integers(0, 7, n)
     obj = proc["object"].to_numpy()[p]
     good = (proc["good"].to_numpy()[p] + item_no - 1) % len(GOODS)   # item 1 names the process
     service = proc["service"].to_numpy()[p]

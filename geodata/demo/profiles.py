@@ -130,7 +130,12 @@ WORKS_PER_TROUBLED_CONTRACTOR = 3
 SHARED_CUI_SHARE = 0.03           # works sharing the CUI of another (saldos de obra);
 #                                   PARALIZADAS: 1,086 distinct CUI in 1,151 works
 SALDO_SHARE = 0.06
-CUI_RANGE = (2_000_000, 2_700_000)
+# Demo CUIs, process and contract codes lie where no real one does (real CUIs were below
+# 2,800,000 in 2026; CONOSCE's process codes have 6 digits, its contract codes 7), so that a
+# demo investment or contract never links to a real work loaded beside it.
+CUI_RANGE = (9_000_000, 9_700_000)
+DEMO_PROCESS_BASE = 90_000_000
+DEMO_CONTRACT_BASE = 90_000_000
 SNIP_UNTIL_YEAR = 2017            # Invierte.pe replaced SNIP in 2017
 RECONSTRUCCION_DEPARTMENTS = ("PIURA", "LAMBAYEQUE", "LA LIBERTAD", "TUMBES", "ANCASH", "LIMA",
                               "ICA", "CAJAMARCA", "AREQUIPA", "HUANCAVELICA", "AYACUCHO")

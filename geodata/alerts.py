@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from geodata import alert_rules
 from geodata.alert_rules import LOADER, NOT_COMPUTABLE_PREFIX, Rule
 from geodata.runs import LoaderError, Parser, load_run, run_cli
-from queries import db
+from queries import db, entity_figures
 
 _LOCK_KEY = 7_424_243  # one recompute at a time
 
@@ -389,6 +389,9 @@ def recompute(engine: sa.Engine | None = None, as_of: date | None = None,
             "SELECT count(*) FROM work")).scalar_one())
         _compute(conn, rules, cut_off, summary.timings)
         _replace(conn, rules, summary.timings)
+        clock = time.perf_counter()
+        entity_figures.refresh(conn, "alerts")     # the entity pages' alert figures
+        summary.timings["entidades"] = time.perf_counter() - clock
         summary.by_rule = _counts(conn, rules)
         summary.seconds = time.perf_counter() - started
         run.rows_read = summary.works

@@ -24,7 +24,7 @@ import time
 import sqlalchemy as sa
 
 from geodata.runs import Parser, run_cli
-from queries import db
+from queries import db, entity_figures
 
 # Methods rebuilt here; other modules may add their own (see CANDIDATE_STEPS).
 _KEY_LINKS = """
@@ -124,6 +124,7 @@ def relink(conn: sa.Connection) -> None:
     for step in CANDIDATE_STEPS:
         step(conn)
     driver.execute("ANALYZE source_link; ANALYZE entity")
+    entity_figures.refresh(conn, "sources")   # the entity pages' figures, from these entities
 
 
 # Steps that add weaker links (name similarity), run after the key links; each deletes and

@@ -29,8 +29,10 @@ from queries.source_tables import (
 )
 from queries.tables import area, work
 
-WORKS_LIMIT = 500         # works drawn on a page's map at most: the largest
-LIST_LIMIT = 50           # rows of a page's other tables (and of the API's lists of one)
+LIST_LIMIT = 50           # rows of a page's tables (and of the API's lists of one)
+# Works drawn on a page's map at most (the largest), as many as its table lists: the map links
+# to the explorer for all of them, and drawing 500 cost a national programme's page 40 ms.
+WORKS_LIMIT = LIST_LIMIT
 ALERTS_LIMIT = 20
 
 
@@ -153,29 +155,33 @@ def alerts_stmt(codes: sa.Select, limit: int = ALERTS_LIMIT) -> sa.Select:
     none = {name: sa.cast(sa.null(), kind).label(name) for name, kind in (
         ("infobras_code", sa.BigInteger), ("work_name", sa.Text), ("rule_code", sa.Text),
         ("rule_name", sa.Text), ("severity", sa.Text), ("message", sa.Text),
-        ("alerts", sa.BigInteger))}
+        ("alerts", sa.BigInteger), ("ord", sa.BigInteger))}
     risk = lambda value: sa.cast(value, sa.Float).label("amount_at_risk")  # noqa: E731
     by_rule = (sa.select(sa.literal("rule").label("kind"), none["infobras_code"],
                          none["work_name"], m.rule_code, sa.func.max(r.name).label("rule_name"),
                          sa.func.max(m.severity).label("severity"), none["message"],
-                         sa.func.count().label("alerts"), risk(sa.func.sum(m.amount_at_risk)))
+                         sa.func.count().label("alerts"), risk(sa.func.sum(m.amount_at_risk)),
+                         none["ord"])
                .select_from(mine.outerjoin(alert_rule, r.code == m.rule_code))
                .group_by(m.rule_code))
     per_work = (sa.select(sa.func.max(m.amount_at_risk).label("risk"))
                 .group_by(m.infobras_code).subquery("per_work"))
     works = sa.select(sa.literal("works"), *(none[n] for n in (
         "infobras_code", "work_name", "rule_code", "rule_name", "severity", "message")),
-        sa.func.count(), risk(sa.func.sum(per_work.c.risk))).select_from(per_work)
-    top = (sa.select(m.infobras_code, m.rule_code, m.severity, m.message, m.amount_at_risk)
-           .order_by(m.severity_rank.desc(), m.amount_at_risk.desc().nulls_last(),
-                     m.infobras_code, m.rule_code)
-           .limit(limit).subquery("top"))
+        sa.func.count(), risk(sa.func.sum(per_work.c.risk)), none["ord"]).select_from(per_work)
+    # The join to the works' names may shuffle the top rows: their rank (ord) sorts them.
+    order = (m.severity_rank.desc(), m.amount_at_risk.desc().nulls_last(), m.infobras_code,
+             m.rule_code)
+    top = (sa.select(m.infobras_code, m.rule_code, m.severity, m.message, m.amount_at_risk,
+                     sa.func.row_number().over(order_by=order).label("ord"))
+           .order_by(*order).limit(limit).subquery("top"))
     t = top.c
     serious = (sa.select(sa.literal("top"), t.infobras_code, w.name, t.rule_code, r.name,
-                         t.severity, t.message, none["alerts"], risk(t.amount_at_risk))
+                         t.severity, t.message, none["alerts"], risk(t.amount_at_risk), t.ord)
                .select_from(top.join(work, w.infobras_code == t.infobras_code)
                             .outerjoin(alert_rule, r.code == t.rule_code)))
-    return sa.union_all(by_rule, works, serious).subquery("alerts").select()
+    both = sa.union_all(by_rule, works, serious).subquery("alerts")
+    return both.select().order_by(both.c.ord.nulls_first())
 
 
 def split_alerts(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -198,24 +204,29 @@ def _supplier_name(ruc: sa.ColumnElement) -> sa.ScalarSelect:
     return sa.select(supplier.c.name).where(supplier.c.ruc == ruc).scalar_subquery()
 
 
-def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT, offset: int = 0
-                   ) -> sa.Select:
+def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT, offset: int = 0,
+                   chosen: sa.Subquery | None = None) -> sa.Select:
     """Contracts (with their process, entity, supplier and penalties), newest first;
     `conditions` on contract and procurement_process. Narrowed contracts are found first
     and then sorted (OFFSET 0 fences the filter): otherwise PostgreSQL may walk the index of
     every contract of the country by date, looking for an entity's few (400 ms, measured
     at 100k contracts, for an entity with many processes and no contract); the page's
-    columns are then read for the page's contracts only."""
+    columns are then read for the page's contracts only. `chosen`: the page's contracts
+    already found (columns id and ord, their order; queries.entity_figures)."""
     c, p = contract.c, procurement_process.c
-    found = (sa.select(c.id, c.signed_date)
-             .select_from(contract.join(procurement_process, p.id == c.process_id))
-             .where(*conditions))
-    if conditions:
-        fenced = found.offset(0).subquery("narrowed")
-        found = sa.select(fenced.c.id, fenced.c.signed_date)
-    f = found.selected_columns
-    page = (found.order_by(f.signed_date.desc().nulls_last(), f.id)
-            .offset(offset or None).limit(limit).subquery("page"))
+    if chosen is not None:
+        page, order = chosen, [chosen.c.ord]
+    else:
+        found = (sa.select(c.id, c.signed_date)
+                 .select_from(contract.join(procurement_process, p.id == c.process_id))
+                 .where(*conditions))
+        if conditions:
+            fenced = found.offset(0).subquery("narrowed")
+            found = sa.select(fenced.c.id, fenced.c.signed_date)
+        f = found.selected_columns
+        page = (found.order_by(f.signed_date.desc().nulls_last(), f.id)
+                .offset(offset or None).limit(limit).subquery("page"))
+        order = [page.c.signed_date.desc().nulls_last(), page.c.id]
     penalties = (sa.select(sa.func.sum(contract_penalty.c.amount))
                  .where(contract_penalty.c.contract_id == c.id).scalar_subquery())
     money = lambda col, name: sa.cast(col, sa.Float).label(name)  # noqa: E731
@@ -230,7 +241,7 @@ def contracts_stmt(*conditions: Any, limit: int | None = LIST_LIMIT, offset: int
                       c.source_date)
             .select_from(page.join(contract, c.id == page.c.id)
                          .join(procurement_process, p.id == c.process_id))
-            .order_by(page.c.signed_date.desc().nulls_last(), page.c.id))
+            .order_by(*order))
 
 
 def contract_totals_stmt(*conditions: Any) -> sa.Select:
@@ -245,9 +256,11 @@ def contract_totals_stmt(*conditions: Any) -> sa.Select:
             .where(*conditions))
 
 
-def processes_stmt(*conditions: Any, limit: int = LIST_LIMIT) -> sa.Select:
+def processes_stmt(*conditions: Any, limit: int = LIST_LIMIT,
+                   chosen: sa.Subquery | None = None) -> sa.Select:
     """Procurement processes with how many bidders they had, their winners and the amount
-    contracted; `conditions` on procurement_process."""
+    contracted; `conditions` on procurement_process, or `chosen`: the processes already
+    found (columns id and ord, their order; queries.entity_figures)."""
     p, i = procurement_process.c, process_item.c
     bidders = (sa.select(sa.func.count(sa.distinct(bid.c.bidder_ruc)))
                .where(bid.c.process_id == p.id).scalar_subquery())
@@ -257,15 +270,16 @@ def processes_stmt(*conditions: Any, limit: int = LIST_LIMIT) -> sa.Select:
                .where(i.process_id == p.id, i.winner_ruc.isnot(None)).scalar_subquery())
     contracted = (sa.select(sa.func.sum(contract.c.amount))
                   .where(contract.c.process_id == p.id).scalar_subquery())
-    return (sa.select(p.id, p.nomenclature, p.description, p.object, p.procedure_type,
-                      p.cui, p.entity_id, p.entity_name,
-                      sa.cast(p.reference_amount, sa.Float).label("reference_amount"),
-                      p.call_date, p.source, bidders.label("bidders"),
-                      winners.label("winners"),
-                      sa.cast(contracted, sa.Float).label("contracted"))
-            .where(*conditions)
-            .order_by(p.call_date.desc().nulls_last(), p.id)
-            .limit(limit))
+    stmt = sa.select(p.id, p.nomenclature, p.description, p.object, p.procedure_type,
+                     p.cui, p.entity_id, p.entity_name,
+                     sa.cast(p.reference_amount, sa.Float).label("reference_amount"),
+                     p.call_date, p.source, bidders.label("bidders"),
+                     winners.label("winners"),
+                     sa.cast(contracted, sa.Float).label("contracted"))
+    if chosen is not None:
+        return (stmt.select_from(chosen.join(procurement_process, p.id == chosen.c.id))
+                .order_by(chosen.c.ord))
+    return stmt.where(*conditions).order_by(p.call_date.desc().nulls_last(), p.id).limit(limit)
 
 
 # -- reading a page at once ---------------------------------------------------------------------

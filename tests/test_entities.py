@@ -8,11 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from dashboard.explorer_state import ExplorerState
 from layers import entity as figures
 from layers import format as fmt
-from queries import entities, explorer, search
+from queries import entities, entity_figures, explorer, search
 from queries.explorer_views import freshness
 from queries.filters import FilterError, Filters
 from queries.parties import parse_entity_id, work_totals
@@ -280,3 +281,65 @@ def test_real_investments_are_counted_once_per_cui(real_sources, party_app):
     assert body["total"] == len(once)
     assert _cents(body["amount_viable"]) == raw.total(once["Monto viable"])
     assert _cents(body["amount_updated"]) == raw.total(once["Costo actualizado"])
+
+
+# -- the figures computed ahead (queries.entity_figures) ------------------------------------------
+def _compared_entities(engine) -> list[str]:
+    """The entities with the most works, investments, contracts, reports and alerts, and some
+    at random: where a sum of the ahead computation could part from the live one."""
+    heaviest = """
+        SELECT entity_id FROM {table} WHERE entity_id IS NOT NULL
+        GROUP BY entity_id ORDER BY count(*) DESC, entity_id LIMIT 8"""
+    with engine.connect() as conn:
+        found = {e for table in ("work", "investment_source", "procurement_process",
+                                 "control_report", "entity_investment",
+                                 "(SELECT w.entity_id FROM alert JOIN work w USING "
+                                 "(infobras_code)) a")
+                 for e in conn.execute(sa.text(heaviest.format(table=table))).scalars()}
+        found |= set(conn.execute(sa.text(
+            "SELECT id FROM entity ORDER BY md5(id) LIMIT 25")).scalars())
+    return sorted(found)
+
+
+def test_figures_computed_ahead_equal_the_live_ones_on_real_files(real_sources):
+    from geodata import alerts
+
+    alerts.recompute(real_sources, as_of=d.AS_OF)
+    with real_sources.connect() as conn:
+        assert entity_figures.fresh_parts(conn) == {"sources", "alerts"}
+        assert conn.execute(sa.text("SELECT count(*) FROM entity_alerts WHERE kind = 'top'"
+                                    )).scalar() > 0
+    compared = _compared_entities(real_sources)
+    assert len(compared) > 30
+    pages = []
+    for entity_id in compared:
+        pages.append(entities.entity_page(entity_id))
+        assert pages[-1] == entities.entity_page(entity_id, computed=False), entity_id
+    for part in ("work_groups", "investment_years", "investments", "processes", "contracts",
+                 "reports", "alert_rules", "alerts"):
+        assert any(page[part] for page in pages), part     # every part was compared
+
+
+def test_a_stale_part_is_read_live(real_sources):
+    """A change the refresh has not seen (a load with --sin-enlaces, an edit by hand): the page
+    reads the live tables until relink or the alerts recompute refresh the part."""
+    def persons() -> int:
+        return entities.entity_page(TAMBOPATA_ID)["report_totals"]["persons_responsible"]
+
+    before = persons()
+    edit = ("UPDATE control_report SET persons_responsible = persons_responsible + :n "
+            "WHERE id = (SELECT min(id) FROM control_report WHERE entity_id = :e "
+            "AND persons_responsible IS NOT NULL)")
+    with real_sources.begin() as conn:
+        conn.execute(sa.text(edit), {"n": 1, "e": TAMBOPATA_ID})
+    try:
+        with real_sources.connect() as conn:
+            assert "sources" not in entity_figures.fresh_parts(conn)
+        assert persons() == before + 1
+    finally:
+        with real_sources.begin() as conn:
+            conn.execute(sa.text(edit), {"n": -1, "e": TAMBOPATA_ID})
+            entity_figures.refresh(conn, "sources")
+    with real_sources.connect() as conn:
+        assert "sources" in entity_figures.fresh_parts(conn)
+    assert persons() == before

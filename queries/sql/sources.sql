@@ -288,3 +288,109 @@ CREATE TABLE IF NOT EXISTS entity (
     sources           text[] NOT NULL DEFAULT '{}'    -- infobras, mef_banco, conosce, cgr ...
 );
 CREATE INDEX IF NOT EXISTS entity_name_fts ON entity USING gin (to_tsvector('simple', name));
+
+-- The figures of an entity's page computed ahead (queries.entity_figures): merging a national
+-- programme's 4,000 CUIs through `investment`, summing its alerts and its contracts took
+-- 300-600 ms a page. Part 'sources' (works by status and year, investments, process,
+-- contract and report totals, the newest processes and contracts) is refreshed by
+-- geodata.links.relink; part 'alerts' at the end of geodata.alerts.recompute. Every
+-- statement on a table a part reads bumps that part's counter: a part whose recorded count
+-- differs is stale and the page reads the live tables instead.
+CREATE TABLE IF NOT EXISTS entity_changes (
+    part  text   PRIMARY KEY,
+    n     bigint NOT NULL DEFAULT 0
+);
+INSERT INTO entity_changes (part) VALUES ('sources'), ('alerts') ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS entity_figures_fresh (
+    part          text        PRIMARY KEY,
+    n             bigint      NOT NULL,     -- entity_changes.n when the part was refreshed
+    refreshed_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE OR REPLACE FUNCTION bump_entity_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE entity_changes SET n = n + 1 WHERE part = ANY (TG_ARGV);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON work FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('sources', 'alerts');
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON investment_source FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('sources');
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON procurement_process FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('sources');
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON contract FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('sources');
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON control_report FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('sources');
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR DELETE OR TRUNCATE
+    ON alert FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('alerts');
+-- An UPDATE of alerts counts when it changed a row: the migration's fill of alerts.sql runs
+-- on every migrate and usually changes none.
+CREATE OR REPLACE FUNCTION bump_entity_changes_if_any() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT FROM changed) THEN
+        UPDATE entity_changes SET n = n + 1 WHERE part = ANY (TG_ARGV);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER entity_changes_bump_update AFTER UPDATE ON alert
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes_if_any('alerts');
+CREATE OR REPLACE TRIGGER entity_changes_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON alert_rule FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('alerts');
+
+-- Per entity: its totals and the ids of its newest processes and contracts (the page's 50).
+CREATE TABLE IF NOT EXISTS entity_figures (
+    entity_id            text PRIMARY KEY,
+    processes            bigint NOT NULL,
+    reference_amount     numeric,
+    contracts            bigint NOT NULL,
+    contract_amount      numeric,
+    contract_additional  numeric,
+    contract_reduction   numeric,
+    suppliers            bigint NOT NULL,
+    reports              bigint NOT NULL,
+    persons_responsible  bigint,
+    process_ids          text[] NOT NULL DEFAULT '{}',
+    contract_ids         text[] NOT NULL DEFAULT '{}'
+);
+-- The works summed by entity, status and start year (queries.parties.work_groups_stmt).
+CREATE TABLE IF NOT EXISTS entity_work_groups (
+    entity_id     text NOT NULL,
+    status        text,
+    start_year    smallint,
+    works         bigint NOT NULL,
+    investment    numeric,
+    accrued       numeric,
+    progress_sum  numeric,
+    progress_n    bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_work_groups_idx ON entity_work_groups (entity_id);
+-- The view `investment` materialised: one row per CUI, read by its entity, largest first.
+CREATE TABLE IF NOT EXISTS entity_investment AS SELECT * FROM investment WITH NO DATA;
+CREATE INDEX IF NOT EXISTS entity_investment_idx ON entity_investment
+    (entity_id, coalesce(amount_updated, amount_viable) DESC NULLS LAST, cui);
+-- An entity's active alerts as queries.parties.alerts_stmt sums them: rows 'rule', one row
+-- 'works' and the 'top' rows (ord: their order).
+CREATE TABLE IF NOT EXISTS entity_alerts (
+    entity_id       text     NOT NULL,
+    kind            text     NOT NULL,
+    ord             integer  NOT NULL,
+    infobras_code   bigint,
+    work_name       text,
+    rule_code       text,
+    rule_name       text,
+    severity        text,
+    message         text,
+    alerts          bigint,
+    amount_at_risk  numeric
+);
+CREATE INDEX IF NOT EXISTS entity_alerts_idx ON entity_alerts (entity_id, ord);
+-- entity_investment summed by entity and year of viability (queries.entities.investments_stmt).
+CREATE TABLE IF NOT EXISTS entity_investment_years (
+    entity_id       text    NOT NULL,
+    year            integer,
+    investments     bigint  NOT NULL,
+    amount_viable   numeric,
+    amount_updated  numeric
+);
+CREATE INDEX IF NOT EXISTS entity_investment_years_idx ON entity_investment_years (entity_id);

@@ -23,6 +23,9 @@ from queries import parties as p
 from queries.source_tables import investment
 
 PARTS = ("sources", "alerts")
+# The columns of `investment` the page reads (a column the view gains is not copied).
+_INVESTMENT = ("cui, name, status, sector, entity_id, entity_name, amount_viable, "
+               "amount_updated, viability_date, region_ubigeo")
 
 _meta = sa.MetaData()
 entity_figures = sa.Table(
@@ -38,7 +41,8 @@ entity_work_groups = sa.Table(
     *(sa.Column(name, sa.BigInteger) for name in ("works", "progress_n")),
     *(sa.Column(name, sa.Numeric) for name in ("investment", "accrued", "progress_sum")))
 entity_investment = sa.Table("entity_investment", _meta,
-                             *(sa.Column(c.name, c.type) for c in investment.c))
+                             *(sa.Column(name, investment.c[name].type)
+                               for name in (*_INVESTMENT.split(", "), "sources")))
 entity_investment_years = sa.Table(
     "entity_investment_years", _meta, sa.Column("entity_id", sa.Text),
     sa.Column("year", sa.Integer), sa.Column("investments", sa.BigInteger),
@@ -87,16 +91,15 @@ FROM work WHERE entity_id IS NOT NULL
 GROUP BY entity_id, status, start_year""",
     # A CUI only one source gives is that source's row as the view shows it; the view's
     # per-field precedence (5 s for 250k CUIs) merges only the CUIs several sources give.
-    """
-INSERT INTO entity_investment
+    f"""
+INSERT INTO entity_investment ({_INVESTMENT}, sources)
 SELECT * FROM (
-    SELECT cui, name, status, sector, entity_id, entity_name, amount_viable, amount_updated,
-           viability_date, region_ubigeo, ARRAY[source]
+    SELECT {_INVESTMENT}, ARRAY[source]
     FROM investment_source s
     WHERE entity_id IS NOT NULL AND NOT EXISTS (
         SELECT FROM investment_source o WHERE o.cui = s.cui AND o.source <> s.source)
     UNION ALL
-    SELECT * FROM investment
+    SELECT {_INVESTMENT}, sources FROM investment
     WHERE cui = ANY (ARRAY(SELECT cui FROM investment_source GROUP BY cui HAVING count(*) > 1))
       AND entity_id IS NOT NULL) i
 ORDER BY entity_id, coalesce(amount_updated, amount_viable) DESC NULLS LAST, cui""",

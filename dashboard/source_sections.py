@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from dash import dcc, html
 
 from dashboard.citizen_ui import facts, section
+from layers import format as fmt
 from layers import work_sources as view
+
+# A work's page lists every report linked to the work or its investment, and the newest of
+# its entity's (a regional government has a hundred and more: its page lists them all, and
+# a thousand components here cost a work's page 20 ms).
+ENTITY_REPORTS_SHOWN = 10
 
 
 def _source_fact(label: str, value: str, origin: str) -> tuple[str, Any]:
@@ -77,14 +84,18 @@ def procurement_section(processes: Sequence[Mapping[str, Any]]) -> html.Section:
     return section(title, *blocks, id="obra-procurement")
 
 
-def control_section(reports: Sequence[Mapping[str, Any]]) -> html.Section:
+def control_section(reports: Sequence[Mapping[str, Any]],
+                    entity_id: str | None = None) -> html.Section:
     """«El control (Contraloría)»: reports on the entity, and name-similarity candidates shown
-    as «posible relación», never as fact."""
+    as «posible relación», never as fact. Given the entity, only its newest reports are
+    listed, with a link to its page for the rest."""
     title = "El control (Contraloría)"
     if not reports:
         return section(title, html.P("No hay informes de control publicados enlazados a esta "
                                      "obra o a su entidad.", className="muted"),
                        id="obra-control")
+    shown, more = (view.reports_shown(reports, ENTITY_REPORTS_SHOWN) if entity_id
+                   else (reports, 0))
     items = [html.Li(className="citizen-compare" + (" obra-weak" if r.weak else ""), children=[
         html.Div(className="citizen-compare-head", children=[
             html.Strong(r.title),
@@ -94,11 +105,15 @@ def control_section(reports: Sequence[Mapping[str, Any]]) -> html.Section:
                f"responsabilidad: {r.persons}"),
         html.P(r.link, className="muted"),
         html.A("Informe (PDF)", href=r.pdf, target="_blank", rel="noopener noreferrer")
-        if r.pdf else None]) for r in view.report_views(reports)]
+        if r.pdf else None]) for r in view.report_views(shown)]
+    rest = [html.P([f"Y {fmt.count_label(more, 'informe más', 'informes más')} sobre la "
+                    "entidad: ", dcc.Link("véalos en la página de la entidad",
+                                          href=f"/entidad/{quote(entity_id, safe='')}")],
+                   className="muted", id="obra-control-more")] if more and entity_id else []
     return section(title, html.P("Un informe de la entidad no prueba nada sobre esta obra: "
                                  "puede tratar de otra. Las posibles relaciones no están "
                                  "confirmadas.", className="muted"),
-                   html.Ul(items, className="citizen-reports"), id="obra-control")
+                   html.Ul(items, className="citizen-reports"), *rest, id="obra-control")
 
 
 def figures_block(figures: Sequence[Mapping[str, Any]]) -> list:

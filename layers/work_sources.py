@@ -258,6 +258,22 @@ def report_views(reports: Sequence[Mapping[str, Any]]) -> list[ReportView]:
     return out
 
 
+def reports_shown(reports: Sequence[Mapping[str, Any]], entity_limit: int
+                  ) -> tuple[list[Mapping[str, Any]], int]:
+    """The reports a page lists, in their order: every one linked to the work or its
+    investment, and the first `entity_limit` linked only through the entity; and how many
+    of those are left out."""
+    shown, left, by_entity = [], 0, 0
+    for r in reports:
+        if all(k.get("linked_to") == "entity" for k in r.get("links") or [r]):
+            if by_entity >= entity_limit:
+                left += 1
+                continue
+            by_entity += 1
+        shown.append(r)
+    return shown, left
+
+
 def placement_text(placement: Mapping[str, Any]) -> str | None:
     """Where Mirador placed a work whose declared names did not give its district, with the
     names the source declared; None when the names gave it."""

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.rows import dict_row
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from queries import db
 from queries.source_tables import (
@@ -82,16 +85,47 @@ def work_source_name(row: Mapping[str, Any]) -> str:
     return str(row.get("source") or "infobras")
 
 
-# Every statement here is built once, with bound parameters (a NULL key matches nothing), so
-# that a page reads its sources without compiling SQL again.
-def _param(name: str, expanding: bool = False) -> sa.BindParameter:
-    return sa.bindparam(name, type_=sa.Text, expanding=expanding)
+# Every statement here is built once around its keys and compiled once, then a page's
+# statements are sent together (psycopg's pipeline mode) and wait for PostgreSQL once: a
+# work's page read its sources in a dozen round trips, each a turn of the scheduler on a busy
+# machine. A NULL key matches nothing.
+@dataclass(frozen=True)
+class Keys:
+    """What the statements key on: the work's code (as source_link keeps it, text), the CUI
+    (as the sources key it) and the executing entity's id."""
+
+    code: sa.ColumnElement | None = None
+    cui: sa.ColumnElement | None = None
+    entity: sa.ColumnElement | None = None
 
 
-# -- the work's keys ------------------------------------------------------------------------
+def _param(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, type_=sa.Text)
+
+
+# The keys as bound parameters (:code, :cui, :entity)...
+PARAM_KEYS = Keys(_param("code"), _param("cui"), _param("entity"))
+
+
+def _work_keys() -> Keys:
+    """...or, for a work's page, found by PostgreSQL from its code alone (:work_code), so
+    that every statement goes in the first and only round trip: the CUI of the work, and the
+    entity of the work or else of its investment."""
+    w = work.c
+    code = sa.bindparam("work_code", type_=sa.BigInteger)
+    cui = (sa.select(sa.func.cui_key(w.cui)).where(w.infobras_code == code)
+           .correlate(None).scalar_subquery())
+    own = sa.func.nullif(sa.literal_column("work.entity_id", sa.Text), "")
+    of_investment = (sa.select(sa.func.nullif(investment.c.entity_id, ""))
+                     .where(investment.c.cui == cui).scalar_subquery())
+    entity = (sa.select(sa.func.coalesce(own, of_investment))
+              .where(w.infobras_code == code).scalar_subquery())
+    return Keys(sa.cast(code, sa.Text), cui, entity)
+
+
 @cache
 def work_keys_stmt() -> sa.Select:
-    """The fields the comparisons need, with the CUI as the sources key it (:code)."""
+    """The fields the comparisons need, with the CUI as the sources key it (:work_code)."""
     w = work.c
     placed, coords = area.alias("placed"), area.alias("coords")
     return (sa.select(
@@ -105,80 +139,133 @@ def work_keys_stmt() -> sa.Select:
         w.source, w.source_date, w.extra)
         .select_from(work.outerjoin(placed, placed.c.ubigeo == w.ubigeo)
                      .outerjoin(coords, coords.c.ubigeo == w.coords_ubigeo))
-        .where(w.infobras_code == sa.bindparam("code", type_=sa.BigInteger)))
+        .where(w.infobras_code == sa.bindparam("work_code", type_=sa.BigInteger)))
+
+
+class Reads:
+    """Named statements compiled once per dialect and sent together (`fetch`)."""
+
+    def __init__(self, stmts: Mapping[str, sa.Select]):
+        self.stmts = dict(stmts)
+        self._compiled: dict[str, tuple[str, dict[str, Any]]] | None = None
+
+    def compiled(self, dialect: sa.Dialect) -> dict[str, tuple[str, dict[str, Any]]]:
+        if self._compiled is None:
+            done = {name: stmt.compile(dialect=dialect) for name, stmt in self.stmts.items()}
+            self._compiled = {name: (str(c), dict(c.params)) for name, c in done.items()}
+        return self._compiled
+
+    def fetch(self, conn: sa.Connection, **params: Any) -> dict[str, list[dict[str, Any]]]:
+        """{name: its rows as dicts}; every statement is sent before any answer is read."""
+        driver = conn.connection.driver_connection
+        cursors = {}
+        with driver.pipeline():
+            for name, (sql, defaults) in self.compiled(conn.dialect).items():
+                cursors[name] = driver.cursor(row_factory=dict_row)
+                cursors[name].execute(sql, {**defaults, **params})
+        return {name: cursor.fetchall() for name, cursor in cursors.items()}
 
 
 # -- the investment (MEF) -------------------------------------------------------------------
-@cache
-def investment_stmt() -> sa.Select:
-    return sa.select(investment).where(investment.c.cui == _param("cui"))
-
-
-@cache
-def investment_sources_stmt() -> sa.Select:
-    """Each source's row of the investment (:cui), with when it was loaded (the Banco's
-    export states no date of its own)."""
-    i = investment_source.c
-    return (sa.select(i.cui, i.source, i.source_date, i.name, i.status, i.sector, i.function,
+def investment_stmts(keys: Keys) -> dict[str, sa.Select]:
+    """The investment as shown (the `investment` view), each source's row with when it was
+    loaded (the Banco's export states no date of its own), its places."""
+    i, p, a = investment_source.c, investment_place.c, area.c
+    return {
+        "investment": sa.select(investment).where(investment.c.cui == keys.cui),
+        "by_source": (
+            sa.select(i.cui, i.source, i.source_date, i.name, i.status, i.sector, i.function,
                       i.entity_name, i.executor, i.entity_id, i.region_ubigeo,
                       i.amount_viable, i.amount_updated, i.registration_date,
                       i.viability_date, i.last_modified, i.beneficiaries, i.extra,
                       sa.cast(load_run.c.finished_at, sa.Date).label("loaded"))
             .select_from(investment_source.outerjoin(load_run,
                                                      load_run.c.id == i.load_run_id))
-            .where(i.cui == _param("cui"))
-            .order_by(sa.func.investment_source_rank(i.source)))
-
-
-@cache
-def investment_places_stmt() -> sa.Select:
-    p, a = investment_place.c, area.c
-    return (sa.select(p.source, p.seq, p.ubigeo, p.department, p.province, p.district,
+            .where(i.cui == keys.cui)
+            .order_by(sa.func.investment_source_rank(i.source))),
+        "places": (
+            sa.select(p.source, p.seq, p.ubigeo, p.department, p.province, p.district,
                       p.locality, a.name.label("area_name"),
                       sa.func.ST_X(p.geom).label("longitude"),
                       sa.func.ST_Y(p.geom).label("latitude"))
             .select_from(investment_place.outerjoin(area, a.ubigeo == p.ubigeo))
-            .where(p.cui == _param("cui"))
-            .order_by(sa.func.investment_source_rank(p.source), p.seq))
+            .where(p.cui == keys.cui)
+            .order_by(sa.func.investment_source_rank(p.source), p.seq)),
+    }
 
 
-def investment_bundle(conn: sa.Connection, cui: str | None) -> dict[str, Any] | None:
-    """The investment as shown (the `investment` view), each source's row, its places."""
-    if not cui:
+def _investment(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
+    if not rows["investment"]:
         return None
-    key = {"cui": cui}
-    row = conn.execute(investment_stmt(), key).mappings().first()
-    if row is None:
-        return None
-    return {**row,
+    return {**rows["investment"][0],
             "by_source": [{**r, "source_label": SOURCE_LABELS.get(r["source"], r["source"])}
-                          for r in conn.execute(investment_sources_stmt(), key).mappings()],
-            "places": [dict(r) for r in conn.execute(investment_places_stmt(), key).mappings()]}
-
-
-# -- procurement (SEACE) --------------------------------------------------------------------
-def _linked_to(kind: str) -> sa.ColumnElement:
-    """source_link rows of subjects of `kind` that point to the work (:code), the
-    investment (:cui) or the entity (:entity)."""
-    sl = source_link.c
-    return sa.and_(sl.subject_kind == kind, sa.or_(
-        *(sa.and_(sl.object_kind == obj, sl.object_key == _param(name))
-          for obj, name in (("work", "code"), ("investment", "cui"), ("entity", "entity")))))
+                          for r in rows["by_source"]],
+            "places": rows["places"]}
 
 
 @cache
-def linked_processes_stmt() -> sa.Select:
-    """Process ids with how each was linked: a stored link to the work (:code) or to the
-    investment (:cui), or the CUI the process names (the strongest link of each process)."""
+def _investment_reads() -> Reads:
+    return Reads(investment_stmts(PARAM_KEYS))
+
+
+def investment_bundle(conn: sa.Connection, cui: str | None) -> dict[str, Any] | None:
+    """The investment as shown, each source's row, its places."""
+    if not cui:
+        return None
+    return _investment(_investment_reads().fetch(conn, cui=cui))
+
+
+# -- procurement (SEACE) --------------------------------------------------------------------
+def _linked_to(kind: str, keys: Keys, objects: Sequence[str]) -> sa.ColumnElement:
+    """source_link rows of subjects of `kind` that point to the work (code), the investment
+    (cui) or the entity (entity), those of `objects`."""
+    sl = source_link.c
+    return sa.and_(sl.subject_kind == kind, sa.or_(
+        *(sa.and_(sl.object_kind == obj, sl.object_key == getattr(keys, name))
+          for obj, name in (("work", "code"), ("investment", "cui"), ("entity", "entity"))
+          if name in objects)))
+
+
+def links_stmt(keys: Keys) -> sa.Select:
+    """Process ids with how each was linked (the strongest link of each): a stored link to
+    the work or to the investment, or the CUI the process names."""
     sl, p = source_link.c, procurement_process.c
     links = (sa.select(sl.subject_key.label("process_id"), sl.method, sl.confidence,
-                       sl.evidence).where(_linked_to("process")))
+                       sl.evidence).where(_linked_to("process", keys, ("code", "cui"))))
     by_cui = (sa.select(p.id, sa.literal("cui"), sa.literal(Decimal("0.9")),
                         sa.func.concat("La descripción del proceso nombra el CUI ", p.cui))
-              .where(p.cui == _param("cui")))
+              .where(p.cui == keys.cui))
     every = sa.union_all(links, by_cui).subquery("l")
     return (sa.select(every).distinct(every.c.process_id)
             .order_by(every.c.process_id, every.c.confidence.desc()))
+
+
+@cache
+def _detail_reads() -> Reads:
+    """What SEACE says of the processes :ids: their suppliers' names, items, bids,
+    contracts, penalties, the suppliers' sanctions (read only for a work that has any: most
+    have none)."""
+    p, it, b, c = procurement_process.c, process_item.c, bid.c, contract.c
+    ids = sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Text)))
+    rucs = (sa.select(it.winner_ruc).where(it.process_id == ids)
+            .union(sa.select(c.supplier_ruc).where(c.process_id == ids)))
+    return Reads({
+        "names": sa.select(supplier.c.ruc, supplier.c.name).where(supplier.c.ruc.in_(rucs)),
+        "items": sa.select(process_item).where(it.process_id == ids)
+        .order_by(it.process_id, it.item_no),
+        "bids": sa.select(b.process_id, b.item_no, b.bidder_ruc, b.bidder_name, b.submitted,
+                          b.amount).where(b.process_id == ids)
+        .order_by(b.process_id, b.bidder_name),
+        "contracts": sa.select(contract).where(c.process_id == ids)
+        .order_by(c.process_id, c.signed_date, c.id),
+        "penalties": sa.select(contract_penalty)
+        .where(contract_penalty.c.contract_id.in_(sa.select(c.id).where(c.process_id == ids)))
+        .order_by(contract_penalty.c.penalty_date),
+        "sanctions": sa.select(supplier_sanction).where(supplier_sanction.c.ruc.in_(rucs))
+        .order_by(supplier_sanction.c.start_date),
+        "processes": sa.select(procurement_process).where(p.id == ids)
+        .order_by(p.call_date, p.id),
+    })
 
 
 def _keys(code: int | None, cui: str | None, entity_id: str | None = None) -> dict[str, Any]:
@@ -186,59 +273,44 @@ def _keys(code: int | None, cui: str | None, entity_id: str | None = None) -> di
             "entity": entity_id or None}
 
 
+@cache
+def _links_reads() -> Reads:
+    return Reads({"links": links_stmt(PARAM_KEYS)})
+
+
 def processes(conn: sa.Connection, code: int | None, cui: str | None) -> list[dict[str, Any]]:
     """The linked processes, oldest call first, each with items, bidders, contracts."""
     if code is None and not cui:
         return []
-    links = {r["process_id"]: dict(r) for r in conn.execute(
-        linked_processes_stmt(), _keys(code, cui)).mappings()}
-    if not links:
+    return _processes(conn, _links_reads().fetch(conn, **_keys(code, cui))["links"])
+
+
+def _processes(conn: sa.Connection, links: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {r["process_id"]: r for r in links}
+    if not by_id:
         return []
-    return process_details(conn, links)
+    return process_details(by_id, _detail_reads().fetch(conn, ids=list(by_id)))
 
 
-@cache
-def _detail_stmts() -> dict[str, sa.Select]:
-    """The statements of process_details, over :ids (process ids), :contracts, :rucs."""
-    p, it, b, c = procurement_process.c, process_item.c, bid.c, contract.c
-    ids = _param("ids", expanding=True)
-    return {
-        "names": sa.select(supplier.c.ruc, supplier.c.name).where(supplier.c.ruc.in_(
-            sa.select(it.winner_ruc).where(it.process_id.in_(ids))
-            .union(sa.select(c.supplier_ruc).where(c.process_id.in_(ids))))),
-        "items": sa.select(process_item).where(it.process_id.in_(ids))
-        .order_by(it.process_id, it.item_no),
-        "bids": sa.select(b.process_id, b.item_no, b.bidder_ruc, b.bidder_name, b.submitted,
-                          b.amount).where(b.process_id.in_(ids))
-        .order_by(b.process_id, b.bidder_name),
-        "contracts": sa.select(contract).where(c.process_id.in_(ids))
-        .order_by(c.process_id, c.signed_date, c.id),
-        "penalties": sa.select(contract_penalty)
-        .where(contract_penalty.c.contract_id.in_(_param("contracts", expanding=True)))
-        .order_by(contract_penalty.c.penalty_date),
-        "sanctions": sa.select(supplier_sanction)
-        .where(supplier_sanction.c.ruc.in_(_param("rucs", expanding=True)))
-        .order_by(supplier_sanction.c.start_date),
-        "processes": sa.select(procurement_process).where(p.id.in_(ids))
-        .order_by(p.call_date, p.id),
-    }
+def _grouped(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, list[dict]]:
+    groups: dict[Any, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups
 
 
-def process_details(conn: sa.Connection, links: Mapping[str, Mapping[str, Any]]
-                    ) -> list[dict[str, Any]]:
-    """Processes by id ({id: its link}) with everything SEACE says about each."""
-    stmts, ids = _detail_stmts(), {"ids": list(links)}
-    names = dict(conn.execute(stmts["names"], ids).all())
-    items = _grouped(conn, stmts["items"], ids, "process_id")
-    bids = _grouped(conn, stmts["bids"], ids, "process_id")
-    contracts = _grouped(conn, stmts["contracts"], ids, "process_id")
-    contract_ids = [k["id"] for rows in contracts.values() for k in rows]
-    penalties = _grouped(conn, stmts["penalties"], {"contracts": contract_ids}, "contract_id")
-    rucs = {k["supplier_ruc"] for rows in contracts.values() for k in rows} | {
-        i["winner_ruc"] for rows in items.values() for i in rows}
-    sanctions = _grouped(conn, stmts["sanctions"], {"rucs": [r for r in rucs if r]}, "ruc")
+def process_details(links: Mapping[str, Mapping[str, Any]],
+                    rows: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Processes by id ({id: its link}) with everything SEACE says about each (`rows`: the
+    answers of _detail_reads)."""
+    names = {r["ruc"]: r["name"] for r in rows["names"]}
+    items = _grouped(rows["items"], "process_id")
+    bids = _grouped(rows["bids"], "process_id")
+    contracts = _grouped(rows["contracts"], "process_id")
+    penalties = _grouped(rows["penalties"], "contract_id")
+    sanctions = _grouped(rows["sanctions"], "ruc")
     out = []
-    for row in conn.execute(stmts["processes"], ids).mappings():
+    for row in rows["processes"]:
         pid = row["id"]
         bidders = {x["bidder_ruc"]: x["bidder_name"] for x in bids.get(pid, [])}
         winners = {i["winner_ruc"] for i in items.get(pid, []) if i["winner_ruc"]}
@@ -258,25 +330,16 @@ def process_details(conn: sa.Connection, links: Mapping[str, Mapping[str, Any]]
     return out
 
 
-def _grouped(conn: sa.Connection, stmt: sa.Select, params: dict, key: str
-             ) -> dict[Any, list[dict]]:
-    groups: dict[Any, list[dict]] = defaultdict(list)
-    if all(params.values()):          # an empty IN list: nothing to read
-        for row in conn.execute(stmt, params).mappings():
-            groups[row[key]].append(dict(row))
-    return groups
-
-
 # -- control (CGR) --------------------------------------------------------------------------
-@cache
-def linked_reports_stmt() -> sa.Select:
-    """Reports linked to the work (:code) or the investment (:cui) (name-similarity
-    candidates) or to the executing entity (:entity): one row per report and link, the
-    strongest link of a report first."""
+def reports_stmt(keys: Keys) -> sa.Select:
+    """Reports linked to the work or the investment (name-similarity candidates, a CUI in
+    the title) or to the executing entity: one row per report and link, the strongest link
+    of a report first."""
     sl = source_link.c
     links = (sa.select(sl.subject_key.label("report_id"), sl.object_kind, sl.method,
                        sl.confidence, sl.evidence)
-             .where(_linked_to("control_report"))).subquery("l")
+             .where(_linked_to("control_report", keys, ("code", "cui", "entity"))))
+    links = links.subquery("l")
     r = control_report.c
     return (sa.select(control_report, links.c.object_kind.label("linked_to"),
                       links.c.method, links.c.confidence, links.c.evidence)
@@ -287,17 +350,25 @@ def linked_reports_stmt() -> sa.Select:
 LINK_FIELDS = ("linked_to", "method", "confidence", "evidence")
 
 
+@cache
+def _report_reads() -> Reads:
+    return Reads({"reports": reports_stmt(PARAM_KEYS)})
+
+
 def control_reports(conn: sa.Connection, code: int | None, cui: str | None,
                     entity_id: str | None) -> list[dict[str, Any]]:
     """Each report once, with its strongest link (method, confidence) and every link in
     `links`: a report on the entity may also be a name-similarity candidate for the work."""
     if code is None and not cui and not entity_id:
         return []
+    return _reports(_report_reads().fetch(conn, **_keys(code, cui, entity_id))["reports"])
+
+
+def _reports(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     reports: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(linked_reports_stmt(), _keys(code, cui, entity_id)).mappings():
-        link = {k: row[k] for k in LINK_FIELDS}
+    for row in rows:
         report = reports.setdefault(row["id"], {**row, "links": []})
-        report["links"].append(link)
+        report["links"].append({k: row[k] for k in LINK_FIELDS})
     return list(reports.values())
 
 
@@ -484,22 +555,29 @@ def placement(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- one work -------------------------------------------------------------------------------
+@cache
+def _work_reads() -> Reads:
+    """What a work's page reads, from its code alone: one round trip (a second for the
+    details of its processes, if it has any)."""
+    keys = _work_keys()
+    return Reads({"work": work_keys_stmt(), **investment_stmts(keys),
+                  "links": links_stmt(keys), "reports": reports_stmt(keys)})
+
+
 def work_sources(code: int) -> dict[str, Any] | None:
     """{"work", "investment", "procurement", "control", "figures", "disagreements",
     "placement"} for an INFObras code; None when the code is unknown."""
     with db.read_engine().connect() as conn:
-        row = conn.execute(work_keys_stmt(), {"code": code}).mappings().first()
-        if row is None:
-            return None
-        row = dict(row)
-        inv = investment_bundle(conn, row["cui"])
-        procurement = processes(conn, code, row["cui"])
-        entity_id = row["entity_id"] or (inv or {}).get("entity_id")
-        control = control_reports(conn, code, row["cui"], entity_id)
+        rows = _work_reads().fetch(conn, work_code=code)
+        procurement = _processes(conn, rows["links"])
+    if not rows["work"]:
+        return None
+    row = rows["work"][0]
+    inv = _investment(rows) if row["cui"] else None
     figures = compare(figure_values(row, inv, procurement))
-    return {"work": row, "investment": inv, "procurement": procurement, "control": control,
-            "figures": figures, "disagreements": disagreements(figures),
-            "placement": placement(row)}
+    return {"work": row, "investment": inv, "procurement": procurement,
+            "control": _reports(rows["reports"]), "figures": figures,
+            "disagreements": disagreements(figures), "placement": placement(row)}
 
 
 # -- many works at once (the OC4IDS export) -------------------------------------------------
@@ -532,7 +610,8 @@ def processes_by_work(codes: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
         if not pairs:
             return {}
         links = {r["process_id"]: r for r in pairs}
-        details = {p["id"]: p for p in process_details(conn, links)}
+        rows = _detail_reads().fetch(conn, ids=list(links))
+    details = {p["id"]: p for p in process_details(links, rows)}
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in pairs:
         if r["process_id"] in details:

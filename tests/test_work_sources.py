@@ -402,3 +402,26 @@ def test_oc4ids_carries_the_contracting_processes(client, joined):
     roles = {p["id"]: p["roles"] for p in project["parties"]}
     assert "tenderer" in roles[f"PE-RUC-{data.BIDDERS[2][0]}"]
     assert processes[data.CONSULTING]["contractValue"]["amount"] == float(data.CONSULTANCY)
+
+
+def test_work_page_lists_the_newest_entity_reports_and_every_candidate():
+    """A regional government's hundred reports: the page lists the newest ten, every report
+    linked to the work itself, and says how many more the entity's page holds."""
+    from dashboard.source_sections import ENTITY_REPORTS_SHOWN, control_section
+
+    def report(n: int, *kinds: str) -> dict:
+        links = [{"linked_to": k, "method": "nombre_similar" if k == "work" else "entidad",
+                  "confidence": 0.5, "evidence": None} for k in kinds]
+        return {"id": f"R{n}", "title": f"Informe {n}", "number": str(n), "issued_date": None,
+                "pdf_url": None, "persons_responsible": 1, **links[0], "links": links}
+
+    reports = [report(n, "entity") for n in range(ENTITY_REPORTS_SHOWN + 5)]
+    reports.insert(12, report(99, "entity", "work"))
+    shown, left = work_sources_view.reports_shown(reports, ENTITY_REPORTS_SHOWN)
+    assert [r["id"] for r in shown] == [f"R{n}" for n in range(ENTITY_REPORTS_SHOWN)] + ["R99"]
+    assert left == 5
+    text = str(control_section(reports, "gob-regional-x").to_plotly_json())
+    assert "Informe 99" in text and "Informe 9'" in text and "Informe 10'" not in text
+    assert "Y 5 informes más sobre la entidad" in text and "/entidad/gob-regional-x" in text
+    everything = str(control_section(reports).to_plotly_json())   # the investment's page
+    assert all(f"Informe {n}'" in everything for n in range(ENTITY_REPORTS_SHOWN + 5))

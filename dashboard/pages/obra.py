@@ -9,7 +9,10 @@ dashboard/routes/reports.py). Works without coordinates, history or alerts rende
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import dash
@@ -61,6 +64,16 @@ def _joined(code: int) -> dict[str, Any] | None:
         return None
 
 
+# The page's reads that need only the code start together on reader threads (in the
+# request's context: app, cache): PostgreSQL answers them while this thread reads the work
+# and builds its figures. Each read takes and gives back its own pooled connection.
+_READERS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="obra-reads")
+
+
+def _in_background(read: Callable[..., Any], *args: Any) -> Future:
+    return _READERS.submit(contextvars.copy_context().run, read, *args)
+
+
 def _work_or_none(codigo: str | None) -> dict[str, Any] | None:
     """For the page's title and description (built with the HTML): never an error."""
     try:
@@ -94,22 +107,27 @@ def layout(codigo: str | None = None, **_query) -> html.Div:
         code = parse_code(codigo)
     except FilterError as exc:
         return _not_found(str(exc))
+    joined_read = _in_background(_joined, code)
+    alerts_read = _in_background(_alert_rows, code)
+    reports_read = _in_background(reports_query.public_reports, code)
     work = _work(code)
     if work is None:
         return _not_found(f"No tenemos una obra con el código INFObras {code}. Revise el "
                           "número o búsquela en el explorador.")
-    joined = _joined(code)
+    area_read = _in_background(_area, work["ubigeo"])
+    progress = [_progress(work), _money(work)]      # built while the reads run
+    joined = joined_read.result()
     return html.Div(className="citizen-page obra-page", children=[
         _header(work),
         _kpis(work),
         html.Div(className="citizen-columns", children=[
-            html.Div([_progress(work), _money(work)]),
-            html.Div([_location(work, joined), _who(work)]),
+            html.Div(progress),
+            html.Div([_location(work, joined, area_read.result()), _who(work)]),
         ]),
-        _alerts(code),
+        _alerts(code, alerts_read.result()),
         *_source_sections(work, joined),
         _sources(work, joined),
-        _reports(code),
+        _reports(code, reports_read.result()),
     ])
 
 
@@ -195,14 +213,15 @@ def _who(work: dict) -> html.Section:
     return section("¿Quién la hace?", facts(rows))
 
 
-def _location(work: dict, joined: dict | None = None) -> html.Section:
+def _location(work: dict, joined: dict | None = None, area: dict | None = None
+              ) -> html.Section:
     place = (f"?lat={work['latitude']:.4f}&lon={work['longitude']:.4f}"
              if work.get("longitude") is not None else f"?area={work['ubigeo']}")
     declared = ", ".join(v for v in (work.get("district"), work.get("province"),
                                      work.get("region")) if v)
     return section(
         "¿Dónde está?",
-        dcc.Graph(id="obra-map", figure=_map(work), className="citizen-map-small",
+        dcc.Graph(id="obra-map", figure=_map(work, area), className="citizen-map-small",
                   config={"displayModeBar": False, "scrollZoom": False}),
         html.P([html.Span("■", className="legend-district"), " distrito declarado   ",
                 html.Span("●", className=f"legend-point citizen-status-{work['status']}"),
@@ -218,9 +237,13 @@ def _location(work: dict, joined: dict | None = None) -> html.Section:
         html.P(dcc.Link("Ver otras obras cerca de aquí", href=f"/cerca{place}")))
 
 
-def _map(work: dict):
+def _area(ubigeo: str) -> dict | None:
+    return memoize(f"area:{ubigeo}", lambda: areas.area(ubigeo))
+
+
+def _map(work: dict, area: dict | None = None):
     province = work["ubigeo"][:4]
-    area = memoize(f"area:{work['ubigeo']}", lambda: areas.area(work["ubigeo"]))
+    area = area or _area(work["ubigeo"])
     bounds = (area["west"], area["south"], area["east"], area["north"]) if area else None
     return story.location_map(work, geojson_url(3, province), bounds)
 
@@ -267,13 +290,18 @@ ALERTS_INTRO = ("Una alerta no prueba una irregularidad: señala qué conviene r
                 "datos que la activaron.")
 
 
-def _alerts(code: int) -> html.Section:
+def _alert_rows(code: int) -> tuple[bool, list[dict]]:
+    """(whether alerts were ever computed, the work's alerts)."""
     try:
         computed = memoize("obra-alerts-run", alerts_query.last_run) is not None
-        rows = alerts_query.work_alerts(code) if computed else []
+        return computed, alerts_query.work_alerts(code) if computed else []
     except sa.exc.ProgrammingError:  # the alerts tables are not there (old database)
         log.warning("alert tables missing", exc_info=True)
-        computed, rows = False, []
+        return False, []
+
+
+def _alerts(code: int, found: tuple[bool, list[dict]] | None = None) -> html.Section:
+    computed, rows = found if found is not None else _alert_rows(code)
     if not computed:
         return section("Alertas", html.P("Las alertas todavía no se han calculado.",
                                          className="muted"), id="obra-alerts")
@@ -315,7 +343,8 @@ def _source_sections(work: dict, joined: dict | None) -> list[html.Section]:
         return []
     return [investment_section(joined["investment"], work.get("cui")),
             procurement_section(joined["procurement"]),
-            control_section(joined["control"])]
+            control_section(joined["control"], joined["work"].get("entity_id")
+                            or (joined["investment"] or {}).get("entity_id"))]
 
 
 # Figures the joined sources compare already (see queries.work_sources.PRECEDENCE).
@@ -356,13 +385,13 @@ def _sources(work: dict, joined: dict | None = None) -> html.Section:
 
 
 # -- citizen reports --------------------------------------------------------------------------
-def _reports(code: int) -> html.Section:
+def _reports(code: int, rows: list[dict] | None = None) -> html.Section:
     return section(
         "Reportes ciudadanos",
         html.P("¿Vio algún problema en esta obra? Cuéntenos. Los reportes se publican aquí "
                "después de que un moderador los revisa; su contacto nunca se publica.",
                className="muted"),
-        html.Div(id="obra-reports-list", children=_report_list(code)),
+        html.Div(id="obra-reports-list", children=_report_list(code, rows)),
         html.Details(className="citizen-report-form", id="obra-report-details", children=[
             html.Summary("Reportar un problema", className="citizen-button"),
             dcc.Store(id="obra-report-code", data=code),
@@ -390,8 +419,8 @@ def _reports(code: int) -> html.Section:
         id="obra-reports")
 
 
-def _report_list(code: int) -> list:
-    rows = reports_query.public_reports(code)
+def _report_list(code: int, rows: list[dict] | None = None) -> list:
+    rows = reports_query.public_reports(code) if rows is None else rows
     if not rows:
         return [html.P("Aún no hay reportes publicados sobre esta obra.", className="muted")]
     return [html.Ul(className="citizen-reports", children=[

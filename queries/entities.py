@@ -4,7 +4,9 @@ contracts (SEACE), control reports (CGR) and the alerts of its works.
 
 The entity is keyed by `entity_key(name, region)` (sql/sources.sql), the same key in every
 source; geodata.links rebuilds the `entity` table from them. Every statement reads by an
-index on `entity_id`, so a page takes a few milliseconds whatever the size of the country.
+index on `entity_id`; what a national programme's thousands of works, CUIs, contracts and
+alerts add up to is computed ahead (queries.entity_figures) and read live only while those
+tables are stale, so a page takes a few milliseconds whatever the size of the entity.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from psycopg.rows import dict_row
 
 from geodata.infobras_format import STATUS_LABELS
+from queries import db
 from queries.alerts import alert, alert_rule
 from queries.filters import ENTITY_ID, MAX_ENTITY_ID, RUC, FilterError, party_work
 from queries.source_tables import (
@@ -286,31 +286,14 @@ def processes_stmt(*conditions: Any, limit: int = LIST_LIMIT,
 KEY = sa.bindparam("key", type_=sa.Text)   # the entity's id or the contractor's RUC
 
 
-class Reads:
-    """A page's statements, written once around the bind parameter KEY and compiled once
-    per dialect, then sent together for one key (`fetch`)."""
+class Reads(db.Reads):
+    """A page's statements, written once around the bind parameter KEY, read for one key."""
 
     def __init__(self, build: Callable[[sa.BindParameter], dict[str, sa.Select]]):
-        self.build = build
-        self._compiled: dict[str, tuple[str, dict[str, Any]]] | None = None
-
-    def compiled(self, dialect: sa.Dialect) -> dict[str, tuple[str, dict[str, Any]]]:
-        if self._compiled is None:
-            done = {name: stmt.compile(dialect=dialect) for name, stmt in self.build(KEY).items()}
-            self._compiled = {name: (str(c), dict(c.params)) for name, c in done.items()}
-        return self._compiled
+        super().__init__(build(KEY))
 
     def fetch(self, conn: sa.Connection, key: str) -> dict[str, list[dict[str, Any]]]:
-        """Every statement's rows for `key`. All are sent before any answer is awaited
-        (psycopg's pipeline mode): a page's dozen reads wait for PostgreSQL once, not a dozen
-        times, and on a busy machine each wait costs a turn of the scheduler."""
-        driver = conn.connection.driver_connection
-        cursors = {}
-        with driver.pipeline():
-            for name, (sql, params) in self.compiled(conn.dialect).items():
-                cursors[name] = driver.cursor(row_factory=dict_row)
-                cursors[name].execute(sql, {**params, "key": key})
-        return {name: cursor.fetchall() for name, cursor in cursors.items()}
+        return super().fetch(conn, key=key)
 
 
 def first(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from queries import db
+from queries.db import Reads
 from queries.source_tables import (
     bid,
     contract,
@@ -140,30 +140,6 @@ def work_keys_stmt() -> sa.Select:
         .select_from(work.outerjoin(placed, placed.c.ubigeo == w.ubigeo)
                      .outerjoin(coords, coords.c.ubigeo == w.coords_ubigeo))
         .where(w.infobras_code == sa.bindparam("work_code", type_=sa.BigInteger)))
-
-
-class Reads:
-    """Named statements compiled once per dialect and sent together (`fetch`)."""
-
-    def __init__(self, stmts: Mapping[str, sa.Select]):
-        self.stmts = dict(stmts)
-        self._compiled: dict[str, tuple[str, dict[str, Any]]] | None = None
-
-    def compiled(self, dialect: sa.Dialect) -> dict[str, tuple[str, dict[str, Any]]]:
-        if self._compiled is None:
-            done = {name: stmt.compile(dialect=dialect) for name, stmt in self.stmts.items()}
-            self._compiled = {name: (str(c), dict(c.params)) for name, c in done.items()}
-        return self._compiled
-
-    def fetch(self, conn: sa.Connection, **params: Any) -> dict[str, list[dict[str, Any]]]:
-        """{name: its rows as dicts}; every statement is sent before any answer is read."""
-        driver = conn.connection.driver_connection
-        cursors = {}
-        with driver.pipeline():
-            for name, (sql, defaults) in self.compiled(conn.dialect).items():
-                cursors[name] = driver.cursor(row_factory=dict_row)
-                cursors[name].execute(sql, {**defaults, **params})
-        return {name: cursor.fetchall() for name, cursor in cursors.items()}
 
 
 # -- the investment (MEF) -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,7 +122,12 @@ def _fingerprint(batch: Batch) -> dict[str, str]:
 
 def _text(record: dict, columns: tuple[str, ...]) -> str:
     """The record's stored values as text (extra and the run's id left out)."""
-    return repr(tuple(record.get(c) for c in columns if c not in ("extra", "load_run_id")))
+    return repr(tuple(map(record.get, _printed(columns))))
+
+
+@cache
+def _printed(columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c for c in columns if c not in ("extra", "load_run_id"))
 
 
 def write(run: Run, batch: Batch) -> dict[str, str]:
@@ -145,7 +151,7 @@ def write(run: Run, batch: Batch) -> dict[str, str]:
               ("contratos", "contract", ("id",), CONTRACT, batch.contracts),
               ("penalidades", "contract_penalty", ("contract_id", "key"), PENALTY,
                batch.penalties))
-    _prune(conn, batch)
+    _prune(conn, batch, {pid for pid in before if pid in batch.processes})
     for label, table, key, columns, records in tables:
         rows = ([r.get(c, run.id if c == "load_run_id" else None) for c in columns]
                 for r in records.values())
@@ -168,28 +174,35 @@ def _keep_known_suppliers(conn: sa.Connection, batch: Batch) -> None:
         record["source"] = source
 
 
-def _prune(conn: sa.Connection, batch: Batch) -> None:
+def _prune(conn: sa.Connection, batch: Batch, stored: set[str]) -> None:
     """Remove the children that the processes of this batch no longer have (a reloaded file
-    that dropped a bidder or a contract)."""
-    ids = list(batch.processes)
+    that dropped a bidder or a contract). Only the `stored` processes (those of the batch
+    already in the database) can have any: children reference their process, so the keys of
+    new processes are not sent (at bench size 4 s of arrays for nothing on a first load)."""
+    ids = sorted(stored)
     conn.execute(sa.text(
         "DELETE FROM bid b WHERE b.process_id = ANY(:ids) AND NOT EXISTS (SELECT 1 FROM"
         " unnest(CAST(:p AS text[]), CAST(:i AS int[]), CAST(:r AS text[])) k(p, i, r)"
         " WHERE k.p = b.process_id AND k.i = b.item_no AND k.r = b.bidder_ruc)"),
-        {"ids": ids, **_columns(batch.bids, ("p", "i", "r"))})
+        {"ids": ids, **_columns(_of(batch.bids, stored), ("p", "i", "r"))})
     conn.execute(sa.text(
         "DELETE FROM contract c WHERE c.process_id = ANY(:ids) AND c.id <> ALL(:keep)"),
-        {"ids": ids, "keep": list(batch.contracts)})
+        {"ids": ids, "keep": list(batch.contracts)})   # a contract may change process
     conn.execute(sa.text(
         "DELETE FROM process_item t WHERE t.process_id = ANY(:ids) AND NOT EXISTS (SELECT 1"
         " FROM unnest(CAST(:p AS text[]), CAST(:i AS int[])) k(p, i)"
         " WHERE k.p = t.process_id AND k.i = t.item_no)"),
-        {"ids": ids, **_columns(batch.items, ("p", "i"))})
+        {"ids": ids, **_columns(_of(batch.items, stored), ("p", "i"))})
     conn.execute(sa.text(
         "DELETE FROM contract_penalty t WHERE t.contract_id = ANY(:ids) AND NOT EXISTS"
         " (SELECT 1 FROM unnest(CAST(:c AS text[]), CAST(:k AS text[])) k(c, k)"
         " WHERE k.c = t.contract_id AND k.k = t.key)"),
         {"ids": list(batch.contracts), **_columns(batch.penalties, ("c", "k"))})
+
+
+def _of(records: dict[tuple, Any], processes: set[str]) -> dict[tuple, Any]:
+    """The records (keyed by process id first) of these processes."""
+    return {key: r for key, r in records.items() if key[0] in processes}
 
 
 def _columns(keys: dict[tuple, Any], names: tuple[str, ...]) -> dict[str, list]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from geodata import conosce, links, ocds
+from geodata import conosce, gcpause, links, ocds
 from geodata.runs import LoaderError, Run, load_files, load_run, run_cli
 
 LOADER = "seace"
@@ -48,6 +48,7 @@ def kind(path: Path) -> str:
     return "conosce"
 
 
+@gcpause.paused()
 def load(path: str | Path, engine: sa.Engine | None = None, relink: bool = True) -> Run:
     """Load one SEACE file (CONOSCE CSV or OCDS package); returns the finished run."""
     path = Path(path)

@@ -46,10 +46,20 @@ def upsert(conn: sa.Connection, table: str, key: Sequence[str], columns: Sequenc
     # history, 4.9 s instead of 7.0 s when nothing changed, and ~14 s instead of 18.1 s into
     # an empty table (ON CONFLICT's speculative insertion costs more than the two joins).
     # The rows of one load are unique by key (the loaders settle duplicates first).
+    # No nested loop for these two joins when the table's statistics say it holds fewer rows
+    # than the stage (a reload after a DELETE and an autovacuum: "empty"): the planner then
+    # probes it with a sequential scan per staged row, and each scan also reads the rows this
+    # statement has just inserted: quadratic (50,000 rows took 20 s instead of 0.5 s; 250,000
+    # investments hung). A few rows into a large table keep their index probes.
+    believed = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass", {"t": table}).scalar()
+    conn.exec_driver_sql("SET LOCAL enable_nestloop = "
+                         + ("off" if (believed or 0) < total else "on"))
     updated = conn.exec_driver_sql(
         f"UPDATE {table} t SET {sets} FROM {stage} s WHERE {same_key} AND {changed}").rowcount
     inserted = conn.exec_driver_sql(
         f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} s "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key})").rowcount
+    conn.exec_driver_sql("RESET enable_nestloop")
     conn.exec_driver_sql(f"DROP TABLE {stage}")
     return inserted, updated, total - inserted - updated

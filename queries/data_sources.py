@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from geodata.works import COMPANIONS
 from queries import db
 from queries.source_tables import source_link
 from queries.tables import area, load_run, quarantine, work, work_progress
@@ -154,11 +155,19 @@ def _run_kind(r) -> sa.ColumnElement:
 def source_loads_stmt() -> sa.Select:
     """Per source kind, the newest successful run of each file, summed: rows read, loaded
     (new + updated + unchanged), quarantined and explained duplicates."""
-    r = load_run.c
+    r, q = load_run.c, quarantine.c
     duplicates = sa.literal_column("load_run.duplicates", sa.Integer)
+    # The file's own rows: a works load also quarantines rows of its companion files (the
+    # monthly history, the geolocation file), coded 'historial_…' / 'ubicacion_…'
+    # (geodata.works.COMPANIONS), which are not among the export's rows read.
+    companions = (sa.select(sa.func.count()).where(
+        q.load_run_id == r.id, r.loader.in_(("infobras", "paralizadas")),
+        sa.or_(*(q.reason_code.startswith(f"{kind}_") for kind in COMPANIONS)))
+        .scalar_subquery())
     latest = (sa.select(_run_kind(r).label("kind"), r.source, r.finished_at, r.source_date,
                         r.rows_read, (r.loaded + r.updated + r.unchanged).label("loaded"),
-                        r.quarantined, duplicates.label("duplicates"))
+                        (r.quarantined - companions).label("quarantined"),
+                        duplicates.label("duplicates"))
               .where(r.status == "ok",
                      r.loader.in_({loader for _, _, loader in SOURCE_KINDS}))
               .distinct(r.loader, r.source)

@@ -161,3 +161,25 @@ def test_a_file_that_breaks_half_way_keeps_the_previous_load(loaded, national_ar
             " WHERE r.source = :s"), {"s": str(changed)}).scalar_one()
     assert status == "failed" and "CSV dañado" in message
     assert kept_quarantine == 0   # the quarantine of a failed load is rolled back with it
+
+
+def test_data_page_counts_the_exports_rows_apart_from_its_companions(loaded, national_areas):
+    """/datos: for the export, rows read = loaded + quarantined; the coordinates and history
+    files' quarantined rows are not among them (they were, and the sum did not add up)."""
+    from queries import data_sources
+
+    with national_areas.connect() as conn:
+        own = conn.execute(sa.text(
+            "SELECT count(*) FROM quarantine WHERE load_run_id = :r"
+            " AND reason_code NOT LIKE 'ubicacion\\_%' AND reason_code NOT LIKE 'historial\\_%'"),
+            {"r": loaded.id}).scalar()
+        companions = conn.execute(sa.text(
+            "SELECT count(*) FROM quarantine WHERE load_run_id = :r"), {"r": loaded.id}
+            ).scalar() - own
+    assert companions > 0
+    stmt = data_sources.source_loads_stmt()
+    with national_areas.connect() as conn:
+        row = next(r for r in conn.execute(stmt).mappings() if r["kind"] == "infobras")
+    assert row["rows_read"] == row["loaded"] + row["quarantined"] + row["duplicates"]
+    assert loaded.rows_read == loaded.loaded + loaded.updated + loaded.unchanged + own
+

@@ -115,7 +115,9 @@ def per_source_section(report: dict[str, list[dict]]) -> html.Section:
         html.P("Última carga de cada archivo. Leídas = cargadas + en cuarentena + repetidas "
                "(filas que repiten otra por la clave de la fuente: por ejemplo, una inversión "
                "en varios distritos, o el cruce de postores y contratos de CONOSCE; se cuentan "
-               "una vez, nunca se suman dos veces)."),
+               "una vez, nunca se suman dos veces). Las filas en cuarentena del historial "
+               "mensual y del archivo de ubicaciones de INFObras se cuentan aparte, en "
+               "«Cuarentena»."),
         _table(["Fuente", "Archivos", "Leídas", "Cargadas", "En cuarentena", "Repetidas",
                 "Fecha de los datos"], rows),
         html.H3("Enlaces entre fuentes"),

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from geodata.runs import Parser, run_cli
 from queries import db, entity_figures
 
-# Methods rebuilt here; other modules may add their own (see CANDIDATE_STEPS).
+# The key links (the candidate links by a report's title are rebuilt further down).
 _KEY_LINKS = """
 DELETE FROM source_link WHERE method IN ('cui', 'ruc', 'entidad_region', 'entidad');
 
@@ -121,15 +121,10 @@ def relink(conn: sa.Connection) -> None:
     driver.execute(_ENTITIES)
     for kind, (table, key, label) in _ENTITY_SUBJECTS.items():
         driver.execute(_entity_links_sql(kind, table, key, label))
-    for step in CANDIDATE_STEPS:
-        step(conn)
+    report_cuis(conn)          # a CUI in a report's title first: it outranks a name
+    report_work_names(conn)
     driver.execute("ANALYZE source_link; ANALYZE entity")
     entity_figures.refresh(conn, "sources")   # the entity pages' figures, from these entities
-
-
-# Steps that add weaker links (name similarity), run after the key links; each deletes and
-# rebuilds its own method's rows for its own kinds.
-CANDIDATE_STEPS: list = []
 
 
 # A control report whose title names one of its entity's works (CGR has no CUI column). Two
@@ -271,9 +266,6 @@ def report_cuis(conn: sa.Connection) -> None:
     driver = conn.connection.driver_connection
     for statement in _REPORT_CUIS:
         driver.execute(statement)
-
-
-CANDIDATE_STEPS.extend([report_cuis, report_work_names])   # a CUI first: it outranks a name
 
 
 def counts(conn: sa.Connection) -> list[tuple[str, str, str, int]]:

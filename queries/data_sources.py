@@ -156,7 +156,6 @@ def source_loads_stmt() -> sa.Select:
     """Per source kind, the newest successful run of each file, summed: rows read, loaded
     (new + updated + unchanged), quarantined and explained duplicates."""
     r, q = load_run.c, quarantine.c
-    duplicates = sa.literal_column("load_run.duplicates", sa.Integer)
     # The file's own rows: a works load also quarantines rows of its companion files (the
     # monthly history, the geolocation file), coded 'historial_…' / 'ubicacion_…'
     # (geodata.works.COMPANIONS), which are not among the export's rows read.
@@ -167,7 +166,7 @@ def source_loads_stmt() -> sa.Select:
     latest = (sa.select(_run_kind(r).label("kind"), r.source, r.finished_at, r.source_date,
                         r.rows_read, (r.loaded + r.updated + r.unchanged).label("loaded"),
                         (r.quarantined - companions).label("quarantined"),
-                        duplicates.label("duplicates"))
+                        r.duplicates)
               .where(r.status == "ok",
                      r.loader.in_({loader for _, _, loader in SOURCE_KINDS}))
               .distinct(r.loader, r.source)

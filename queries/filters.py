@@ -176,9 +176,7 @@ ENTITY_ID = re.compile(r"^([0-9]{2}-)?[a-z0-9]+(-[a-z0-9]+)*$")
 RUC = re.compile(r"^[0-9]{8,11}$")
 # The works of an entity or a contractor, by their indexes on `work` (sql/sources.sql), as
 # a subquery any statement on a table with INFObras codes can use.
-party_work = sa.table("work", sa.column("infobras_code", sa.BigInteger),
-                    sa.column("entity_id", sa.Text), sa.column("contractor_ruc", sa.Text)
-                    ).alias("party_work")
+party_work = work.alias("party_work")
 # A literal, not a parameter: the planner matches it against the index expression.
 _TEXT_CONFIG = sa.literal_column("'simple'::regconfig")
 

@@ -17,7 +17,7 @@ load_run = sa.Table(
     sa.Column("status", sa.Text), sa.Column("rows_read", sa.Integer),
     sa.Column("loaded", sa.Integer), sa.Column("updated", sa.Integer),
     sa.Column("unchanged", sa.Integer), sa.Column("quarantined", sa.Integer),
-    sa.Column("message", sa.Text),
+    sa.Column("message", sa.Text), sa.Column("duplicates", sa.Integer),
 )
 
 quarantine = sa.Table(
@@ -78,6 +78,7 @@ work = sa.Table(
     sa.Column("amount_investment", sa.Numeric(16, 2)),
     sa.Column("source", sa.Text), sa.Column("source_date", sa.Date),
     sa.Column("extra", JSONB), sa.Column("load_run_id", sa.BigInteger),
+    sa.Column("entity_id", sa.Text),   # generated from entity and region (sql/sources.sql)
 )
 
 work_progress = sa.Table(

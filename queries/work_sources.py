@@ -115,7 +115,7 @@ def _work_keys() -> Keys:
     code = sa.bindparam("work_code", type_=sa.BigInteger)
     cui = (sa.select(sa.func.cui_key(w.cui)).where(w.infobras_code == code)
            .correlate(None).scalar_subquery())
-    own = sa.func.nullif(sa.literal_column("work.entity_id", sa.Text), "")
+    own = sa.func.nullif(w.entity_id, "")
     of_investment = (sa.select(sa.func.nullif(investment.c.entity_id, ""))
                      .where(investment.c.cui == cui).scalar_subquery())
     entity = (sa.select(sa.func.coalesce(own, of_investment))
@@ -130,7 +130,7 @@ def work_keys_stmt() -> sa.Select:
     placed, coords = area.alias("placed"), area.alias("coords")
     return (sa.select(
         w.infobras_code, w.name, sa.func.cui_key(w.cui).label("cui"), w.entity,
-        sa.literal_column("work.entity_id", sa.Text).label("entity_id"),  # generated column
+        w.entity_id,
         w.status, w.ubigeo, placed.c.name.label("district"), w.ubigeo_method,
         w.declared_department, w.declared_province, w.declared_district, w.coords_ubigeo,
         coords.c.name.label("coords_district"), w.location_mismatch, w.geom_source,

@@ -124,6 +124,10 @@ STATUS_LABELS = {
     "sin_ejecucion": "Sin ejecución",
 }
 
+# The export's companion files, as their quarantined rows are coded ('historial_…',
+# 'ubicacion_…') and named in the reason.
+COMPANIONS = {"historial": "Historial", "ubicacion": "Ubicaciones"}
+
 # The companion monthly history the generator writes (INFObras's export is a snapshot).
 HISTORY_COLUMNS = ("Código INFOBRAS", "Mes", "Avance Físico Programado Acumulado (%)",
                    "Avance Físico Real Acumulado (%)", "Porcentaje de ejecución financiera",

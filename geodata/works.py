@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from geodata import links, vocabulary
+from geodata.infobras_format import COMPANIONS
 from geodata.names import DistrictMatcher, PointDistrict, not_found_reason
 from geodata.parsing import (
     clean_text,
@@ -187,7 +188,6 @@ def check_figures(record: Mapping[str, Any], layout: Layout) -> list[Problem]:
 
 
 # Companion files of an export: reason-code prefix -> how a reason names the file.
-COMPANIONS = {"historial": "Historial", "ubicacion": "Ubicaciones"}
 
 
 def quarantine_row(run: Run, row_number: int, problems: Sequence[Problem], raw: dict[str, Any],

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from geodata.works import COMPANIONS
+from geodata.infobras_format import COMPANIONS
 from queries import db
 from queries.source_tables import source_link
 from queries.tables import area, load_run, quarantine, work, work_progress
@@ -158,7 +158,7 @@ def source_loads_stmt() -> sa.Select:
     r, q = load_run.c, quarantine.c
     # The file's own rows: a works load also quarantines rows of its companion files (the
     # monthly history, the geolocation file), coded 'historial_…' / 'ubicacion_…'
-    # (geodata.works.COMPANIONS), which are not among the export's rows read.
+    # (geodata.infobras_format.COMPANIONS), which are not among the export's rows read.
     companions = (sa.select(sa.func.count()).where(
         q.load_run_id == r.id, r.loader.in_(("infobras", "paralizadas")),
         sa.or_(*(q.reason_code.startswith(f"{kind}_") for kind in COMPANIONS)))

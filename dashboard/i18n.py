@@ -1,0 +1,73 @@
+"""The interface language: Spanish, in which every string is written, and Southern Quechua
+(Runasimi), from the catalogs in dashboard/locale (Babel/gettext .po files).
+
+The language is chosen per request: `?lang=` in the URL first (so a shared link keeps it),
+then the `lang` cookie the language switch sets (so callbacks, which post to Dash's own URL,
+answer in the page's language), then Spanish. Outside a request (loaders, tests) it is
+Spanish. `_()` is called at render time, never at import, so that one process serves both.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LANGUAGES: Mapping[str, str] = {"es": "Español", "qu": "Runasimi"}
+DEFAULT = "es"
+LOCALES: Mapping[str, str] = {"es": "es_PE", "qu": "qu_PE"}   # for numbers and dates
+COOKIE = "lang"
+PARAM = "lang"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+
+
+def current() -> str:
+    """The language of the request being served ("es" outside a request)."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover - flask is a dependency
+        return DEFAULT
+    if not has_request_context():
+        return DEFAULT
+    for value in (request.args.get(PARAM), request.cookies.get(COOKIE)):
+        if value in LANGUAGES:
+            return value
+    return DEFAULT
+
+
+def locale() -> str:
+    """The Babel locale of the current language (es_PE, qu_PE)."""
+    return LOCALES[current()]
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The catalog of a language, compiled from its .po in memory (no .mo files to build or
+    to keep in step); Spanish, the source language, needs none."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == DEFAULT or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=LOCALES[language])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)   # fuzzy entries are left out, as gettext would
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def _(message: str, **values: object) -> str:
+    """`message` in the current language, with `{name}` placeholders filled from `values`."""
+    text = translations(current()).gettext(message)
+    return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    """The singular or plural form for `n` (available to the template as `{n}`)."""
+    text = translations(current()).ngettext(singular, plural, n)
+    return text.format(n=n, **values)

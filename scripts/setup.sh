@@ -162,6 +162,7 @@ have chromium || have chromium-browser || have google-chrome || need+=(chromium)
 have chromedriver || need+=(chromium-driver)
 have redis-server || need+=(redis-server)
 have pdftoppm || need+=(poppler-utils)
+have npm || need+=(npm)      # axe-core for the browser tests' accessibility checks
 
 if [ ${#need[@]} -gt 0 ]; then
   can_install || stop_with_command
@@ -200,4 +201,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] || ! installed_here; then
   fi
   echo "$wanted" > "$stamp"
 fi
-say "Listo / ready: Python ($PY), ${POSTGIS:-PostGIS}, Chromium, Redis, Poppler."
+# -- npm packages of the tests (axe-core), from the lock file -----------------------------
+a11y_stamp="$STAMP_DIR/npm-a11y"
+a11y_wanted="$(sha256sum tests/a11y/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat "$a11y_stamp" 2>/dev/null)" != "$a11y_wanted" ] \
+    || [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
+  say "Instalando axe-core (npm) / installing axe-core (npm)"
+  mkdir -p "$STAMP_DIR"
+  npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$a11y_wanted" > "$a11y_stamp"
+fi
+say "Listo / ready: Python ($PY), ${POSTGIS:-PostGIS}, Chromium, Redis, Poppler, axe-core."

@@ -21,19 +21,20 @@ from flask import Blueprint, Flask
 
 from dashboard import routes
 from dashboard.cache import init_cache
+from dashboard.i18n import LANGUAGES, N_, _, current
 from dashboard.security import harden
 from queries.db import DatabaseUnavailable
 from queries.filters import FilterError
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = "Mirador de Obras"
-TAGLINE = "Vigilancia ciudadana de las obras públicas del Perú"
-DESCRIPTION = ("Mapa y cifras de las obras públicas del Perú por región, provincia y distrito: "
+TAGLINE = N_("Vigilancia ciudadana de las obras públicas del Perú")
+DESCRIPTION = N_("Mapa y cifras de las obras públicas del Perú por región, provincia y distrito: "
                "inversión, avance, obras paralizadas y alertas, con datos de INFObras (CGR), "
                "MEF e INEI.")
-DB_DOWN = ("No se pudo consultar la base de datos de obras (PostGIS). "
+DB_DOWN = N_("No se pudo consultar la base de datos de obras (PostGIS). "
            "Intente de nuevo en unos minutos; si el problema sigue, avise al administrador.")
-UNEXPECTED = ("No se pudo actualizar esta vista por un error inesperado. "
+UNEXPECTED = N_("No se pudo actualizar esta vista por un error inesperado. "
               "Vuelva a intentarlo; si se repite, avise al administrador.")
 # The router may keep a page in place when only its query string changes (see keep_on_search).
 ROUTE_STATE = "_pages_store"
@@ -45,8 +46,9 @@ log = logging.getLogger(__name__)
 # explorer's and near-me answers.
 pio.json.config.default_engine = "json"
 
+NOSCRIPT = N_("Mirador de Obras necesita JavaScript para mostrar el mapa y los gráficos.")
 INDEX = """<!DOCTYPE html>
-<html lang="es">
+<html lang="{lang}">
     <head>
         {%metas%}
         <title>{%title%}</title>
@@ -54,8 +56,7 @@ INDEX = """<!DOCTYPE html>
         {%css%}
     </head>
     <body>
-        <noscript>Mirador de Obras necesita JavaScript para mostrar el mapa y los
-        gráficos.</noscript>
+        <noscript>{noscript}</noscript>
         {%app_entry%}
         <footer>
             {%config%}
@@ -66,6 +67,16 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+def localized_index(interpolate):
+    """Dash's index is one template for every request: the page's language goes into
+    `<html lang>` (screen readers, hyphenation, translation tools) and its one sentence is
+    translated, per request."""
+    def index(**parts: str) -> str:
+        return interpolate(**parts).replace("{lang}", current(), 1).replace(
+            "{noscript}", _(NOSCRIPT), 1)
+    return index
+
+
 DB_ERRORS = (DatabaseUnavailable, sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
@@ -74,8 +85,8 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, FilterError):
         return str(exc)
     if isinstance(exc, DB_ERRORS):
-        return DB_DOWN
-    return UNEXPECTED
+        return _(DB_DOWN)
+    return _(UNEXPECTED)
 
 
 def _on_callback_error(exc: Exception) -> None:
@@ -98,28 +109,43 @@ def keep_on_search(page_title: str, previous: dict | None) -> bool:
 def nav_links() -> list:
     pages = sorted((p for p in dash.page_registry.values() if p.get("nav", True)),
                    key=lambda p: (p.get("order") is None, p.get("order") or 0, p["name"]))
-    return [dcc.Link(p["name"], href=p["relative_path"], className="app-nav-link",
+    return [dcc.Link(_(p["name"]), href=p["relative_path"], className="app-nav-link",
                      id={"type": "app-nav", "path": p["relative_path"]}) for p in pages]
 
 
+def language_switch() -> html.Nav:
+    """Español / Runasimi: plain links (the whole page is rebuilt in the other language) to
+    the route that stores the choice; their `next` follows the page on screen (a clientside
+    callback), and without scripts the route goes back to the referring page."""
+    here = current()
+    return html.Nav(className="app-languages", **{"aria-label": _("Idioma")}, children=[
+        html.A(name, href=f"/idioma/{code}", lang=code, hrefLang=code,
+               id={"type": "app-language", "lang": code},
+               className="app-language" + (" active" if code == here else ""),
+               **({"aria-current": "true"} if code == here else {}))
+        for code, name in LANGUAGES.items()])
+
+
 def shell() -> html.Div:
-    """Header with the navigation, the error banner, the page, the footer."""
+    """Header with the navigation and the language switch, the error banner, the page, the
+    footer; in the request's language."""
     return html.Div(className="app", children=[
         html.Header(className="app-header", children=[
             dcc.Link(href="/", className="app-brand", children=[
                 html.Span(TITLE, className="app-title"),
-                html.Span(TAGLINE, className="app-tagline"),
+                html.Span(_(TAGLINE), className="app-tagline"),
             ]),
-            html.Nav(nav_links(), className="app-nav", **{"aria-label": "Secciones"}),
+            html.Nav(nav_links(), className="app-nav", **{"aria-label": _("Secciones")}),
+            language_switch(),
         ]),
         html.Div(className="app-error", id="app-error-box", children=[
             html.P(id="app-error", hidden=True, role="alert"),
         ]),
         html.Main(dash.page_container, className="app-main"),
         html.Footer(className="app-footer", children=[
-            html.Span("Datos: INFObras (Contraloría General de la República), "
-                      "MEF (código único de inversión) e INEI (límites y población). "),
-            dcc.Link("Fuentes y calidad de los datos", href="/datos"),
+            html.Span(_("Datos: INFObras (Contraloría General de la República), "
+                        "MEF (código único de inversión) e INEI (límites y población).") + " "),
+            dcc.Link(_("Fuentes y calidad de los datos"), href="/datos"),
         ]),
     ])
 
@@ -139,7 +165,7 @@ def register_blueprints(server: Flask) -> list[str]:
 def _register_error_pages(server: Flask) -> None:
     def database_down(exc: Exception):
         log.warning("database unavailable: %s", exc)
-        return {"error": DB_DOWN}, 503
+        return {"error": _(DB_DOWN)}, 503
 
     for kind in DB_ERRORS:
         server.register_error_handler(kind, database_down)
@@ -158,6 +184,16 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output({"type": "app-nav", "path": ALL}, "className"),
         Input("_pages_location", "pathname"),
         State({"type": "app-nav", "path": ALL}, "id"),
+    )
+    # The language links go back to the page on screen, its query included.
+    app.clientside_callback(
+        """function(pathname, search, ids) {
+            var next = encodeURIComponent((pathname || '/') + (search || ''));
+            return ids.map(function(id) { return '/idioma/' + id.lang + '?next=' + next; });
+        }""",
+        Output({"type": "app-language", "lang": ALL}, "href"),
+        Input("_pages_location", "pathname"), Input("_pages_location", "search"),
+        State({"type": "app-language", "lang": ALL}, "id"),
     )
     # A new page clears the previous page's error.
     app.clientside_callback("function(p) { return true; }",
@@ -192,6 +228,7 @@ def create_app() -> dash.Dash:
     register_blueprints(server)
     _register_error_pages(server)
     app.layout = shell
+    app.interpolate_index = localized_index(app.interpolate_index)
     _register_shell_callbacks(app)
     harden(app)   # security headers and the CSP (dashboard/security.py)
     return app

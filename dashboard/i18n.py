@@ -67,6 +67,12 @@ def _(message: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def N_(message: str) -> str:
+    """Marks a string for the catalogs where it is written (a page's name, a table of labels)
+    and leaves it untranslated there: it is translated with `_()` where it is shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     """The singular or plural form for `n` (available to the template as `{n}`)."""
     text = translations(current()).ngettext(singular, plural, n)

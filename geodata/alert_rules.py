@@ -14,8 +14,16 @@ Amount at risk ("monto en riesgo"), per rule:
 - cost overrun: updated cost − technical-file amount;
 - additional works: the amount of additional works;
 - financial ahead of physical: the money paid ahead of the physical progress
-  ((avance financiero − avance físico) % × inversión).
+  ((avance financiero − avance físico) % × inversión);
+- between sources: progress that INFObras and Invierte.pe disagree on ((difference) % ×
+  inversión), MEF's devengado ahead of INFObras's progress ((devengado % − avance físico) % ×
+  costo), a contract amount INFObras and SEACE disagree on (the difference), a status they
+  disagree on (the balance not yet executed).
 By area, a work counts once, with the largest amount at risk of its alerts.
+
+A rule of kind "senal" (the control signal) is no alert: its rows have state 'senal', no
+severity and no amount, and no count or sum of alerts includes them; they say where oversight
+has already looked (the entity's control reports), not that anything is wrong with the work.
 """
 
 from __future__ import annotations
@@ -36,6 +44,12 @@ SOURCE_GAPS: Mapping[str, frozenset[str]] = MappingProxyType({
                               "approval_date", "programmed_end", "reprogrammed_end",
                               "last_update"}),
 })
+# Sources whose own financial figures are MEF's (the paralysed-works file took devengado and
+# avance financiero from Invierte.pe/SIAF): there, comparing money with INFObras's progress is
+# a between-source rule (devengado_avance), and the single-source brecha_financiera leaves
+# them to it, so one fact is one alert.
+FINANCIAL_FROM_MEF: frozenset[str] = frozenset({"paralizadas"})
+SIGNAL = "senal"
 
 _CGR = "Contraloría General de la República"
 _OCP = ("metodología de banderas rojas de Open Contracting Partnership («Red Flags for "
@@ -67,6 +81,11 @@ class Rule:
     amount_at_risk: str
     basis: str
     messages: Mapping[str, str] = field(default_factory=dict)
+    kind: str = "alerta"          # or SIGNAL: shown apart, never counted as an alert
+    # The other source the rule compares the works with, named for /datos ("no evaluable:
+    # falta <needs>" when none of it is loaded; geodata/alerts.py NEEDS_SQL tests that);
+    # None for rules that read the works alone.
+    needs: str | None = None
 
     def sentence(self, variant: str) -> str:
         """The full template of one variant, thresholds still as placeholders."""
@@ -116,6 +135,12 @@ def number_es(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
+def N_(message: str) -> str:
+    """Marks a sentence for the interface's message catalogs (dashboard/locale): the pages
+    show it in the reader's language (layers/alert_text.py); the database keeps Spanish."""
+    return message
+
+
 def _t(**values: float) -> Mapping[str, float]:
     return MappingProxyType(values)
 
@@ -123,7 +148,7 @@ def _t(**values: float) -> Mapping[str, float]:
 RULES: tuple[Rule, ...] = (
     Rule(
         code="paralizada",
-        name="Obra paralizada",
+        name=N_("Obra paralizada"),
         severity="alta",
         threshold=_t(umbral_meses=6),
         source=(f"{_CGR}: se considera paralizada la obra no concluida que no reporta avance "
@@ -138,24 +163,24 @@ RULES: tuple[Rule, ...] = (
             "su propia serie mensual; si no, la fecha de paralización de una obra en estado "
             "«paralizada»; si no, la fecha del último avance registrado. Meses calendario."),
         amount_at_risk=_BALANCE,
-        basis=("La Contraloría considera paralizada una obra sin avance físico durante "
-               "{umbral_meses} meses o más."),
+        basis=(N_("La Contraloría considera paralizada una obra sin avance físico durante "
+                  "{umbral_meses} meses o más.")),
         messages=MappingProxyType({
-            "historial": "Sin avance físico desde {desde}: {meses} meses según su historial "
-                         "mensual de avance.",
-            "avance_fuente": "Sin avance físico desde {desde}: {meses} meses según la serie "
-                             "mensual de avance de su fuente.",
-            "fecha_paralizacion": "Paralizada desde {desde}: {meses} meses según la fecha de "
-                                  "paralización registrada.",
-            "ultimo_avance": "Último avance físico registrado en {desde}: {meses} meses sin "
-                             "avance.",
-            "nc_sin_datos": "No se puede saber si está paralizada: no tiene historial de avance "
-                            "ni fecha de paralización o del último avance.",
+            "historial": N_("Sin avance físico desde {desde}: {meses} meses según su historial "
+                            "mensual de avance."),
+            "avance_fuente": N_("Sin avance físico desde {desde}: {meses} meses según la serie "
+                                "mensual de avance de su fuente."),
+            "fecha_paralizacion": N_("Paralizada desde {desde}: {meses} meses según la fecha de "
+                                     "paralización registrada."),
+            "ultimo_avance": N_("Último avance físico registrado en {desde}: {meses} meses sin "
+                                "avance."),
+            "nc_sin_datos": N_("No se puede saber si está paralizada: no tiene historial de avance "
+                               "ni fecha de paralización o del último avance."),
         }),
     ),
     Rule(
         code="retrasada",
-        name="Obra retrasada",
+        name=N_("Obra retrasada"),
         severity="media",
         threshold=_t(umbral_alta_meses=12),
         source=(f"{_LCE}: el plazo de ejecución es el del contrato más las ampliaciones "
@@ -167,15 +192,15 @@ RULES: tuple[Rule, ...] = (
         amount_at_risk=_BALANCE,
         basis="",
         messages=MappingProxyType({
-            "vencida": "Debía terminar el {fin} ({tipo_fecha}) y no ha terminado: {retraso} "
-                       "de retraso.",
-            "nc_sin_fecha": "No se puede saber si está retrasada: no tiene fecha de término "
-                            "programada ni reprogramada.",
+            "vencida": N_("Debía terminar el {fin} ({tipo_fecha}) y no ha terminado: {retraso} "
+                          "de retraso."),
+            "nc_sin_fecha": N_("No se puede saber si está retrasada: no tiene fecha de término "
+                               "programada ni reprogramada."),
         }),
     ),
     Rule(
         code="sobrecosto",
-        name="Sobrecosto",
+        name=N_("Sobrecosto"),
         severity="media",
         threshold=_t(umbral_media_pct=10, umbral_alta_pct=30),
         source=(f"{_OCP} (sobrecostos en la ejecución) y variación de costo del {_OC4IDS}. Los "
@@ -187,16 +212,16 @@ RULES: tuple[Rule, ...] = (
         amount_at_risk="costo actualizado − monto del expediente técnico",
         basis="",
         messages=MappingProxyType({
-            "sobrecosto": "Su costo actualizado ({costo}) supera en {pct} al monto del "
-                          "expediente técnico ({expediente}): {diferencia} más.",
-            "nc_sin_expediente": "No se puede medir el sobrecosto: no tiene monto del "
-                                 "expediente técnico.",
-            "nc_sin_costo": "No se puede medir el sobrecosto: no tiene costo actualizado.",
+            "sobrecosto": N_("Su costo actualizado ({costo}) supera en {pct} al monto del "
+                             "expediente técnico ({expediente}): {diferencia} más."),
+            "nc_sin_expediente": N_("No se puede medir el sobrecosto: no tiene monto del "
+                                    "expediente técnico."),
+            "nc_sin_costo": N_("No se puede medir el sobrecosto: no tiene costo actualizado."),
         }),
     ),
     Rule(
         code="adicionales",
-        name="Adicionales de obra sobre el 15 %",
+        name=N_("Adicionales de obra sobre el 15 %"),
         severity="media",
         threshold=_t(umbral_pct=15, umbral_alta_pct=50),
         source=(f"{_LCE}, art. 34 (34.4 y 34.5): la entidad aprueba adicionales de obra hasta "
@@ -207,20 +232,20 @@ RULES: tuple[Rule, ...] = (
                      "{umbral_alta_pct} %). Un monto de adicionales en blanco, en una fuente que "
                      "tiene ese campo, es «sin adicionales registrados»."),
         amount_at_risk="monto de los adicionales de obra",
-        basis=("Por encima del {umbral_pct} % del contrato, los adicionales necesitan "
-               "autorización previa de la Contraloría (tope legal: {umbral_alta_pct} %)."),
+        basis=(N_("Por encima del {umbral_pct} % del contrato, los adicionales necesitan "
+                  "autorización previa de la Contraloría (tope legal: {umbral_alta_pct} %).")),
         messages=MappingProxyType({
-            "adicionales": "Adicionales de obra por {adicionales}: {pct} del monto del "
-                           "contrato ({contrato}).",
-            "nc_sin_contrato": "No se pueden evaluar sus adicionales de obra: no tiene monto "
-                               "del contrato.",
-            "nc_fuente": "No se pueden evaluar sus adicionales de obra: la fuente de esta obra "
-                         "({fuente}) no informa adicionales ni monto del contrato.",
+            "adicionales": N_("Adicionales de obra por {adicionales}: {pct} del monto del "
+                              "contrato ({contrato})."),
+            "nc_sin_contrato": N_("No se pueden evaluar sus adicionales de obra: no tiene monto "
+                                  "del contrato."),
+            "nc_fuente": N_("No se pueden evaluar sus adicionales de obra: la fuente de esta obra "
+                            "({fuente}) no informa adicionales ni monto del contrato."),
         }),
     ),
     Rule(
         code="brecha_financiera",
-        name="Pagos por delante del avance físico",
+        name=N_("Pagos por delante del avance físico"),
         severity="media",
         threshold=_t(umbral_puntos=20, umbral_alta_puntos=50),
         source=(f"{_GFP}: criterio «brecha físico-financiera» (en su base, toda obra marcada "
@@ -231,15 +256,15 @@ RULES: tuple[Rule, ...] = (
         amount_at_risk="(avance financiero − avance físico) % × inversión",
         basis="",
         messages=MappingProxyType({
-            "brecha": "Su avance financiero ({financiero}) supera al físico ({fisico}) en "
-                      "{puntos} puntos: se ha pagado más de lo construido.",
-            "nc_sin_avance": "No se puede comparar lo pagado con lo construido: no tiene "
-                             "{falta}.",
+            "brecha": N_("Su avance financiero ({financiero}) supera al físico ({fisico}) en "
+                         "{puntos} puntos: se ha pagado más de lo construido."),
+            "nc_sin_avance": N_("No se puede comparar lo pagado con lo construido: no tiene "
+                                "{falta}."),
         }),
     ),
     Rule(
         code="registro_desactualizado",
-        name="Registro desactualizado",
+        name=N_("Registro desactualizado"),
         severity="baja",
         threshold=_t(umbral_meses=3),
         source=(f"Directiva de INFObras de la {_CGR} (Directiva N.° 007-2013-CG/OEA): la "
@@ -249,17 +274,17 @@ RULES: tuple[Rule, ...] = (
                      "{umbral_meses} meses (la más reciente de: fecha de actualización, fecha "
                      "del último avance, último mes del historial)."),
         amount_at_risk=_BALANCE,
-        basis="La entidad debe registrar el avance de la obra cada mes.",
+        basis=N_("La entidad debe registrar el avance de la obra cada mes."),
         messages=MappingProxyType({
-            "desactualizado": "Figura en ejecución, pero su información no se actualiza desde "
-                              "{desde}: {meses} meses.",
-            "nc_sin_fecha": "No se puede saber si su registro está al día: no tiene fecha de "
-                            "actualización ni de avance.",
+            "desactualizado": N_("Figura en ejecución, pero su información no se actualiza desde "
+                                 "{desde}: {meses} meses."),
+            "nc_sin_fecha": N_("No se puede saber si su registro está al día: no tiene fecha de "
+                               "actualización ni de avance."),
         }),
     ),
     Rule(
         code="inicio_tardio",
-        name="Inicio tardío tras aprobar el expediente",
+        name=N_("Inicio tardío tras aprobar el expediente"),
         severity="baja",
         threshold=_t(umbral_anios=2),
         source=(f"{_CGR}: «deficiencia en el expediente técnico» es una causa de paralización "
@@ -269,20 +294,20 @@ RULES: tuple[Rule, ...] = (
                      "de aprobado su expediente técnico: precios, metrados y normas pueden "
                      "estar desactualizados."),
         amount_at_risk=_BALANCE,
-        basis="Un expediente técnico de más de {umbral_anios} años puede estar desactualizado.",
+        basis=N_("Un expediente técnico de más de {umbral_anios} años puede estar desactualizado."),
         messages=MappingProxyType({
-            "inicio": "Empezó el {inicio}, {anios} años después de aprobado su expediente "
-                      "técnico ({aprobacion}).",
-            "sin_inicio": "Su expediente técnico se aprobó el {aprobacion} y la obra aún no "
-                          "empieza: {anios} años.",
-            "nc_sin_aprobacion": "No se puede calcular: no tiene fecha de aprobación del "
-                                 "expediente técnico.",
-            "nc_sin_inicio": "No se puede calcular: no tiene fecha de inicio de obra.",
+            "inicio": N_("Empezó el {inicio}, {anios} años después de aprobado su expediente "
+                         "técnico ({aprobacion})."),
+            "sin_inicio": N_("Su expediente técnico se aprobó el {aprobacion} y la obra aún no "
+                             "empieza: {anios} años."),
+            "nc_sin_aprobacion": N_("No se puede calcular: no tiene fecha de aprobación del "
+                                    "expediente técnico."),
+            "nc_sin_inicio": N_("No se puede calcular: no tiene fecha de inicio de obra."),
         }),
     ),
     Rule(
         code="ubicacion_fuera_distrito",
-        name="Ubicación fuera del distrito declarado",
+        name=N_("Ubicación fuera del distrito declarado"),
         severity="media",
         threshold=_t(tolerancia_km=1),
         source=("Calidad de datos de INFObras: las coordenadas levantadas deben caer en el "
@@ -293,19 +318,19 @@ RULES: tuple[Rule, ...] = (
         amount_at_risk=_BALANCE,
         basis="",
         messages=MappingProxyType({
-            "fuera": "Sus coordenadas caen en {distrito_punto}, a {distancia} del distrito "
-                     "declarado ({distrito}).",
-            "fuera_del_pais": "Sus coordenadas caen fuera de los distritos del Perú, a "
-                              "{distancia} del distrito declarado ({distrito}).",
-            "nc_sin_coordenadas": "No se puede verificar la ubicación: no tiene coordenadas "
-                                  "levantadas en campo.",
-            "nc_sin_limite": "No se puede verificar la ubicación: el distrito declarado "
-                             "({distrito}) no tiene límites en el mapa.",
+            "fuera": N_("Sus coordenadas caen en {distrito_punto}, a {distancia} del distrito "
+                        "declarado ({distrito})."),
+            "fuera_del_pais": N_("Sus coordenadas caen fuera de los distritos del Perú, a "
+                                 "{distancia} del distrito declarado ({distrito})."),
+            "nc_sin_coordenadas": N_("No se puede verificar la ubicación: no tiene coordenadas "
+                                     "levantadas en campo."),
+            "nc_sin_limite": N_("No se puede verificar la ubicación: el distrito declarado "
+                                "({distrito}) no tiene límites en el mapa."),
         }),
     ),
     Rule(
         code="sin_contratista_supervisor",
-        name="Sin RUC del contratista o sin supervisor",
+        name=N_("Sin RUC del contratista o sin supervisor"),
         severity="media",
         threshold=_t(),
         source=("Reglamento de la Ley de Contrataciones del Estado (D.S. N.° 344-2018-EF), "
@@ -317,18 +342,18 @@ RULES: tuple[Rule, ...] = (
         amount_at_risk=_BALANCE,
         basis="",
         messages=MappingProxyType({
-            "sin_ruc": "Obra por contrata sin RUC del contratista registrado.",
-            "ruc_invalido": "El RUC del contratista registrado ({ruc}) no es válido.",
-            "sin_supervisor": "Obra por contrata sin supervisor registrado.",
-            "sin_ruc_ni_supervisor": "Obra por contrata sin RUC del contratista ni "
-                                     "supervisor registrados.",
-            "nc_fuente": "No se puede verificar: la fuente de esta obra ({fuente}) no informa "
-                         "contratista ni supervisor.",
+            "sin_ruc": N_("Obra por contrata sin RUC del contratista registrado."),
+            "ruc_invalido": N_("El RUC del contratista registrado ({ruc}) no es válido."),
+            "sin_supervisor": N_("Obra por contrata sin supervisor registrado."),
+            "sin_ruc_ni_supervisor": N_("Obra por contrata sin RUC del contratista ni "
+                                        "supervisor registrados."),
+            "nc_fuente": N_("No se puede verificar: la fuente de esta obra ({fuente}) no informa "
+                            "contratista ni supervisor."),
         }),
     ),
     Rule(
         code="contratista_paralizadas",
-        name="Contratista con obras paralizadas en varios distritos",
+        name=N_("Contratista con obras paralizadas en varios distritos"),
         severity="alta",
         threshold=_t(umbral_distritos=3),
         source=(f"{_OCP}: proveedor con historial de incumplimientos. Umbral de 3 distritos: "
@@ -339,8 +364,8 @@ RULES: tuple[Rule, ...] = (
         amount_at_risk=_BALANCE,
         basis="",
         messages=MappingProxyType({
-            "contratista": "Su contratista ({contratista}, RUC {ruc}) tiene {obras} obras "
-                           "paralizadas en {distritos} distritos.",
+            "contratista": N_("Su contratista ({contratista}, RUC {ruc}) tiene {obras} obras "
+                              "paralizadas en {distritos} distritos."),
         }),
     ),
 )

@@ -1,14 +1,20 @@
-"""How every screen writes numbers, money and percentages (Peruvian Spanish).
+"""How every screen writes numbers, money, percentages and dates, in the page's language.
 
-Thousands are separated by a space and decimals by a comma: 1 234 567, 45,3 %, S/ 1,2 M.
-A missing value (None or NaN) is written as "—", never as 0.
+In Spanish thousands are separated by a space and decimals by a comma: 1 234 567, 45,3 %,
+S/ 1,2 M, 12 de marzo de 2025. In Runasimi the figures follow the Babel (CLDR) locale qu_PE:
+1,234,567, 45.3 %, 12 Marzo 2025. A missing value (None or NaN) is written as "—", never as 0.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from dashboard.i18n import DEFAULT, N_, _, current, locale
 from geodata.vocabulary import is_canonical
 
 MISSING = "—"
@@ -32,6 +38,9 @@ def decimal(value: Number, digits: int = 1) -> str:
 
 
 def _spanish(value: float, digits: int) -> str:
+    if current() != DEFAULT:
+        return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0",
+                              locale=locale())
     text = f"{value:,.{digits}f}"
     return text.replace(",", " ").replace(".", ",") if digits else text.replace(",", " ")
 
@@ -56,10 +65,10 @@ def money(value: Number, exact: bool = False) -> str:
     size = abs(amount)
     if exact or size < 1e6:
         return "S/ " + _spanish(amount, 2 if 0 < size < 10 else 0)
-    scale, unit = (1e12, "billones") if size >= 1e12 else (
-        (1e9, "mil M") if size >= 1e9 else (1e6, "M"))
+    scale, unit = (1e12, N_("billones")) if size >= 1e12 else (
+        (1e9, N_("mil M")) if size >= 1e9 else (1e6, N_("M")))
     scaled = amount / scale
-    return f"S/ {_spanish(scaled, 1 if abs(scaled) < 100 else 0)} {unit}"
+    return f"S/ {_spanish(scaled, 1 if abs(scaled) < 100 else 0)} {_(unit)}"
 
 
 def count_label(n: int, singular: str, plural: str) -> str:
@@ -78,3 +87,21 @@ def label(text: str | None) -> str:
         return text
     out = text.lower()
     return out[:1].upper() + out[1:]
+
+
+def long_date(day: date | None) -> str:
+    """12 de marzo de 2025 (Spanish), 12 Marzo 2025 (Runasimi)."""
+    if day is None:
+        return MISSING
+    if current() == DEFAULT:
+        return format_date(day, "d 'de' MMMM 'de' y", locale="es")
+    return format_date(day, "long", locale=locale())
+
+
+def month_year(day: date | None) -> str:
+    """marzo de 2025 (Spanish), Marzo 2025 (Runasimi)."""
+    if day is None:
+        return MISSING
+    if current() == DEFAULT:
+        return format_date(day, "MMMM 'de' y", locale="es")
+    return format_date(day, "MMMM y", locale=locale())

@@ -1,0 +1,180 @@
+"""An alert's sentence in the reader's language.
+
+The database keeps each alert's sentence in Spanish (geodata/alerts.py writes it in SQL, where
+the rules run) and, in its evidence, the variant of the sentence and the raw figures that
+tripped the rule. A page in Spanish shows the stored sentence; in another language the
+variant's template (a catalog entry, marked in geodata/alert_rules.py) is filled here from the
+evidence with the figures written for that language (layers/format). An alert stored before
+its evidence carried the variant keeps its Spanish sentence until the next recompute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from string import Formatter
+from typing import Any
+
+from dashboard.i18n import DEFAULT, N_, _, current
+from geodata.alert_rules import NOT_COMPUTABLE_PREFIX, RULES_BY_CODE, Rule
+from layers import format as fmt
+
+Evidence = Mapping[str, Any]
+Figures = Callable[[str, Evidence, str], dict[str, str]]
+
+YEAR_DAYS = Decimal("365.25")    # as the rule's SQL: (start − approval) / 365.25
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _round(value: Decimal, digits: int) -> float:
+    """PostgreSQL's round() of a numeric: half away from zero."""
+    return float(value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _money(value: Any) -> str:
+    """Every sol, as the sentences' alert_money(): "S/ 1 234 567"."""
+    return "S/ " + fmt.number(_round(_dec(value), 0))
+
+
+def _pct(value: Decimal) -> str:
+    return fmt.percent(_round(value, 1))
+
+
+def _one_decimal(value: Decimal) -> str:
+    return fmt.decimal(_round(value, 1), 1)
+
+
+def _count(value: Any) -> str:
+    return fmt.number(int(value))
+
+
+def _paralysed(_variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    return {"desde": fmt.month_year(_day(ev["desde"])), "meses": _count(ev["meses_sin_avance"])}
+
+
+def _late(_variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    days, months = int(ev["dias_retraso"]), int(ev["meses_retraso"])
+    delay = (_("1 día") if days == 1 else _("{n} días", n=_count(days)) if days < 60
+             else _("{n} meses", n=_count(months)))
+    kind = (N_("fecha reprogramada") if ev.get("fecha_fin_reprogramada")
+            else N_("fecha programada"))
+    return {"fin": fmt.long_date(_day(ev["fecha_fin"])), "tipo_fecha": _(kind), "retraso": delay}
+
+
+def _overrun(_variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    cost, file = _dec(ev["costo_actualizado"]), _dec(ev["monto_expediente"])
+    return {"costo": _money(cost), "expediente": _money(file), "diferencia": _money(cost - file),
+            "pct": _pct((cost / file - 1) * 100)}
+
+
+def _additional(variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    if variant == "nc_fuente":
+        return {"fuente": str(ev["fuente"])}
+    extra, contract = _dec(ev["adicionales"]), _dec(ev["monto_contrato"])
+    return {"adicionales": _money(extra), "contrato": _money(contract),
+            "pct": _pct(extra / contract * 100)}
+
+
+_LACKING = {frozenset({"physical_progress", "financial_progress"}):
+            N_("avance físico ni financiero"),
+            frozenset({"physical_progress"}): N_("avance físico"),
+            frozenset({"financial_progress"}): N_("avance financiero")}
+
+
+def _gap(variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    if variant == "nc_sin_avance":
+        return {"falta": _(_LACKING[frozenset(ev["faltan"])])}
+    paid, built = _dec(ev["avance_financiero"]), _dec(ev["avance_fisico"])
+    return {"financiero": _pct(paid), "fisico": _pct(built), "puntos": _one_decimal(paid - built)}
+
+
+def _stale(_variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    return {"desde": fmt.month_year(_day(ev["ultima_actualizacion"])),
+            "meses": _count(ev["meses"])}
+
+
+def _late_start(_variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    approved = _day(ev["fecha_aprobacion"])
+    start = _day(ev["fecha_inicio"]) if ev.get("fecha_inicio") else None
+    years = _dec(((start or _day(ev["fecha_corte"])) - approved).days) / YEAR_DAYS
+    out = {"aprobacion": fmt.long_date(approved), "anios": _one_decimal(years)}
+    if start:
+        out["inicio"] = fmt.long_date(start)
+    return out
+
+
+def _location(variant: str, ev: Evidence, place: str) -> dict[str, str]:
+    if variant == "nc_sin_limite":
+        return {"distrito": place}
+    out = {"distrito": f"{ev['distrito_declarado']}, {ev['region_declarada']}",
+           "distancia": f"{_one_decimal(_dec(ev['distancia_km']))} km"}
+    if variant == "fuera":
+        out["distrito_punto"] = f"{ev['distrito_coordenadas']} ({ev['region_coordenadas']})"
+    return out
+
+
+def _parties(variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    if variant == "nc_fuente":
+        return {"fuente": str(ev["fuente"])}
+    return {"ruc": str(ev.get("ruc_contratista") or "")}
+
+
+def _contractor(_variant: str, ev: Evidence, _place: str) -> dict[str, str]:
+    return {"contratista": ev.get("contratista") or _("sin nombre"), "ruc": str(ev["ruc"]),
+            "obras": _count(ev["obras_paralizadas"]), "distritos": _count(ev["distritos"])}
+
+
+FIGURES: Mapping[str, Figures] = {
+    "paralizada": _paralysed, "retrasada": _late, "sobrecosto": _overrun,
+    "adicionales": _additional, "brecha_financiera": _gap, "registro_desactualizado": _stale,
+    "inicio_tardio": _late_start, "ubicacion_fuera_distrito": _location,
+    "sin_contratista_supervisor": _parties, "contratista_paralizadas": _contractor,
+}
+
+
+def _threshold(value: float) -> str:
+    return fmt.number(value) if float(value).is_integer() else fmt.decimal(value, 1)
+
+
+def render(rule: Rule, variant: str, evidence: Evidence, place: str = "") -> str:
+    """The variant's sentence (and the rule's basis, for an alert) in the current language,
+    its figures from the evidence; `place` is the declared district ("Rondos, Huánuco"),
+    which the one sentence that names it without evidence needs. KeyError if the evidence
+    lacks a figure."""
+    thresholds = {k: _threshold(v) for k, v in rule.threshold.items()}
+    needed = {n for _t, n, _s, _c in Formatter().parse(rule.messages[variant]) if n}
+    figures = FIGURES[rule.code](variant, evidence, place) if needed - set(thresholds) else {}
+    text = _(rule.messages[variant]).format(**thresholds, **figures)
+    if variant.startswith(NOT_COMPUTABLE_PREFIX) or not rule.basis:
+        return text
+    return f"{text} {_(rule.basis).format(**thresholds)}"
+
+
+def sentence(alert: Mapping[str, Any], place: str = "") -> str:
+    """An alert row's sentence (rule_code, evidence, message) in the current language; the
+    stored Spanish sentence in Spanish, or when the evidence cannot fill the template."""
+    if current() == DEFAULT:
+        return alert["message"]
+    rule = RULES_BY_CODE.get(alert["rule_code"])
+    evidence = alert.get("evidence") or {}
+    variant = evidence.get("variante")
+    if rule is None or variant not in rule.messages:
+        return alert["message"]
+    try:
+        return render(rule, variant, evidence, place)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return alert["message"]
+
+
+def rule_name(code: str, stored: str | None = None) -> str:
+    """A rule's name in the current language."""
+    rule = RULES_BY_CODE.get(code)
+    return _(rule.name) if rule else (stored or code)

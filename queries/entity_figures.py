@@ -3,7 +3,8 @@
 
 A national programme's page merged its 4,000 CUIs through the view `investment`, summed its
 alerts and joined its 3,000 contracts on every visit (300-600 ms). geodata.links.relink
-calls `refresh(conn, "sources")` and geodata.alerts.recompute `refresh(conn, "alerts")`;
+calls `refresh(conn, "sources")` and geodata.alerts.recompute `refresh(conn, "alerts")`, each
+of which refreshes part 'scores' too (queries.scores: the performance index and ranking);
 queries.entities reads these tables only for the parts `fresh_parts` names, and the live
 tables otherwise (a load with --sin-enlaces, hand edits): a page never shows stale numbers.
 Each statement below sums every entity the way its live statement in queries.parties and
@@ -22,7 +23,7 @@ from queries import db
 from queries import parties as p
 from queries.source_tables import investment
 
-PARTS = ("sources", "alerts")
+PARTS = ("sources", "alerts", "scores")
 # The columns of `investment` the page reads (a column the view gains is not copied).
 _INVESTMENT = ("cui, name, status, sector, entity_id, entity_name, amount_viable, "
                "amount_updated, viability_date, region_ubigeo")
@@ -161,13 +162,21 @@ def refresh(conn: sa.Connection, part: str) -> None:
     if not installed(conn):
         return
     driver = conn.connection.driver_connection
-    for statement in _SOURCES if part == "sources" else _ALERTS:
+    if part == "scores":
+        if not conn.execute(sa.text("SELECT to_regclass('entity_score') IS NOT NULL")).scalar():
+            return
+        from queries import scores  # it reads this module's freshness
+
+        scores.refresh(conn)
+    for statement in {"sources": _SOURCES, "alerts": _ALERTS}.get(part, ()):
         driver.execute(statement)
     driver.execute(
         "INSERT INTO entity_figures_fresh (part, n, refreshed_at) "
         "SELECT part, n, now() FROM entity_changes WHERE part = %s "
         "ON CONFLICT (part) DO UPDATE SET n = EXCLUDED.n, refreshed_at = EXCLUDED.refreshed_at",
         (part,))
+    if part != "scores":   # the performance index reads the works and the alerts too
+        refresh(conn, "scores")
 
 
 _installed_in: set[str] = set()   # databases known to have the tables
@@ -191,7 +200,8 @@ def main() -> int:
             stale = [part for part in PARTS if part not in fresh_parts(conn)]
             started = time.perf_counter()
             for part in stale:
-                refresh(conn, part)
+                if part not in fresh_parts(conn):   # 'scores' comes with the others
+                    refresh(conn, part)
     except db.DatabaseUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

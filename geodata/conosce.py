@@ -13,8 +13,9 @@ sanction, so every entity repeats. Each is kept once, by the source's own key:
   "<codigoentidad>-<codigoconvocatoria>-<n_cod_contrato>", the same key). `idcontrato` is NOT
   this contract: it belongs to the penalty columns, which the file joins by the contractor's
   RUC only (their `entidadcontratante` is often another entity, in another region);
-- contract_penalty     (idcontrato, type|date|reason|amount), only when idcontrato is a
-  contract of this file; the others are counted in the summary, not loaded;
+- contract_penalty     (idcontrato, type|date|reason|amount), when idcontrato is a contract
+  of this file; supplier_penalty the others (the supplier's penalties in other entities'
+  contracts, under the row's ruc_proveedor, with entidadcontratante and objetocontrato);
 - supplier             every RUC (or 6-digit consortium code) of a bidder, winner or contractor;
 - supplier_sanction    (ruc_proveedor, resolution|start|end), the winner's
   inhabilitaciones/sanciones.
@@ -612,7 +613,10 @@ class Reader:
         self.penalty_rows[(cid, key)] = {
             "contract_id": cid, "key": key, "kind": text["tipopenalidad"],
             "penalty_date": parse_day(c["fechapenalidad"], "dmy"),
-            "reason": text["descripcionmotivo"], "amount": amount}
+            "reason": text["descripcionmotivo"], "amount": amount,
+            "ruc": supplier_code(c["ruc_proveedor"]),
+            "contractor_ruc": supplier_code(c["ruc_contratista"]),
+            "entity_name": text["entidadcontratante"], "object": text["objetocontrato"]}
         return (cid, key)
 
     def _sanction(self, ruc: str | None, c: dict[str, str], text: _Text) -> bool:
@@ -658,8 +662,11 @@ class Reader:
         for key, penalty in self.penalty_rows.items():
             if key[0] in b.contracts:
                 b.penalties[key] = penalty
+            elif ruc := penalty["ruc"] or penalty["contractor_ruc"]:
+                b.supplier_penalties[key] = {**penalty, "contract_ref": key[0], "ruc": ruc,
+                                             "source": SOURCE}
         for pid, key in self.undecided:
-            if key in b.penalties:
+            if key in b.penalties or key in b.supplier_penalties:
                 self.row_process[pid] += 1
             else:
                 self.run.duplicate("combinacion_repetida")
@@ -679,7 +686,10 @@ class Reader:
 
     @property
     def foreign(self) -> int:
-        return sum(1 for k in self.penalty_rows if k[0] not in self.batch.contracts)
+        """Penalties of contracts outside the file that name no supplier (not loaded)."""
+        b = self.batch
+        return sum(1 for k in self.penalty_rows
+                   if k not in b.penalties and k not in b.supplier_penalties)
 
 
 def load_into(run: Run, path: Path) -> None:
@@ -706,10 +716,13 @@ def _notes(run: Run, reader: Reader, order: str) -> None:
     if several:
         run.note(f"ítems adjudicados a varios proveedores (monto adjudicado = la suma; "
                  f"ganador = el de mayor monto): {several:,}")
-    if reader.foreign:
+    if b.supplier_penalties:
         run.note(f"penalidades de contratos que no están en el archivo (el archivo las une por "
-                 f"el RUC del contratista), no cargadas: {reader.foreign:,} de "
-                 f"{len(reader.penalty_rows):,}")
+                 f"el RUC del proveedor), guardadas con el proveedor: "
+                 f"{len(b.supplier_penalties):,} de {len(reader.penalty_rows):,}")
+    if reader.foreign:
+        run.note(f"penalidades de contratos que no están en el archivo y sin RUC de proveedor, "
+                 f"no cargadas: {reader.foreign:,}")
     with_cui = sum(1 for p in b.processes.values() if p["cui"])
     run.note(f"procesos con CUI en la descripción: {with_cui:,}; fechas leídas como "
              f"{'mes/día/año' if order == 'mdy' else 'día/mes/año'}")

@@ -39,6 +39,8 @@ CONTRACT = ("id", "process_id", "item_no", "supplier_ruc", "number", "signed_dat
             "amount_additional", "amount_reduction", "amount_extension",
             "amount_complementary", "currency", "url", "source", "source_date", "load_run_id")
 PENALTY = ("contract_id", "key", "kind", "penalty_date", "reason", "amount")
+SUPPLIER_PENALTY = ("contract_ref", "key", "ruc", "contractor_ruc", "entity_name", "object",
+                    "kind", "penalty_date", "reason", "amount", "source", "load_run_id")
 SUPPLIER = ("ruc", "name", "kind", "source", "load_run_id")
 SANCTION = ("ruc", "key", "kind", "start_date", "end_date", "resolution", "reason_code",
             "reason", "authority", "source", "load_run_id")
@@ -93,6 +95,8 @@ class Batch:
     bids: dict[tuple, dict] = field(default_factory=dict)
     contracts: dict[str, dict] = field(default_factory=dict)
     penalties: dict[tuple, dict] = field(default_factory=dict)
+    # Penalties of contracts outside the batch, on the supplier's record (CONOSCE only).
+    supplier_penalties: dict[tuple, dict] = field(default_factory=dict)
     suppliers: dict[str, dict] = field(default_factory=dict)
     sanctions: dict[tuple, dict] = field(default_factory=dict)
 
@@ -150,7 +154,9 @@ def write(run: Run, batch: Batch) -> dict[str, str]:
               ("postores", "bid", ("process_id", "item_no", "bidder_ruc"), BID, batch.bids),
               ("contratos", "contract", ("id",), CONTRACT, batch.contracts),
               ("penalidades", "contract_penalty", ("contract_id", "key"), PENALTY,
-               batch.penalties))
+               batch.penalties),
+              ("penalidades en contratos de otras entidades", "supplier_penalty",
+               ("contract_ref", "key"), SUPPLIER_PENALTY, batch.supplier_penalties))
     _prune(conn, batch, {pid for pid in before if pid in batch.processes})
     for label, table, key, columns, records in tables:
         rows = ([r.get(c, run.id if c == "load_run_id" else None) for c in columns]

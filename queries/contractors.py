@@ -22,6 +22,7 @@ from queries.source_tables import (
     process_item,
     procurement_process,
     supplier,
+    supplier_penalty,
     supplier_sanction,
 )
 from queries.tables import work
@@ -68,6 +69,16 @@ def penalties_stmt(ruc: str) -> sa.Select:
             .select_from(contract_penalty.join(contract, c.id == k.contract_id))
             .where(c.supplier_ruc == ruc)
             .order_by(k.penalty_date.desc().nulls_last(), k.contract_id, k.key))
+
+
+def other_penalties_stmt(ruc: str) -> sa.Select:
+    """Penalties in other entities' contracts that CONOSCE joins to this supplier: shown
+    apart, never added to the penalties of the contracts Mirador holds."""
+    k = supplier_penalty.c
+    return (sa.select(k.contract_ref, k.entity_name, k.object, k.kind, k.penalty_date,
+                      k.reason, k.amount, k.source)
+            .where(k.ruc == ruc)
+            .order_by(k.penalty_date.desc().nulls_last(), k.contract_ref, k.key))
 
 
 def sanctions_stmt(ruc: str) -> sa.Select:
@@ -117,6 +128,7 @@ def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
         "alerts": p.alerts_stmt(codes), "contract_totals": p.contract_totals_stmt(supplied),
         "contracts": p.contracts_stmt(supplied), "bid_totals": bid_totals_stmt(key),
         "bids": bids_stmt(key), "penalties": penalties_stmt(key),
+        "other_penalties": other_penalties_stmt(key),
         "sanctions": sanctions_stmt(key), "entities": entities_stmt(key)}
 
 
@@ -156,6 +168,10 @@ def contractor_api(ruc: str) -> dict[str, Any] | None:
         "penalties": {"total": len(page["penalties"]),
                       "amount": p.exact_sum(k["amount"] for k in page["penalties"]),
                       "items": page["penalties"]},
+        "penalties_other_contracts": {
+            "total": len(page["other_penalties"]),
+            "amount": p.exact_sum(k["amount"] for k in page["other_penalties"]),
+            "items": page["other_penalties"]},
         "sanctions": page["sanctions"],
         "entities": page["entities"],
     }

@@ -105,6 +105,15 @@ contract_penalty = sa.Table(
     sa.Column("amount", _money),
 )
 
+supplier_penalty = sa.Table(
+    "supplier_penalty", metadata,
+    sa.Column("contract_ref", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    *_cols("ruc", "contractor_ruc", "entity_name", "object", "kind"),
+    sa.Column("penalty_date", sa.Date), sa.Column("reason", sa.Text),
+    sa.Column("amount", _money), sa.Column("source", sa.Text),
+)
+
 control_report = sa.Table(
     "control_report", metadata,
     sa.Column("id", sa.Text, primary_key=True),

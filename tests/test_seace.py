@@ -131,6 +131,29 @@ def test_every_row_is_accounted_for(loaded, expected):
     assert any(n.startswith("filas reparadas, unida de 2 líneas") for n in loaded.notes)
 
 
+def test_penalties_of_other_contracts_kept_with_the_supplier(loaded, national_areas):
+    """A penalty whose contract is not in the file (CONOSCE joins it by the supplier's RUC) is
+    stored on the supplier's record, apart: count, suppliers and amount equal pandas."""
+    df = _raw_frame()
+    own = set(df.loc[df["n_cod_contrato"] != "", "n_cod_contrato"])
+    pen = df[(df["idcontrato"] != "") & ~df["idcontrato"].isin(own)].assign(
+        amount=lambda d: d["monto"].map(_cents))
+    pen = pen.drop_duplicates(
+        ["idcontrato", "tipopenalidad", "fechapenalidad", "descripcionmotivo", "amount"])
+    pen = pen.assign(ruc=pen["ruc_proveedor"].where(pen["ruc_proveedor"] != "",
+                                                    pen["ruc_contratista"]))
+    pen = pen[pen["ruc"] != ""]
+    refs = sorted(set(pen["idcontrato"]))
+    rows = _query(national_areas, """
+        SELECT count(*), count(DISTINCT ruc), COALESCE(sum(amount), 0) FROM supplier_penalty
+        WHERE contract_ref = ANY(:refs)""", refs=refs)
+    assert rows[0] == (len(pen), pen["ruc"].nunique(), sum(pen["amount"], Decimal(0)))
+    assert len(pen) > 50                              # 78 in the real file
+    assert not _query(national_areas, "SELECT 1 FROM supplier_penalty s JOIN contract c"
+                      " ON c.id = s.contract_ref")  # never a contract of the file
+    assert any("guardadas con el proveedor" in n for n in loaded.notes)
+
+
 def test_cuis_in_works_processes(loaded, national_areas):
     import pandas as pd
 
@@ -172,8 +195,10 @@ def test_cui_rule(text, cuis):
 def test_defects_repaired_or_quarantined(national_areas):
     run = seace.load(DEFECTS, engine=national_areas)       # with the links rebuilt
     assert run.rows_read == 10
-    assert (run.loaded, run.quarantined, run.duplicates) == (4, 4, 2)
-    assert dict(run.repeats) == {"fila_identica": 1, "combinacion_repetida": 1}
+    # The row whose only new record is a penalty of a contract not in the file loads it on
+    # the supplier's record (supplier_penalty): a row loaded, not a repeat.
+    assert (run.loaded, run.quarantined, run.duplicates) == (5, 4, 1)
+    assert dict(run.repeats) == {"fila_identica": 1}
     assert dict(run.reasons) == {"valor_fuera_de_columna": 1, "fila_desplazada": 1,
                                  "fila_incompleta": 1, "falta_clave": 1}
     reasons = dict(_query(national_areas, """

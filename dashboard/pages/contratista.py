@@ -16,6 +16,7 @@ from dash import dcc, html
 
 from dashboard import party_ui as ui
 from dashboard.citizen_ui import section
+from dashboard.i18n import _
 from dashboard.routes.geo import geojson_url
 from dashboard.wire import link
 from layers import format as fmt
@@ -145,6 +146,7 @@ def _penalties(page: dict[str, Any]) -> list:
             ("Motivo", lambda p: p.get("reason") or fmt.MISSING, "wide"),
             ("Monto", lambda p: fmt.money(p.get("amount"), exact=True), "num"),
         ], "Ninguna penalidad registrada en el SEACE."),
+        *_other_penalties(page["other_penalties"]),
         html.H3("Sanciones e inhabilitaciones"),
         ui.table(page["sanctions"], [
             ("Tipo", lambda s: SANCTION_KINDS.get(s["kind"], s["kind"]), ""),
@@ -154,4 +156,25 @@ def _penalties(page: dict[str, Any]) -> list:
             ("Resolución", lambda s: s.get("resolution") or fmt.MISSING, ""),
             ("Órgano", lambda s: s.get("authority") or fmt.MISSING, ""),
         ], "Ninguna sanción registrada en el SEACE."),
+    ]
+
+
+def _other_penalties(rows: list[dict[str, Any]]) -> list:
+    """Penalties in contracts of other entities (not among the contracts above, so not in
+    their total): CONOSCE joins them to the supplier by its RUC."""
+    if not rows:
+        return []
+    return [
+        html.H3(_("Penalidades en contratos de otras entidades")),
+        html.P(_("El SEACE (CONOSCE) las asocia a este proveedor por su RUC; sus contratos "
+                 "no están entre los de arriba y no se suman a ellos."), className="note"),
+        ui.table(rows, [
+            (_("Entidad"), lambda p: p.get("entity_name") or fmt.MISSING, "wide"),
+            (_("Contrato (SEACE)"), lambda p: p["contract_ref"], ""),
+            (_("Objeto"), lambda p: p.get("object") or fmt.MISSING, ""),
+            (_("Tipo"), lambda p: p.get("kind") or fmt.MISSING, ""),
+            (_("Fecha"), lambda p: ui.date_text(p.get("penalty_date")), ""),
+            (_("Motivo"), lambda p: p.get("reason") or fmt.MISSING, "wide"),
+            (_("Monto"), lambda p: fmt.money(p.get("amount"), exact=True), "num"),
+        ], ""),
     ]

@@ -236,6 +236,26 @@ CREATE TABLE IF NOT EXISTS contract_penalty (
     PRIMARY KEY (contract_id, key)
 );
 
+-- Penalties CONOSCE joins to a row by the supplier's RUC whose contract is not in the file
+-- (another entity's, often of another region): part of the supplier's record, kept apart
+-- from the contracts of the file (contract_penalty), never summed with them.
+CREATE TABLE IF NOT EXISTS supplier_penalty (
+    contract_ref    text NOT NULL,          -- SEACE idcontrato: a contract not in the file
+    key             text NOT NULL,          -- the source's own key (type, date, reason, amount)
+    ruc             text NOT NULL,          -- the supplier of the row it was joined to
+    contractor_ruc  text,                   -- ruc_contratista as the file writes it
+    entity_name     text,                   -- entidadcontratante: who applied it
+    object          text,                   -- objetocontrato: Bienes, Servicios, Obras ...
+    kind            text,
+    penalty_date    date,
+    reason          text,
+    amount          numeric(16, 2),
+    source          text NOT NULL,
+    load_run_id     bigint REFERENCES load_run(id) ON DELETE SET NULL,
+    PRIMARY KEY (contract_ref, key)
+);
+CREATE INDEX IF NOT EXISTS supplier_penalty_ruc_idx ON supplier_penalty (ruc);
+
 -- Government control (CGR): published control reports.
 CREATE TABLE IF NOT EXISTS control_report (
     id                   text PRIMARY KEY,  -- the report's id in the register (2019CPO032800032)

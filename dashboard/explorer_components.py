@@ -10,10 +10,13 @@ from dash import dcc, html
 
 from dashboard import widgets
 from dashboard.explorer_state import ExplorerState, href
+from dashboard.i18n import _
 from dashboard.routes.exports import aggregate_urls, download_urls, query_suffix
 from geodata.infobras_format import STATUS_LABELS
+from layers import choropleth as chm
 from layers import format as fmt
 from layers.choropleth import BASES, NO_PER_CAPITA, Metric
+from layers.map_table import Cell, sortable_table
 from layers.works_layer import STATUS_COLORS
 from queries.explorer import POINTS_LIMIT, View
 
@@ -221,6 +224,38 @@ def top_title(view: View, metric: Metric) -> str:
     if view.is_district:
         return f"Los distritos de la provincia por {metric.title.lower()}"
     return f"Las 10 {plural} con mayor {metric.title.lower()}"
+
+
+# -- the map's table ----------------------------------------------------------------------------
+TABLE_METRICS = ("works", "investment", "accrued", "paralysed_pct", "progress")
+
+
+def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: Metric,
+               alerts: Mapping[str, float] | None, view: View) -> html.Div:
+    """The map's figures as a table: one row per area drawn (a link that drills into it, as
+    a click on the map does), the map's metric first, then works, investment, accrued,
+    paralysed share and progress. The values are the map's (layers.choropleth.area_value)."""
+    others = [chm.METRICS[k] for k in TABLE_METRICS if k != metric.key]
+    columns = [metric, *others]
+    headers = [LEVEL_NAMES[view.level].capitalize(),
+               *(m.title if m.unit in m.title else f"{m.title} ({m.unit})" for m in columns)]
+    body, selected = [], None
+    for n, row in enumerate(rows):
+        name = row.get("name") or row["ubigeo"]
+        if row["ubigeo"] == view.selected:
+            selected = n
+        link = dcc.Link(name, href=href(state.with_area(row["ubigeo"])),
+                        title=_("Ver {area}", area=name))
+        cells = [Cell(link, name)]
+        for m in columns:
+            value = chm.area_value(row, m, alerts)
+            cells.append(Cell(m.format(value), value))
+        body.append(cells)
+    caption = _("Tabla del mapa: {metrica} por {nivel}. Elija un nombre para acercarse; "
+                "ordene con los botones de cada columna.",
+                metrica=metric.title.lower(), nivel=LEVEL_NAMES[view.level])
+    return sortable_table(caption, headers, body, _id("table"), selected,
+                          numeric=range(1, len(columns) + 1))
 
 
 # -- one work ---------------------------------------------------------------------------------

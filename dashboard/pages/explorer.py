@@ -23,6 +23,7 @@ from dashboard.app import error_message, keep_on_search
 from dashboard.cache import cache, data_version, memoize
 from dashboard.explorer_state import ExplorerState
 from dashboard.explorer_view import ViewData, view_data
+from dashboard.i18n import _
 from layers import charts
 from layers import choropleth as chm
 from layers.works_layer import STATUSES, points_update, works_traces
@@ -121,6 +122,9 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
                                  html.Div(id=f"{P}-card-body")]),
                     html.P(id=f"{P}-note", className="explorer-note"),
                     html.P(id=f"{P}-downloads", className="explorer-downloads"),
+                    html.Details(id=f"{P}-table-box", className="map-table", children=[
+                        html.Summary(_("Los datos del mapa en una tabla")),
+                        html.Div(id=f"{P}-table")]),
                 ]),
                 html.Div(className="explorer-charts", children=[
                     _chart_card("Inversión y obras por estado", "status"),
@@ -315,7 +319,8 @@ clientside_callback(
             "top": Output(f"{P}-chart-top", "figure"),
             "top_title": Output(f"{P}-top-title", "children"),
             "filter_count": Output(f"{P}-filter-count", "children"),
-            "downloads": Output(f"{P}-downloads", "children")},
+            "downloads": Output(f"{P}-downloads", "children"),
+            "table": Output(f"{P}-table", "children")},
     inputs={"view": Input(f"{P}-view", "data")},
 )
 def render(view):
@@ -372,6 +377,7 @@ def view_values(data: ViewData) -> dict[str, Any]:
         "filter_count": parts.filter_count(data.state),
         "downloads": parts.downloads(data.state, data.total_works, view,
                                      data.breadcrumb[-1][1]),
+        "table": parts.area_table(data.state, summary.children, metric, data.alerts, view),
     }
 
 

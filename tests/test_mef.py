@@ -365,3 +365,33 @@ def test_unseen_xlsx_with_a_title_row_and_text_codes(national_areas, tmp_path):
     assert _one(national_areas, "SELECT amount_viable, amount_updated, region_ubigeo, sector"
                 " FROM investment_source WHERE cui = '9900050'") == (
         Decimal("100.01"), Decimal("200.00"), "24", "Salud")
+
+
+def test_investment_page_figures_equal_the_raw_banco_rows(runs, national_areas):
+    """/inversion/<cui> (queries.investments.investment_detail) for the CUIs that span several
+    districts (in one regional export or several) and a sample of the others: name, viable and updated amounts to the cent
+    and the districts equal the raw export read with pandas (one row per CUI and district)."""
+    from queries.investments import investment_detail
+
+    raw = pd.concat([pd.read_excel(MEF_DIR / name, dtype={"Ubigeo": str})
+                     for name in BANCO.values()])   # a national CUI is in several files
+    raw = raw[raw[CUI].notna()]
+    raw["cui"] = raw[CUI].map(lambda v: str(int(v)))
+    rows = raw.groupby("cui")
+    several = [cui for cui, g in rows if g["Ubigeo"].nunique() > 1]
+    sample = several[:25] + sorted(set(raw["cui"]) - set(several))[:25]
+    assert len(several) >= 5
+    for cui in sample:
+        g = rows.get_group(cui)
+        first = g.iloc[0]                # a repeated district repeats the same amounts
+        assert g["Monto viable"].nunique(dropna=False) == 1
+        page = investment_detail(cui)
+        assert page is not None, cui
+        inv = page["investment"]
+        assert inv["name"] == " ".join(str(first["Nombre de la inversión"]).split()), cui
+        assert inv["amount_viable"] == _cents(pd.Series([first["Monto viable"]])), cui
+        assert inv["amount_updated"] == _cents(pd.Series([first["Costo actualizado"]])), cui
+        # INEI's zeros name a whole department (070000) or province (070100).
+        districts = {re.sub(r"(00)+$", "", u.zfill(6)) for u in g["Ubigeo"].dropna()}
+        banco = {p["ubigeo"] for p in inv["places"] if p["source"] == "mef_banco"}
+        assert banco == districts, cui

@@ -255,7 +255,7 @@ def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: 
                 "ordene con los botones de cada columna.",
                 metrica=metric.title.lower(), nivel=LEVEL_NAMES[view.level])
     return sortable_table(caption, headers, body, _id("table"), selected,
-                          numeric=range(1, len(columns) + 1))
+                          numeric=range(1, len(columns) + 1), keys=[r["ubigeo"] for r in rows])
 
 
 # -- one work ---------------------------------------------------------------------------------

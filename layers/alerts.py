@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from html import escape
 
 import plotly.graph_objects as go
+from dash import html
 
+from dashboard.i18n import _
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.choropleth import frame
 from layers.figures import checked
+from layers.map_table import Cell, sortable_table
 
 SEVERITY_LABELS = {"alta": "Alta", "media": "Media", "baja": "Baja"}
 STATE_LABELS = {"alerta": "Alerta", "no_calculable": "No calculable"}
@@ -94,6 +97,45 @@ def map_values(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Mea
     positive = sorted(v for v in z if v > 0)
     top = positive[min(len(positive) - 1, int(0.95 * len(positive)))] if positive else 1.0
     return {"z": z, "text": text, "zmax": top, "title": measure.label}
+
+
+TABLE_ROWS = 150   # districts in the map's table (the downloads hold every alert)
+
+
+def map_table(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Measure,
+              link: Callable[[str], str]):
+    """The map's figures as a sortable table: the districts with alerts in the selection,
+    highest first by the map's measure (at most TABLE_ROWS; every other district is 0 on the
+    map), each named by a link to its alerts."""
+    by_code = {row["ubigeo"]: row for row in counts}
+    rows = []
+    for a in areas:
+        row = by_code.get(a["ubigeo"])
+        if row and (row.get("alerts") or 0) > 0:
+            rows.append((measure.value(row, a.get("population")), a, row))
+    rows.sort(key=lambda r: (-r[0], r[1]["ubigeo"]))
+    shown = rows[:TABLE_ROWS]
+    headers = [_("Distrito"), _("Región"), measure.label, _("Alertas"), _("Obras con alertas"),
+               _("Monto en riesgo")]
+    body = [[Cell(html.A(a["name"], href=link(a["ubigeo"])), a["name"]),
+             Cell(a.get("region_name") or "", a.get("region_name") or ""),
+             Cell(measure.formatter(value), value),
+             Cell(fmt.number(row.get("alerts") or 0), row.get("alerts") or 0),
+             Cell(fmt.number(row.get("works_with_alerts") or 0),
+                  row.get("works_with_alerts") or 0),
+             Cell(fmt.money(row.get("amount_at_risk") or 0), row.get("amount_at_risk") or 0)]
+            for value, a, row in shown]
+    if not rows:
+        caption = _("Tabla del mapa: ningún distrito tiene alertas en esta selección.")
+    elif len(rows) > len(shown):
+        caption = _("Tabla del mapa: los {n} distritos con más {medida} de {total} con "
+                    "alertas; los demás distritos del mapa tienen 0.", n=len(shown),
+                    medida=measure.label.lower(), total=fmt.number(len(rows)))
+    else:
+        caption = _("Tabla del mapa: los {n} distritos con alertas en esta selección; los "
+                    "demás distritos del mapa tienen 0.", n=fmt.number(len(rows)))
+    return sortable_table(caption, headers, body, "alertas-map-table",
+                          numeric=(2, 3, 4, 5), keys=[a["ubigeo"] for _v, a, _r in shown])
 
 
 # -- where the money at risk is --------------------------------------------------------------

@@ -27,15 +27,18 @@ class Cell:
 
 def sortable_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]],
                    table_id: str, selected: int | None = None,
-                   numeric: Sequence[int] = ()) -> html.Div:
+                   numeric: Sequence[int] = (), keys: Sequence[str] | None = None
+                   ) -> html.Div:
     """A scrollable, focusable box holding the table. `numeric` columns carry their value in
-    data-sort and data-value (the browser tests compare it with the map's)."""
+    data-sort and data-value, and each row its `keys` entry in data-key (the browser tests
+    compare them with the map's locations and values)."""
     head = html.Thead(html.Tr([
         html.Th(html.Button(h, type="button", title=_("Ordenar por {columna}", columna=h)),
                 scope="col") for h in headers]))
     body = html.Tbody([
         html.Tr([_cell(c, i, i in numeric) for i, c in enumerate(row)],
-                className="is-selected" if n == selected else None)
+                className="is-selected" if n == selected else None,
+                **({"data-key": keys[n]} if keys else {}))
         for n, row in enumerate(rows)])
     return html.Div(
         html.Table([html.Caption(caption), head, body], id=table_id,

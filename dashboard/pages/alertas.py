@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, dash_table, dcc, html
 from dashboard import widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import memoize
+from dashboard.i18n import _
 from dashboard.routes.exports import alert_urls
 from dashboard.routes.geo import geojson_url
 from geodata.alert_rules import RULES, SEVERITIES
@@ -91,6 +92,9 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
                           figure=alerts_layer.map_figure(geojson_url(DISTRICTS),
                                                          _district_codes(), measure,
                                                          _view(area or None))),
+                html.Details(className="map-table", children=[
+                    html.Summary(_("Los datos del mapa en una tabla")),
+                    html.Div(id="alertas-map-table-box")]),
             ]),
             html.Div(className="alertas-bars", children=[
                 dcc.Graph(id="alertas-top-areas", config={"displayModeBar": False}),
@@ -262,8 +266,8 @@ def _summary_text(selection: alerts.AlertSelection, totals: dict) -> str:
     return text
 
 
-@callback(Output("alertas-map", "figure"), Input("alertas-url", "search"),
-          Input("alertas-measure", "value"))
+@callback(Output("alertas-map", "figure"), Output("alertas-map-table-box", "children"),
+          Input("alertas-url", "search"), Input("alertas-measure", "value"))
 def district_map(search: str | None, measure_key: str):
     """Only values travel: the GeoJSON stays in the browser."""
     selection = _selection(search)
@@ -280,7 +284,10 @@ def district_map(search: str | None, measure_key: str):
     view = _view(selection.filters.area)
     patch["layout"]["map"]["center"] = view["center"]
     patch["layout"]["map"]["zoom"] = view["zoom"]
-    return patch
+    query = selection.to_query()
+    table = alerts_layer.map_table(counts, _districts(), measure, lambda ubigeo: "/alertas?" + (
+        urlencode({**query, "area": ubigeo}, doseq=True)))
+    return patch, table
 
 
 @callback(Output("alertas-top-areas", "figure"), Output("alertas-top-entities", "figure"),

@@ -12,7 +12,7 @@ DEMO_DIR ?= data/demo
 # 300,000 works and as .csv above (an .xlsx of a million rows takes minutes to write and read).
 DEMO_EXT ?= $(shell [ $(DEMO_WORKS) -gt 300000 ] && echo csv || echo xlsx)
 
-.PHONY: install migrate load demo-data run serve test lint bench loadtest clean
+.PHONY: install migrate load demo-data run serve test lint bench loadtest clean plotly-bundle i18n
 
 # System packages (PostGIS, Chromium, Redis, Poppler) and the Python packages: fast when
 # nothing is missing. .ci/run runs the same script.
@@ -33,7 +33,8 @@ load: migrate
 	$(PYTHON) -m geodata.cgr $(DEMO_DIR)/informes-control-demo.csv --sin-enlaces
 	$(PYTHON) -m geodata.links
 	$(PYTHON) -m queries.explorer_views
-	$(PYTHON) -m geodata.alerts
+	$(PYTHON) -m geodata.alerts --sin-avisos
+	$(PYTHON) -m geodata.digest
 
 run: load serve
 
@@ -48,6 +49,19 @@ lint:
 
 bench: install
 	$(PYTHON) -m scripts.bench
+
+# The interface's message catalogs: extract every marked string into messages.pot and merge it
+# into each language's .po (new strings empty, changed ones fuzzy, for a translator to fill).
+# The app compiles the .po files when it starts (dashboard/i18n.py): no .mo to build.
+i18n:
+	$(PYTHON) -m babel.messages.frontend extract -F babel.cfg -k N_ -k ngettext:1,2 \
+		--no-location --sort-output -o dashboard/locale/messages.pot .
+	$(PYTHON) -m babel.messages.frontend update -i dashboard/locale/messages.pot \
+		-d dashboard/locale -D messages --no-fuzzy-matching --ignore-obsolete
+
+# The Plotly.js bundle of assets/ (committed; needs Node/npm): after upgrading plotly.
+plotly-bundle:
+	bash scripts/build_plotly.sh
 
 loadtest: install
 	$(PYTHON) -m scripts.loadtest --ramp

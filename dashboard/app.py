@@ -23,6 +23,7 @@ from dashboard import routes
 from dashboard.cache import init_cache
 from dashboard.i18n import LANGUAGES, N_, _, current
 from dashboard.security import harden
+from dashboard.static_cache import install as cache_static
 from queries.db import DatabaseUnavailable
 from queries.filters import FilterError
 
@@ -225,6 +226,7 @@ def create_app() -> dash.Dash:
         "application/geo+json", "application/javascript", "text/javascript",
         "image/svg+xml"]
     init_cache(server)
+    cache_static(server)  # versioned bundles: a year, immutable
     register_blueprints(server)
     _register_error_pages(server)
     app.layout = shell

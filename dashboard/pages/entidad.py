@@ -15,10 +15,14 @@ import dash
 from dash import dcc, html
 
 from dashboard import party_ui as ui
+from dashboard import scorecard_ui
+from dashboard.cache import memoize
 from dashboard.citizen_ui import section
+from dashboard.follow_ui import follow_section
+from dashboard.i18n import _
 from dashboard.routes.geo import geojson_url
 from layers import format as fmt
-from queries import parties
+from queries import parties, scores
 from queries.entities import entity_page
 from queries.parties import parse_entity_id
 
@@ -65,6 +69,8 @@ def layout(entidad: str | None = None, **_query) -> html.Div:
         _header(entity, explorer),
         html.Div(className="party-kpis", id="entidad-kpis", children=[
             *ui.work_kpis(totals, page["alert_works"]), *_source_kpis(page)]),
+        section(scorecard_ui.index_title(), *scorecard_ui.entity_scorecard(
+            *score_data(entity_id), entity_id), id="entidad-score-section"),
         ui.works_figures(page, totals, outlines, "entidad"),
         section("Sus obras", *ui.works_table(page["works"], totals["works"], explorer),
                 id="entidad-works"),
@@ -79,7 +85,16 @@ def layout(entidad: str | None = None, **_query) -> html.Div:
             id="entidad-processes"),
         section("Informes de control (Contraloría)", *_reports(page, entity_id),
                 id="entidad-reports"),
+        follow_section("entidad", entity_id, entity["name"]),
     ])
+
+
+def score_data(entity_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The entity's performance index and the peers ranked around it (queries.scores)."""
+    def read() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        row = scores.entity_score(entity_id)
+        return row, scores.peer_neighbours(row) if row else []
+    return memoize(f"entidad:score:{entity_id}", read)
 
 
 def _header(entity: dict[str, Any], explorer: str) -> html.Header:
@@ -92,8 +107,10 @@ def _header(entity: dict[str, Any], explorer: str) -> html.Header:
         ui.sources_line(entity.get("sources") or []),
         html.Details([html.Summary(f"Otras formas de escribir su nombre ({len(spellings)})"),
                       html.Ul([html.Li(n) for n in spellings])]) if spellings else None,
-        html.P(dcc.Link("Ver sus obras en el mapa del explorador", href=explorer,
-                        className="citizen-button small", id="entidad-explorer")),
+        html.P([dcc.Link("Ver sus obras en el mapa del explorador", href=explorer,
+                         className="citizen-button small", id="entidad-explorer"), " ",
+                html.A(_("Seguir esta entidad"), href="#follow-entidad",
+                       className="citizen-button small", id="entidad-follow-jump")]),
     ])
 
 

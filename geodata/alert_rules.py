@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from geodata import procurement_rules
+
 SEVERITIES = ("alta", "media", "baja")
 NOT_COMPUTABLE_PREFIX = "nc_"
 
@@ -369,6 +371,9 @@ RULES: tuple[Rule, ...] = (
         }),
     ),
 )
+
+# The procurement red flags (SEACE): geodata/procurement_rules.py.
+RULES += tuple(Rule(**spec) for spec in procurement_rules.PROCUREMENT_SPECS)
 
 RULES_BY_CODE: Mapping[str, Rule] = MappingProxyType({r.code: r for r in RULES})
 

@@ -20,7 +20,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from geodata import alert_rules
+from geodata import alert_rules, procurement_flags
 from geodata.alert_rules import LOADER, NOT_COMPUTABLE_PREFIX, Rule
 from geodata.runs import LoaderError, Parser, load_run, run_cli
 from queries import db, entity_figures
@@ -426,10 +426,14 @@ def _compute(conn: sa.Connection, rules: Sequence[Rule], as_of: date,
     now = conn.execute(sa.text("SELECT now()")).scalar_one()
     timings["historial"] = time.perf_counter() - clock
     for rule in rules:
+        if rule.code in procurement_flags.CODES:
+            continue              # applied to processes and contracts, below
         clock = time.perf_counter()
         params = insert_params(rule, as_of) | {"computed_at": now}
         conn.execute(sa.text(insert_sql(rule)), params)
         timings[rule.code] = time.perf_counter() - clock
+    # SEACE's red flags on processes and contracts, and on the works linked to them.
+    procurement_flags.compute(conn, rules, now, timings)
 
 
 def _replace(conn: sa.Connection, rules: Sequence[Rule], timings: dict[str, float]) -> None:

@@ -11,7 +11,7 @@ from queries import db, explorer_views
 
 SQL_DIR = Path(__file__).parent / "sql"
 # Order matters: later files reference tables of earlier ones.
-MIGRATIONS = ("schema.sql", "alerts.sql", "reports.sql", "sources.sql", "views.sql",
+MIGRATIONS = ("schema.sql", "alerts.sql", "reports.sql", "sources.sql", "flags.sql", "views.sql",
               "scores.sql", "follow.sql")
 _LOCK_KEY = 7_424_242  # advisory lock: concurrent migrations (gunicorn workers) wait their turn
 

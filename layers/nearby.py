@@ -7,12 +7,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dash import html
 from pyproj import Geod
 
+from dashboard.i18n import _
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
 from layers.figures import checked, plain_spec, template
+from layers.map_table import Cell, sortable_table
 from layers.work_story import FONT, MUTED, SEPARATORS
 
 _WGS84 = Geod(ellps="WGS84")
@@ -107,3 +110,21 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
                    "font": {"size": 11}},
         "paper_bgcolor": "rgba(0,0,0,0)"}
     return plain_spec(traces, layout)
+
+
+def works_table(works: Sequence[Mapping[str, Any]]):
+    """The map's works as a sortable table, nearest first: name (a link to its page),
+    status in words, distance (≈ when measured to the district's capital), investment and
+    physical progress."""
+    headers = [_("Obra"), _("Estado"), _("Distancia"), _("Inversión"), _("Avance físico")]
+    rows = [[Cell(html.A(w["name"], href=f"/obra/{w['infobras_code']}"), w["name"]),
+             Cell(STATUS_LABELS.get(w.get("status"), w.get("status") or ""), w.get("status")),
+             Cell(("" if w.get("geom_source") == "surveyed" else "≈ ")
+                  + distance_text(w["distance_m"]), w["distance_m"]),
+             Cell(fmt.money(w.get("amount_investment")), w.get("amount_investment")),
+             Cell(fmt.percent(w.get("physical_progress")), w.get("physical_progress"))]
+            for w in works]
+    caption = _("Tabla del mapa: las {n} obras del mapa, de la más cercana a la más lejana.",
+                n=fmt.number(len(works)))
+    return sortable_table(caption, headers, rows, "cerca-map-table", numeric=(2, 3, 4),
+                          keys=[str(w["infobras_code"]) for w in works])

@@ -18,6 +18,7 @@ from dashboard import widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import data_version, memoize
 from dashboard.citizen_ui import alerts_line, progress_bar, status_chip
+from dashboard.i18n import _
 from dashboard.routes.geo import geojson_url
 from dashboard.wire import element, link
 from geodata.alert_rules import LOADER as ALERTS_LOADER
@@ -271,6 +272,9 @@ def _results(place: nearby.Place, radius: int, works: list) -> list:
         html.Div(className="citizen-card cerca-map", children=dcc.Graph(
             id="cerca-map", figure=figure,
             config={"displayModeBar": False, "scrollZoom": False})),
+        html.Details(className="citizen-card map-table", children=[
+            html.Summary(_("Las obras del mapa en una tabla")),
+            nearby_layer.works_table(works)]),
         element("Ol", [_card(w, computed) for w in works[:FIRST_CARDS]], className="cerca-list"),
     ]
 

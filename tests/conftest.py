@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,10 +66,51 @@ def database_url() -> str:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    _drop_database(url, name)
+
+
+def _drop_database(server: str, name: str) -> None:
+    admin = sa.create_engine(make_url(server).set(database="postgres"),
+                             isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def areas_template(database_url: str) -> Iterator[str]:
+    """A migrated database holding the INEI areas only, never used directly: the modules that
+    count whole sources clone it (own_database), so that no other module's rows are counted."""
+    from geodata import boundaries, ubigeo
+
+    name = f"mirador_tmpl_{uuid.uuid4().hex[:10]}"
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    migrate.migrate(url)
+    template = sa.create_engine(url)
+    boundaries.load(engine=template)
+    ubigeo.load(engine=template)
+    template.dispose()            # a template with a connection open cannot be cloned
+    yield name
+    _drop_database(database_url, name)
+
+
+@pytest.fixture(scope="module")
+def own_database(areas_template: str, database_url: str) -> Iterator[sa.Engine]:
+    """This module's own database, a clone of the areas template (about half a second), and
+    the application's engines pointed at it for the module's duration."""
+    name = f"mirador_mod_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(make_url(database_url).set(database="postgres"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{areas_template}"'))
+    admin.dispose()
+    os.environ["DATABASE_URL"] = make_url(database_url).set(database=name).render_as_string(
+        hide_password=False)
+    db.reset_engines()
+    yield db.engine()
+    db.reset_engines()
+    os.environ["DATABASE_URL"] = database_url
+    _drop_database(database_url, name)
 
 
 @pytest.fixture(scope="session")

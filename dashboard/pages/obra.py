@@ -22,6 +22,7 @@ from flask import request
 
 from dashboard.cache import memoize
 from dashboard.citizen_ui import facts, progress_bar, section, status_chip
+from dashboard.i18n import _
 from dashboard.reports_auth import current_client
 from dashboard.routes.geo import geojson_url
 from dashboard.source_sections import (
@@ -231,10 +232,22 @@ def _location(work: dict, joined: dict | None = None, area: dict | None = None
         html.P(story.location_note(work),
                className="citizen-note" + (" warn" if work.get("location_mismatch") or
                                            work.get("geom_source") != "surveyed" else "")),
-        facts([("Distrito declarado", declared)]),
+        facts([("Distrito declarado", declared), *_coordinates(work)]),
         html.P(sources_view.placement_text(joined["placement"]), className="citizen-note warn",
                id="obra-placement") if joined and joined["placement"]["moved"] else None,
         html.P(dcc.Link("Ver otras obras cerca de aquí", href=f"/cerca{place}")))
+
+
+def _coordinates(work: dict) -> list[tuple[str, str]]:
+    """The map's point in words: latitude and longitude, and whether they are the work's own
+    or its district capital's (the map's alternative for who cannot see it)."""
+    if work.get("longitude") is None or work.get("latitude") is None:
+        return []
+    own = work.get("geom_source") == "surveyed"
+    return [(_("Coordenadas del punto"),
+             _("latitud {lat}, longitud {lon} ({fuente})", lat=f"{work['latitude']:.5f}",
+               lon=f"{work['longitude']:.5f}",
+               fuente=_("de la obra") if own else _("capital del distrito")))]
 
 
 def _area(ubigeo: str) -> dict | None:

@@ -526,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="fecha de corte AAAA-MM-DD (por defecto, la fecha de los datos)")
     parser.add_argument("--umbral", type=_threshold_arg, action="append", default=[],
                         metavar="REGLA.UMBRAL=VALOR", help="cambia un umbral (repetible)")
+    parser.add_argument("--sin-avisos", action="store_true",
+                        help="no registrar los cambios ni enviar los resúmenes a los "
+                             "seguidores (después, una vez: python -m geodata.digest)")
     args = parser.parse_args(argv)
     overrides: dict[str, dict[str, float]] = {}
     for code, name, value in args.umbral:
@@ -535,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
     except alert_rules.ThresholdError as exc:
         raise LoaderError(str(exc)) from None
     print(summary)
+    if not args.sin_avisos:
+        from geodata import digest  # imports the sentences of the interface: only when run
+        print(digest.run())
     return 0
 
 

@@ -195,10 +195,12 @@ class Parser(argparse.ArgumentParser):
 
     @staticmethod
     def after_works_load(args: argparse.Namespace) -> None:
-        """The alerts recompute, unless --sin-alertas."""
+        """The alerts recompute, unless --sin-alertas; then the followers' change log and
+        digests (geodata/digest.py)."""
         if not args.sin_alertas:
-            from geodata import alerts
+            from geodata import alerts, digest
             print(alerts.recompute())
+            print(digest.run())
 
 
 def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:

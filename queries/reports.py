@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import INTERVAL
 
-from queries import db
+from queries import changes, db
 from queries.tables import work
 
 CATEGORIES = {
@@ -57,7 +57,15 @@ citizen_report = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True)),
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("moderated_by", sa.Text), sa.Column("moderated_at", sa.DateTime(timezone=True)),
+    sa.Column("tracking_code", sa.Text),
 )
+report_step = sa.Table(
+    "citizen_report_step", _meta,
+    sa.Column("report_id", sa.BigInteger), sa.Column("status", sa.Text),
+    sa.Column("at", sa.DateTime(timezone=True)),
+)
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10
 
 _EMAIL = re.compile(r"^[^@\s<>\"'`;,()\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -104,7 +112,7 @@ def check_contact(value: Any) -> str | None:
         return None
     if len(contact) > CONTACT_MAX:
         raise ReportError(f"El contacto es demasiado largo (máximo {CONTACT_MAX} caracteres).")
-    if _EMAIL.match(contact):
+    if is_email(contact):
         return contact
     digits = sum(ch.isdigit() for ch in contact)
     if _PHONE.match(contact) and _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1]:
@@ -112,6 +120,11 @@ def check_contact(value: Any) -> str | None:
     raise ReportError("El contacto debe ser un correo electrónico (nombre@dominio.pe) o un "
                       "número de teléfono (solo dígitos, espacios, + o -). También puede "
                       "dejarlo vacío.")
+
+
+def is_email(text: str) -> bool:
+    """An address a mail server can deliver to, written as nombre@dominio.pe."""
+    return bool(_EMAIL.match(text))
 
 
 def _grouped(n: int) -> str:
@@ -155,7 +168,8 @@ def recent_count_stmt(client: str) -> sa.Select:
 
 
 def submit(report: NewReport, client: str) -> dict[str, Any]:
-    """Store the report (one transaction); returns its id, status and created_at.
+    """Store the report (one transaction); returns its id, status, created_at and tracking
+    code (the citizen's key to /reporte/<código>).
     RateLimited / ReportError for the user; ReportNotSaved when the database failed."""
     r = citizen_report.c
     try:
@@ -174,7 +188,9 @@ def submit(report: NewReport, client: str) -> dict[str, Any]:
                 .values(infobras_code=report.infobras_code, category=report.category,
                         description=report.description, contact=report.contact,
                         client_hash=client)
-                .returning(r.id, r.status, r.created_at)).mappings().one()
+                .returning(r.id, r.status, r.created_at, r.tracking_code)).mappings().one()
+            conn.execute(sa.insert(report_step).values(report_id=row["id"], status="recibido",
+                                                       at=row["created_at"]))
     except (sa.exc.OperationalError, sa.exc.InterfaceError, db.DatabaseUnavailable) as exc:
         raise ReportNotSaved(str(exc)) from exc
     return dict(row)
@@ -185,7 +201,7 @@ def public_reports_stmt(code: int, limit: int = PUBLIC_LIMIT) -> sa.Select:
     """Approved reports of a work, newest first; never the contact nor the client."""
     r = citizen_report.c
     return (sa.select(r.id, r.category, r.description, r.status, r.public_note, r.created_at,
-                      r.updated_at)
+                      r.updated_at, r.tracking_code)
             .where(r.infobras_code == code, r.moderation == "aprobado")
             .order_by(r.created_at.desc(), r.id.desc()).limit(limit))
 
@@ -203,7 +219,7 @@ def queue_stmt(moderation: str = "pendiente", limit: int = QUEUE_LIMIT) -> sa.Se
     r = citizen_report.c
     return (sa.select(r.id, r.infobras_code, work.c.name.label("work_name"), r.category,
                       r.description, r.contact, r.status, r.moderation, r.public_note,
-                      r.created_at, r.moderated_by, r.moderated_at)
+                      r.created_at, r.moderated_by, r.moderated_at, r.tracking_code)
             .select_from(citizen_report.join(work, work.c.infobras_code == r.infobras_code))
             .where(r.moderation == moderation)
             .order_by(r.created_at, r.id).limit(limit))
@@ -238,4 +254,52 @@ def moderate(report_id: int, moderation: str, status: str, note: Any, moderator:
                     moderated_by=moderator, moderated_at=sa.func.now(),
                     updated_at=sa.func.now()))
     with db.engine().begin() as conn:
-        return conn.execute(stmt).rowcount == 1
+        before = conn.execute(
+            sa.select(r.status, r.public_note, r.moderation, r.infobras_code, r.tracking_code)
+            .where(r.id == report_id).with_for_update()).mappings().first()
+        if before is None:
+            return False
+        conn.execute(stmt)
+        if status != before["status"]:
+            conn.execute(sa.insert(report_step).values(report_id=report_id, status=status))
+        told = (status, public_note) != (before["status"], before["public_note"]) or \
+            before["moderation"] != "aprobado"
+        if moderation == "aprobado" and told and (public_note or status != "recibido"):
+            changes.log_report_answer(conn, report_id, status, public_note)
+    return True
+
+
+# -- tracking --------------------------------------------------------------------------------
+def parse_tracking_code(text: Any) -> str:
+    """The code as stored (upper case, without the dash or spaces it is shown with);
+    ReportError with a Spanish message otherwise."""
+    value = re.sub(r"[\s-]", "", str(text or "")).upper()
+    if len(value) != TRACKING_LENGTH or any(ch not in TRACKING_ALPHABET for ch in value):
+        raise ReportError(f"«{str(text or '')[:30]}» no es un código de seguimiento: son "
+                          f"{TRACKING_LENGTH} letras y números, como ABCDE-23456.")
+    return value
+
+
+def show_code(code: str) -> str:
+    """ABCDE23456 -> ABCDE-23456 (easier to read aloud and to copy)."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def tracking(code: str) -> dict[str, Any] | None:
+    """A report's public tracking: its work, category, status, the public answer and the
+    dates of its steps; never its contact, and its text only once approved."""
+    r, s = citizen_report.c, report_step.c
+    stmt = (sa.select(r.id, r.infobras_code, work.c.name.label("work_name"), r.category,
+                      sa.case((r.moderation == "aprobado", r.description)).label("description"),
+                      r.status, r.moderation, r.public_note, r.created_at, r.updated_at,
+                      r.tracking_code)
+            .select_from(citizen_report.join(work, work.c.infobras_code == r.infobras_code))
+            .where(r.tracking_code == code))
+    with db.engine().connect() as conn:
+        found = conn.execute(stmt).mappings().first()
+        if found is None:
+            return None
+        steps = conn.execute(sa.select(s.status, sa.func.max(s.at).label("at"))
+                             .where(s.report_id == found["id"]).group_by(s.status)).all()
+    return {**found, "steps": {status: at for status, at in steps}}

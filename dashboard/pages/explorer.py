@@ -23,6 +23,7 @@ from dashboard.app import error_message, keep_on_search
 from dashboard.cache import cache, data_version, memoize
 from dashboard.explorer_state import ExplorerState
 from dashboard.explorer_view import ViewData, view_data
+from dashboard.follow_ui import area_follow
 from dashboard.i18n import _
 from layers import charts
 from layers import choropleth as chm
@@ -103,6 +104,7 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
             ]),
             parts.metric_controls(base, per_capita),
         ]),
+        html.Div(id=f"{P}-follow", className="explorer-follow"),
         html.P(message, id=f"{P}-message", className="explorer-message", role="alert",
                hidden=not message),
         html.Div(className="explorer-body", children=[
@@ -467,3 +469,9 @@ def _work_alerts(code: int) -> list[dict] | None:
     except sa.exc.ProgrammingError:
         return None
     return rows if rows or alert_queries.last_run() else None
+
+
+@callback(Output(f"{P}-follow", "children"), Input(f"{P}-view", "data"))
+def follow(view):
+    """«Seguir» the district, province or region shown (nothing for the whole country)."""
+    return area_follow((view or {}).get("search"))

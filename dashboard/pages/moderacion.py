@@ -16,9 +16,11 @@ attach it to a cross-site POST at all: a forged request arrives logged out.
 from __future__ import annotations
 
 import dash
-from dash import MATCH, Input, Output, State, callback, dcc, html
+from dash import ALL, MATCH, Input, Output, State, callback, dcc, html
 
 from dashboard import reports_auth, widgets
+from dashboard.follow_ui import tracking_link
+from dashboard.i18n import _
 from layers import work_story as story
 from queries import reports as reports_query
 
@@ -88,6 +90,9 @@ def _report(r: dict) -> html.Article:
             html.Strong(f"N.° {key} · {reports_query.CATEGORIES.get(r['category'], '')}"),
             html.Span(story.date_text(r["created_at"].date()), className="muted")]),
         html.P(dcc.Link(r["work_name"], href=f"/obra/{r['infobras_code']}")),
+        html.P([_("Código de seguimiento: "),
+                tracking_link(r["tracking_code"],
+                              reports_query.show_code(r["tracking_code"]))], className="muted"),
         html.P(r["description"], className="citizen-report-text"),
         html.P(f"Contacto (no público): {r['contact'] or 'no dejó'}", className="muted"),
         html.Div(className="moderacion-controls", children=[
@@ -107,6 +112,7 @@ def _report(r: dict) -> html.Article:
                          maxLength=reports_query.NOTE_MAX, className="citizen-textarea small"),
             html.Button("Guardar", id={"type": "moderacion-save", "id": key}, n_clicks=0,
                         className="citizen-button primary"),
+            _next_step(key, r["status"]),
             html.P(id={"type": "moderacion-saved", "id": key}, role="status",
                    className="citizen-message"),
         ]),
@@ -165,3 +171,32 @@ def save(clicks, decision, status, note):
         return "Ese reporte ya no existe."
     return (f"Guardado: {reports_query.MODERATION[decision].lower()}, "
             f"{reports_query.STATUSES[status].lower()}.")
+
+
+# -- moving a report along its public timeline -------------------------------------------------
+STEPS = list(reports_query.STATUSES)
+
+
+def _next_step(key: int, status: str) -> html.Button | None:
+    """«Pasar a: En revisión»: saves the next status (and what the form holds) at once."""
+    i = STEPS.index(status) if status in STEPS else len(STEPS) - 1
+    if i + 1 >= len(STEPS):
+        return None
+    following = STEPS[i + 1]
+    return html.Button(_("Pasar a: {estado}", estado=_(reports_query.STATUSES[following])),
+                       id={"type": "moderacion-next", "id": key, "to": following},
+                       n_clicks=0, className="citizen-button")
+
+
+@callback(Output({"type": "moderacion-saved", "id": MATCH}, "children", allow_duplicate=True),
+          Output({"type": "moderacion-status", "id": MATCH}, "value"),
+          Input({"type": "moderacion-next", "id": MATCH, "to": ALL}, "n_clicks"),
+          State({"type": "moderacion-decision", "id": MATCH}, "value"),
+          State({"type": "moderacion-note", "id": MATCH}, "value"),
+          prevent_initial_call=True)
+def next_step(clicks, decision, note):
+    if not any(clicks or []):
+        return dash.no_update, dash.no_update
+    status = dash.ctx.triggered_id["to"]
+    message = save(1, decision, status, note)
+    return message, status if message.startswith("Guardado") else dash.no_update

@@ -34,7 +34,9 @@ _PAGES: tuple[tuple[re.Pattern, Callable[[str], bool]], ...] = (
     (re.compile(r"^/entidad/([^/]*)/?$"), _page_finds("dashboard.pages.entidad", parse_entity_id)),
     (re.compile(r"^/contratista/([^/]*)/?$"),
      _page_finds("dashboard.pages.contratista", parse_ruc)),
-    (re.compile(r"^/inversion/([^/]*)/?$"), _page_finds("dashboard.pages.inversion", parse_cui)))
+    (re.compile(r"^/inversion/([^/]*)/?$"), _page_finds("dashboard.pages.inversion", parse_cui)),
+    (re.compile(r"^/reporte/([^/]*)/?$"),
+     lambda key: importlib.import_module("dashboard.pages.reporte").find(key) is not None))
 
 
 @bp.before_app_request

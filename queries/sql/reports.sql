@@ -29,3 +29,37 @@ CREATE INDEX IF NOT EXISTS citizen_report_public_idx
     ON citizen_report (infobras_code, created_at DESC) WHERE moderation = 'aprobado';
 CREATE INDEX IF NOT EXISTS citizen_report_queue_idx ON citizen_report (moderation, created_at);
 CREATE INDEX IF NOT EXISTS citizen_report_client_idx ON citizen_report (client_hash, created_at);
+
+-- Tracking: every report gets a code the citizen is shown after sending (and may keep, to
+-- follow it at /reporte/<código>): 10 characters of an alphabet without 0/O, 1/I/L, 50 random
+-- bits, so that a code cannot be guessed from another. Made by PostgreSQL (the default), so
+-- every writer of reports gets one.
+CREATE OR REPLACE FUNCTION citizen_report_code() RETURNS text
+LANGUAGE sql VOLATILE AS $$
+    SELECT string_agg(substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + floor(random() * 31)::int,
+                             1), '')
+    FROM generate_series(1, 10)
+$$;
+ALTER TABLE citizen_report ADD COLUMN IF NOT EXISTS tracking_code text;
+UPDATE citizen_report SET tracking_code = citizen_report_code() WHERE tracking_code IS NULL;
+ALTER TABLE citizen_report ALTER COLUMN tracking_code SET DEFAULT citizen_report_code(),
+    ALTER COLUMN tracking_code SET NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS citizen_report_tracking_idx ON citizen_report (tracking_code);
+
+-- The public timeline of a report: when it reached each status (recibido -> en revisión ->
+-- derivado -> cerrado), written by queries/reports.py (sending, moderation).
+CREATE TABLE IF NOT EXISTS citizen_report_step (
+    report_id  bigint      NOT NULL REFERENCES citizen_report(id) ON DELETE CASCADE,
+    status     text        NOT NULL
+               CHECK (status IN ('recibido', 'en_revision', 'derivado', 'cerrado')),
+    at         timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (report_id, status, at)
+);
+INSERT INTO citizen_report_step (report_id, status, at)
+SELECT r.id, 'recibido', r.created_at FROM citizen_report r
+WHERE NOT EXISTS (SELECT 1 FROM citizen_report_step s WHERE s.report_id = r.id);
+INSERT INTO citizen_report_step (report_id, status, at)
+SELECT r.id, r.status, r.updated_at FROM citizen_report r
+WHERE r.status <> 'recibido'
+  AND NOT EXISTS (SELECT 1 FROM citizen_report_step s WHERE s.report_id = r.id
+                  AND s.status = r.status);

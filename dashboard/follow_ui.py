@@ -16,7 +16,6 @@ import dash
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from dashboard.cache import cache
-from dashboard.citizen_ui import section
 from dashboard.explorer_state import ExplorerState
 from dashboard.i18n import _
 from dashboard.reports_auth import current_client
@@ -40,14 +39,14 @@ def follow_section(kind: str, key: str, name: str) -> html.Section:
     """The «Seguir» card of a work (kind "obra"), an area ("area") or an entity ("entidad")."""
     thing = f"{kind}:{key}"
     what = {"obra": _("esta obra"), "area": _("esta zona"), "entidad": _("esta entidad")}[kind]
-    return section(
-        _("Seguir {cosa}", cosa=what),
+    return html.Section(className="citizen-card follow-block", id=f"follow-{kind}", children=[
+        html.H2(_("Seguir {cosa}", cosa=what)),
         html.P(_("Sepa cuándo cambia algo de «{nombre}»: una alerta nueva o resuelta, un cambio "
                  "de estado, un nuevo avance, un informe de control o la respuesta a un reporte "
                  "ciudadano. Sin crear una cuenta.", nombre=name), className="muted"),
         html.P(html.A([html.Span("⌁", className="follow-feed-icon", **{"aria-hidden": "true"}),
                        _("Feed Atom para su lector de noticias")],
-                      href=feed_path(kind, key), type="application/atom+xml",
+                      href=feed_path(kind, key), rel="alternate",
                       className="follow-feed", id={"type": "follow-feed", "thing": thing})),
         html.Label(_("Recibir un correo cuando algo cambie"),
                    htmlFor={"type": "follow-email", "thing": thing}),
@@ -64,7 +63,7 @@ def follow_section(kind: str, key: str, name: str) -> html.Section:
                className="muted small"),
         html.Div(id={"type": "follow-message", "thing": thing}, role="status",
                  **{"aria-live": "polite"}),
-        className="follow-block", id=f"follow-{kind}")
+    ])
 
 
 def _message(text: str, kind: str) -> html.P:

@@ -67,7 +67,7 @@ def layout(codigo: str | None = None, **_query) -> html.Div:
                 " · ",
                 html.A(_("Feed Atom de la obra"), href=feed_path("obra",
                                                                   str(report["infobras_code"])),
-                       type="application/atom+xml")], className="muted"),
+                       rel="alternate")], className="muted"),
     ])
 
 

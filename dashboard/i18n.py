@@ -63,7 +63,7 @@ def translations(language: str) -> NullTranslations:
 
 def _(message: str, **values: object) -> str:
     """`message` in the current language, with `{name}` placeholders filled from `values`."""
-    text = translations(current()).gettext(message)
+    text = translations(current()).gettext(message) if message else message  # "": header
     return text.format(**values) if values else text
 
 

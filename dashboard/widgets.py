@@ -8,17 +8,20 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard.i18n import N_, _
+
 DROPDOWN_LABELS = {
-    "select_all": "Elegir todo", "deselect_all": "Quitar todo",
-    "selected_count": "{num_selected} elegidos", "search": "Buscar",
-    "clear_search": "Borrar la búsqueda", "clear_selection": "Quitar la selección",
-    "no_options_found": "Sin resultados",
+    "select_all": N_("Elegir todo"), "deselect_all": N_("Quitar todo"),
+    "selected_count": N_("{num_selected} elegidos"), "search": N_("Buscar"),
+    "clear_search": N_("Borrar la búsqueda"), "clear_selection": N_("Quitar la selección"),
+    "no_options_found": N_("Sin resultados"),
 }
 
 
 def dropdown(labels: dict[str, str] | None = None, **props: Any) -> dcc.Dropdown:
     """A dcc.Dropdown that speaks Spanish; `labels` overrides some of its texts."""
-    return dcc.Dropdown(labels={**DROPDOWN_LABELS, **(labels or {})}, **props)
+    own = {key: _(text) for key, text in DROPDOWN_LABELS.items()}
+    return dcc.Dropdown(labels={**own, **(labels or {})}, **props)
 
 
 def download_links(lead: str, urls: Mapping[str, str]) -> list:

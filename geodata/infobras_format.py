@@ -9,6 +9,8 @@ The generator writes these headers and the loader reads them, so both agree by c
 
 from __future__ import annotations
 
+from geodata.messages import N_
+
 HEADER_ROW = 4  # 1-based row of the header; rows 1-3 are titles
 
 # Export header -> work column (None: kept in work.extra under the header text).
@@ -118,10 +120,10 @@ STATUS = {
 }
 
 STATUS_LABELS = {
-    "en_ejecucion": "En ejecución",
-    "paralizada": "Paralizada",
-    "finalizada": "Finalizada",
-    "sin_ejecucion": "Sin ejecución",
+    "en_ejecucion": N_("En ejecución"),
+    "paralizada": N_("Paralizada"),
+    "finalizada": N_("Finalizada"),
+    "sin_ejecucion": N_("Sin ejecución"),
 }
 
 # The export's companion files, as their quarantined rows are coded ('historial_…',

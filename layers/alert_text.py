@@ -152,6 +152,7 @@ def render(rule: Rule, variant: str, evidence: Evidence, place: str = "") -> str
     thresholds = {k: _threshold(v) for k, v in rule.threshold.items()}
     needed = {n for _t, n, _s, _c in Formatter().parse(rule.messages[variant]) if n}
     figures = FIGURES[rule.code](variant, evidence, place) if needed - set(thresholds) else {}
+    # (a rule without a FIGURES entry can only be written where its sentence has no figures)
     text = _(rule.messages[variant]).format(**thresholds, **figures)
     if variant.startswith(NOT_COMPUTABLE_PREFIX) or not rule.basis:
         return text

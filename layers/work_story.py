@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from dashboard.i18n import N_, _, ngettext
 from layers import format as fmt
 from layers.briefing import STATUS_COLORS
 from layers.briefing import map_view as fit_view
@@ -32,13 +33,13 @@ DISAGREE_SOLES = 1.0       # amounts further apart than one sol disagree
 MAP_PADDING = 0.12         # share of the view's span left around the district and the point
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13,
         "color": INK}
-MONTHS = ("ene.", "feb.", "mar.", "abr.", "may.", "jun.", "jul.", "ago.", "set.", "oct.",
-          "nov.", "dic.")
+MONTHS = (N_("ene."), N_("feb."), N_("mar."), N_("abr."), N_("may."), N_("jun."), N_("jul."),
+          N_("ago."), N_("set."), N_("oct."), N_("nov."), N_("dic."))
 
 
 def month_text(day: date | None) -> str:
-    """date(2024, 3, 1) -> "mar. 2024"."""
-    return fmt.MISSING if day is None else f"{MONTHS[day.month - 1]} {day.year}"
+    """date(2024, 3, 1) -> "mar. 2024" (the month's name is a catalog entry)."""
+    return fmt.MISSING if day is None else f"{_(MONTHS[day.month - 1])} {day.year}"
 
 
 def date_text(day: date | None) -> str:
@@ -83,9 +84,9 @@ def progress_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Physical progress real vs programmed and financial progress, month by month; the
     months reported as paralysed are shaded."""
     months = [p["month"] for p in history]
-    series = (("physical_real", "Avance físico real", REAL, "solid"),
-              ("physical_programmed", "Avance físico programado", PLANNED, "dash"),
-              ("financial", "Avance financiero (gasto)", MONEY, "dot"))
+    series = (("physical_real", _("Avance físico real"), REAL, "solid"),
+              ("physical_programmed", _("Avance físico programado"), PLANNED, "dash"),
+              ("financial", _("Avance financiero (gasto)"), MONEY, "dot"))
     traces = []
     for key, name, color, dash in series:
         values = [p.get(key) for p in history]
@@ -100,7 +101,7 @@ def progress_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
     shapes = [{"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
                "y1": 1, "fillcolor": PARALYSIS_FILL, "line": {"width": 0}, "layer": "below"}
               for start, end in periods]
-    notes = [{"text": "Paralizada", "xref": "x", "yref": "paper", "x": start, "y": 1,
+    notes = [{"text": _("Paralizada"), "xref": "x", "yref": "paper", "x": start, "y": 1,
               "xanchor": "left", "yanchor": "top", "showarrow": False,
               "font": {"size": 11, "color": UP}} for start, _ in periods]
     top = max([100.0] + [float(p["financial"]) for p in history if p.get("financial")])
@@ -118,20 +119,24 @@ def progress_summary(history: Sequence[Mapping[str, Any]]) -> list[str]:
     if not history:
         return []
     first, last = history[0], history[-1]
-    lines = [f"Entre {month_text(first['month'])} y {month_text(last['month'])} el avance "
-             f"físico pasó de {fmt.percent(first.get('physical_real'))} a "
-             f"{fmt.percent(last.get('physical_real'))}; el gasto (avance financiero) llegó a "
-             f"{fmt.percent(last.get('financial'))}."]
+    lines = [_("Entre {first} y {last} el avance físico pasó de {start} a {end}; el gasto "
+               "(avance financiero) llegó a {spent}.", first=month_text(first["month"]),
+               last=month_text(last["month"]), start=fmt.percent(first.get("physical_real")),
+               end=fmt.percent(last.get("physical_real")),
+               spent=fmt.percent(last.get("financial")))]
     if last.get("physical_programmed") is not None and last.get("physical_real") is not None:
         gap = float(last["physical_programmed"]) - float(last["physical_real"])
         if gap >= DISAGREE_POINTS:
-            lines.append(f"En {month_text(last['month'])} iba {fmt.decimal(gap)} puntos por "
-                         "debajo de lo programado.")
+            lines.append(_("En {month} iba {points} puntos por debajo de lo programado.",
+                           month=month_text(last["month"]), points=fmt.decimal(gap)))
     for start, end in paralysis_periods(history):
         months = _months_between(start, end)
-        lines.append(f"Paralizada desde {month_text(start)} "
-                     + (f"durante {fmt.count_label(months, 'mes', 'meses')}."
-                        if end <= last["month"] else "(sigue así en el último reporte)."))
+        lines.append(ngettext("Paralizada desde {month} durante {count} mes.",
+                              "Paralizada desde {month} durante {count} meses.", months,
+                              month=month_text(start), count=fmt.number(months))
+                     if end <= last["month"] else
+                     _("Paralizada desde {month} (sigue así en el último reporte).",
+                       month=month_text(start)))
     return lines
 
 
@@ -206,34 +211,36 @@ def balance(work: Mapping[str, Any]) -> float | None:
     return float(investment) - float(accrued)
 
 
-NOT_PUBLISHED = "no lo publica la fuente"
+NOT_PUBLISHED = N_("no lo publica la fuente")
 
 
 def money_rows(work: Mapping[str, Any], gaps: frozenset[str] = frozenset()
                ) -> list[tuple[str, str, str]]:
     """(label, amount, what it means) for the money section; a field in `gaps` (the source
-    has no such column) says so instead of a dash."""
+    has no such column) says so instead of a dash. Label and meaning are catalog entries,
+    translated where shown."""
     rest = balance(work)
-    rest_note = ("Inversión − devengado acumulado." if rest is None or rest >= 0 else
-                 "Se devengó más que el costo registrado: revise la obra.")
+    rest_note = (N_("Inversión − devengado acumulado.") if rest is None or rest >= 0 else
+                 N_("Se devengó más que el costo registrado: revise la obra."))
 
     def amount(field: str) -> str:
         if work.get(field) is None and field in gaps:
-            return NOT_PUBLISHED
+            return _(NOT_PUBLISHED)
         return fmt.money(work.get(field), exact=True)
 
     return [
-        ("Expediente técnico", amount("amount_technical_file"),
-         "Costo estimado al aprobar el expediente técnico."),
-        ("Contrato", amount("amount_contract"),
-         "Monto del contrato firmado con el contratista."),
-        ("Adicionales de obra", amount("amount_additional"),
-         "Trabajos añadidos al contrato (sobre el 15 % requieren autorización previa de la "
-         "Contraloría)."),
-        ("Costo actualizado", amount("amount_updated"), "Costo total vigente de la obra."),
-        ("Devengado acumulado", amount("amount_accrued"),
-         "Lo que el Estado ya reconoció como gasto."),
-        ("Saldo por ejecutar", fmt.money(rest, exact=True), rest_note),
+        (N_("Expediente técnico"), amount("amount_technical_file"),
+         N_("Costo estimado al aprobar el expediente técnico.")),
+        (N_("Contrato"), amount("amount_contract"),
+         N_("Monto del contrato firmado con el contratista.")),
+        (N_("Adicionales de obra"), amount("amount_additional"),
+         N_("Trabajos añadidos al contrato (sobre el 15 % requieren autorización previa de la "
+            "Contraloría).")),
+        (N_("Costo actualizado"), amount("amount_updated"),
+         N_("Costo total vigente de la obra.")),
+        (N_("Devengado acumulado"), amount("amount_accrued"),
+         N_("Lo que el Estado ya reconoció como gasto.")),
+        (N_("Saldo por ejecutar"), fmt.money(rest, exact=True), rest_note),
     ]
 
 
@@ -261,7 +268,7 @@ def _progress_by_source(work: Mapping[str, Any], extra: Mapping[str, Any]) -> Co
         return None
     values = [_number(e["avance"]) or 0.0 for e in entries]
     return Comparison(
-        "Avance físico",
+        N_("Avance físico"),
         tuple((str(e.get("fuente") or "—"), fmt.percent(v),
                date_text(_iso(e.get("fecha")))) for e, v in zip(entries, values, strict=True)),
         max(values) - min(values) <= DISAGREE_POINTS)
@@ -279,10 +286,10 @@ def _balance_by_source(work: Mapping[str, Any], extra: Mapping[str, Any]) -> Com
     if stated is None or computed is None:
         return None
     source = _source_name(work)
-    return Comparison("Saldo de inversión", (
+    return Comparison(N_("Saldo de inversión"), (
         (f"{source} (columna saldo_inversion)", fmt.money(stated, exact=True),
          date_text(work.get("source_date"))),
-        ("Calculado: inversión − devengado", fmt.money(computed, exact=True),
+        (N_("Calculado: inversión − devengado"), fmt.money(computed, exact=True),
          date_text(work.get("source_date")))),
         abs(stated - computed) <= DISAGREE_SOLES)
 
@@ -291,19 +298,20 @@ def _district_by_source(work: Mapping[str, Any]) -> Comparison | None:
     coords = work.get("coords_ubigeo")
     if not coords or coords == work.get("ubigeo"):
         return None
-    return Comparison("Distrito", (
-        ("Declarado en el registro", str(work.get("district") or work.get("ubigeo")), ""),
-        ("Según las coordenadas", str(work.get("coords_district") or coords), "")), False)
+    return Comparison(N_("Distrito"), (
+        (N_("Declarado en el registro"), str(work.get("district") or work.get("ubigeo")), ""),
+        (N_("Según las coordenadas"), str(work.get("coords_district") or coords), "")), False)
 
 
-SOURCE_NAMES = {"infobras": "INFObras (Contraloría)",
-                "paralizadas": "Base de obras paralizadas (GFP Subnacional, mayo 2026)",
-                "demo": "Datos de demostración (generados)"}
+SOURCE_NAMES = {"infobras": N_("INFObras (Contraloría)"),
+                "paralizadas": N_("Base de obras paralizadas (GFP Subnacional, mayo 2026)"),
+                "demo": N_("Datos de demostración (generados)")}
 
 
 def _source_name(work: Mapping[str, Any]) -> str:
     source = str(work.get("source") or "")
-    return SOURCE_NAMES.get(source, source or "fuente desconocida")
+    return _(SOURCE_NAMES[source]) if source in SOURCE_NAMES else (
+        source or _("fuente desconocida"))
 
 
 def source_comparisons(work: Mapping[str, Any]) -> list[Comparison]:
@@ -316,9 +324,11 @@ def source_comparisons(work: Mapping[str, Any]) -> list[Comparison]:
 
 def source_line(work: Mapping[str, Any]) -> str:
     """Which source and date every figure on the page comes from."""
-    return (f"Fuente: {_source_name(work)}, datos al {date_text(work.get('source_date'))}"
-            + (f"; cargados el {date_text(work['loaded_at'].date())}"
-               if work.get("loaded_at") else "") + ".")
+    line = _("Fuente: {source}, datos al {date}", source=_source_name(work),
+             date=date_text(work.get("source_date")))
+    if work.get("loaded_at"):
+        line += "; " + _("cargados el {date}", date=date_text(work["loaded_at"].date()))
+    return line + "."
 
 
 # Fields of work.extra already shown elsewhere on the page, or our own derivations.
@@ -382,15 +392,15 @@ def location_note(work: Mapping[str, Any]) -> str:
     """How precise the point is, in plain words."""
     district = work.get("district") or work.get("ubigeo")
     if work.get("longitude") is None:
-        return f"Sin coordenadas: solo se conoce el distrito ({district})."
+        return _("Sin coordenadas: solo se conoce el distrito ({district}).", district=district)
     if work.get("geom_source") == "district_capital":
-        return (f"Ubicación aproximada: el registro no trae coordenadas, el punto es la capital "
-                f"del distrito de {district}.")
-    note = "Ubicación registrada por la entidad (coordenadas de la fuente)."
+        return _("Ubicación aproximada: el registro no trae coordenadas, el punto es la capital "
+                 "del distrito de {district}.", district=district)
+    note = _("Ubicación registrada por la entidad (coordenadas de la fuente).")
     if work.get("location_mismatch"):
-        note += (f" Atención: el punto cae en el distrito de "
-                 f"{work.get('coords_district') or work.get('coords_ubigeo')}, no en "
-                 f"{district}, que es el declarado.")
+        note += " " + _("Atención: el punto cae en el distrito de {other}, no en {district}, "
+                        "que es el declarado.", district=district,
+                        other=work.get("coords_district") or work.get("coords_ubigeo"))
     return note
 
 

@@ -375,3 +375,50 @@ def test_every_sentence_is_complete(rule):
         positions = {int(n) for n in re.findall(r"%(\d+)\$s", text)}
         assert positions <= set(range(1, len(rule.columns()) + 1))
     assert "{" not in alert_rules.describe(rule)
+
+
+# -- the sentences in the reader's language (layers/alert_text.py) -----------------------------
+def _declared_place(engine, code: int) -> str:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT d.name || ', ' || d.region_name FROM work w JOIN area d USING (ubigeo) "
+            "WHERE w.infobras_code = :c"), {"c": code}).scalar_one()
+
+
+def test_sentences_rewritten_from_the_evidence_equal_the_stored_ones(computed, national_areas):
+    """Spanish from the variant and the evidence's raw figures (Python) is the sentence SQL
+    wrote: the figures a translation is filled with are the right ones, for every variant the
+    hand-made works reach."""
+    from layers import alert_text
+
+    variants = set()
+    for (name, code), row in computed[1].items():
+        if code not in alert_text.FIGURES:   # a rule still written in Spanish only
+            continue
+        variant = row["evidence"]["variante"]
+        place = _declared_place(national_areas, CODE[name])
+        rendered = alert_text.render(alert_rules.RULES_BY_CODE[code], variant, row["evidence"],
+                                     place)
+        assert rendered == row["message"], (name, code)
+        variants.add((code, variant))
+    every = {(r.code, v) for r in alert_rules.RULES for v in r.messages
+             if r.code in alert_text.FIGURES}
+    assert len(variants) >= len(every) - 3, sorted(every - variants)
+
+
+def test_sentences_in_runasimi(computed, national_areas):
+    """In Quechua every alert of the hand-made works is written from its template (never the
+    Spanish fallback), its figures in the qu_PE locale."""
+    from flask import Flask
+
+    from layers import alert_text
+
+    with Flask(__name__).test_request_context("/?lang=qu"):
+        for (name, code), row in computed[1].items():
+            if code not in alert_text.FIGURES:
+                continue
+            place = _declared_place(national_areas, CODE[name])
+            text = alert_text.sentence(row, place)
+            assert text != row["message"] and "{" not in text, (name, text)
+        row = _result(computed, "cost_30plus", "sobrecosto")
+        assert "S/ 130,100" in alert_text.sentence(row) and "30.1 %" in alert_text.sentence(row)

@@ -239,8 +239,9 @@ def test_navigation_puts_the_search_in_the_url(cerca, citizen_app):
         (f"?area={DISTRICT}&r=25", "")
     url, _ = run("cerca-geo.data", {"lat": -12.0712345, "lon": -75.2098765}, None, 1, "")
     assert url == "?lat=-12.071&lon=-75.210&r=1"      # ~100 m: the link does not pin a home
-    _, message = run("cerca-geo.data", {"error": "No nos dio permiso."}, None, 1, "")
-    assert message == "No nos dio permiso."
+    _, message = run("cerca-geo.data", {"error": "denied"}, None, 1, "")
+    assert message == ("No nos dio permiso para ver su ubicación. Puede escribir el nombre de su "
+                       "distrito.")
 
 
 def test_district_suggestions(cerca):

@@ -15,7 +15,7 @@ from dash import Input, Output, State, callback, dash_table, dcc, html
 from dashboard import widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import memoize
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from dashboard.routes.exports import alert_urls
 from dashboard.routes.geo import geojson_url
 from geodata.alert_rules import RULES, SEVERITIES
@@ -25,7 +25,7 @@ from queries import alerts, api_areas, areas
 from queries.filters import FilterError
 
 TITLE = "Alertas — Mirador de Obras"
-dash.register_page(__name__, path="/alertas", name="Alertas", order=1, title=TITLE)
+dash.register_page(__name__, path="/alertas", name=N_("Alertas"), order=1, title=TITLE)
 
 DISTRICTS = 3
 MAP_MEASURE = "alerts_per_10k"

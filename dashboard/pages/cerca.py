@@ -18,7 +18,7 @@ from dashboard import widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import data_version, memoize
 from dashboard.citizen_ui import alerts_line, progress_bar, status_chip
-from dashboard.i18n import _
+from dashboard.i18n import N_, _, ngettext
 from dashboard.routes.geo import geojson_url
 from dashboard.wire import element, link
 from geodata.alert_rules import LOADER as ALERTS_LOADER
@@ -27,10 +27,21 @@ from layers import nearby as nearby_layer
 from queries import areas, nearby
 from queries.filters import FilterError
 
-TITLE = "Obras cerca de mí — Mirador de Obras"
-dash.register_page(__name__, path="/cerca", name="Cerca de mí", order=2, title=TITLE,
-                   description="Las obras públicas a su alrededor: qué son, quién las hace, "
-                               "cuánto cuestan, cómo avanzan y sus alertas.")
+TITLE = N_("Obras cerca de mí — Mirador de Obras")
+DESCRIPTION = N_("Las obras públicas a su alrededor: qué son, quién las hace, cuánto cuestan, "
+                 "cómo avanzan y sus alertas.")
+
+
+def page_title(**_path) -> str:
+    return _(TITLE)
+
+
+def page_description(**_path) -> str:
+    return _(DESCRIPTION)
+
+
+dash.register_page(__name__, path="/cerca", name=N_("Cerca de mí"), order=2, title=page_title,
+                   description=page_description)
 
 URL_DECIMALS = 3          # ~110 m: a shared link does not pin the citizen's home
 DISTRICTS = 3
@@ -39,14 +50,17 @@ SEARCH_RESULTS = 20
 # the works found). Each card is some twenty components: ten of them are a third of the
 # answer's time.
 FIRST_CARDS = 10
-DROPDOWN_LABELS = {"search": "Nombre del distrito o ciudad", "clear_search": "Borrar",
-                   "no_options_found": "Sin resultados: escriba al menos 2 letras del nombre"}
 RADIUS_OPTIONS = [{"label": f"{r} km", "value": r} for r in nearby.RADII_KM]
+
+
+def dropdown_labels() -> dict[str, str]:
+    return {"search": _("Nombre del distrito o ciudad"), "clear_search": _("Borrar"),
+            "no_options_found": _("Sin resultados: escriba al menos 2 letras del nombre")}
 
 
 # -- layout ---------------------------------------------------------------------------------------
 def layout(_pages_store: dict | None = None, **query) -> html.Div:
-    if keep_on_search(TITLE, _pages_store):
+    if keep_on_search(_(TITLE), _pages_store):
         return dash.no_update  # only the query changed: the callbacks update in place
     try:
         radius = nearby.parse_radius(query.get("r"))
@@ -58,24 +72,24 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         dcc.Location(id="cerca-url", refresh=False),
         dcc.Store(id="cerca-geo"),
         html.Header(className="citizen-header", children=[
-            html.H1("Obras cerca de mí"),
-            html.P("Vea qué obras públicas se construyen a su alrededor: qué son, quién las "
-                   "hace, cuánto cuestan y cómo avanzan.", className="citizen-lead"),
+            html.H1(_("Obras cerca de mí")),
+            html.P(_("Vea qué obras públicas se construyen a su alrededor: qué son, quién las "
+                     "hace, cuánto cuestan y cómo avanzan."), className="citizen-lead"),
         ]),
         html.Section(className="citizen-card cerca-search", children=[
-            html.Button([html.Span("◎ ", **{"aria-hidden": "true"}), "Usar mi ubicación"],
+            html.Button([html.Span("◎ ", **{"aria-hidden": "true"}), _("Usar mi ubicación")],
                         id="cerca-locate", n_clicks=0, className="citizen-button primary wide"),
             html.P(id="cerca-locate-message", className="citizen-message",
                    role="status", **{"aria-live": "polite"}),
-            html.Label("o escriba su distrito o ciudad", htmlFor="cerca-place",
+            html.Label(_("o escriba su distrito o ciudad"), htmlFor="cerca-place",
                        className="citizen-label"),
             widgets.dropdown(id="cerca-place", options=[option] if option else [],
                          value=option["value"] if option else None, searchable=True,
-                         placeholder="Ej.: Huancayo, Miraflores, Iquitos…",
+                         placeholder=_("Ej.: Huancayo, Miraflores, Iquitos…"),
                          className="citizen-dropdown", clearable=False, maxHeight=320,
-                         search_order="original", labels=DROPDOWN_LABELS),
+                         search_order="original", labels=dropdown_labels()),
             html.Div(className="cerca-radius", children=[
-                html.Span("Radio", className="citizen-label", id="cerca-radius-label"),
+                html.Span(_("Radio"), className="citizen-label", id="cerca-radius-label"),
                 dcc.RadioItems(id="cerca-radius", options=RADIUS_OPTIONS, value=radius,
                                inline=True, className="citizen-segmented"),
             ]),
@@ -92,8 +106,9 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
 
 def _how_to() -> html.Div:
     return html.Div(className="citizen-card muted", children=[
-        html.P("Toque «Usar mi ubicación» (su navegador le pedirá permiso) o escriba el nombre "
-               "de su distrito para ver las obras cercanas, de la más próxima a la más lejana.")])
+        html.P(_("Toque «Usar mi ubicación» (su navegador le pedirá permiso) o escriba el "
+                 "nombre de su distrito para ver las obras cercanas, de la más próxima a la más "
+                 "lejana."))])
 
 
 def _option(area: dict | None) -> dict | None:
@@ -104,7 +119,7 @@ def _option(area: dict | None) -> dict | None:
     label = f"{area['name']} · {where}" if where else area["name"]
     capital = area.get("capital")
     if capital and capital != area["name"] and not area.get("name_match", True):
-        label += f" (capital: {capital})"
+        label += " " + _("(capital: {capital})", capital=capital)
     return {"label": label, "value": area["ubigeo"]}
 
 
@@ -112,19 +127,15 @@ def _option(area: dict | None) -> dict | None:
 clientside_callback(
     """function(n) {
         if (!n) { return window.dash_clientside.no_update; }
-        var help = ' Puede escribir el nombre de su distrito.';
         if (!window.isSecureContext || !navigator.geolocation) {
-            return {error: 'Su navegador no permite compartir la ubicación en esta página.'
-                           + help, t: Date.now()};
+            return {error: 'insecure', t: Date.now()};
         }
         return new Promise(function(resolve) {
             navigator.geolocation.getCurrentPosition(function(p) {
                 resolve({lat: p.coords.latitude, lon: p.coords.longitude, t: Date.now()});
             }, function(e) {
-                var why = e.code === 1 ? 'No nos dio permiso para ver su ubicación.' :
-                          e.code === 3 ? 'Su ubicación tardó demasiado en llegar.' :
-                          'No pudimos obtener su ubicación.';
-                resolve({error: why + help, t: Date.now()});
+                var why = e.code === 1 ? 'denied' : e.code === 3 ? 'timeout' : 'failed';
+                resolve({error: why, t: Date.now()});
             }, {enableHighAccuracy: false, timeout: 15000, maximumAge: 300000});
         });
     }""",
@@ -155,12 +166,26 @@ def navigate(geo: dict | None, ubigeo: str | None, radius: int, search: str | No
     params["r"] = str(radius or nearby.DEFAULT_RADIUS_KM)
     if ctx.triggered_id == "cerca-geo":
         if not geo or "error" in geo:
-            return dash.no_update, (geo or {}).get("error", "No pudimos obtener su ubicación.")
+            return dash.no_update, _locate_error((geo or {}).get("error"))
         params = {"lat": f"{geo['lat']:.{URL_DECIMALS}f}",
                   "lon": f"{geo['lon']:.{URL_DECIMALS}f}", "r": params["r"]}
     elif ctx.triggered_id == "cerca-place" and ubigeo:
         params = {"area": ubigeo, "r": params["r"]}
     return f"?{urlencode(params)}", ""
+
+
+# Why the browser gave no position (the clientside callback's codes).
+LOCATE_ERRORS = {
+    "insecure": N_("Su navegador no permite compartir la ubicación en esta página."),
+    "denied": N_("No nos dio permiso para ver su ubicación."),
+    "timeout": N_("Su ubicación tardó demasiado en llegar."),
+    "failed": N_("No pudimos obtener su ubicación."),
+}
+
+
+def _locate_error(code: str | None) -> str:
+    why = _(LOCATE_ERRORS.get(code or "", LOCATE_ERRORS["failed"]))
+    return why + " " + _("Puede escribir el nombre de su distrito.")
 
 
 @callback(Output("cerca-summary", "children"), Output("cerca-results", "children"),
@@ -229,36 +254,39 @@ def _more_button(found: int, shown: int) -> tuple[bool, str]:
     rest = found - shown
     if rest <= 0:
         return True, ""
-    return False, f"Ver {min(rest, FIRST_CARDS)} obras más"
+    return False, _("Ver {n} obras más", n=min(rest, FIRST_CARDS))
 
 
 def _place(params: dict) -> nearby.Place:
     if params.get("area"):
         place = nearby.area_place(params["area"])
         if place is None:
-            raise FilterError("No encontramos ese distrito. Escriba su nombre de nuevo.")
+            raise FilterError(_("No encontramos ese distrito. Escriba su nombre de nuevo."))
         return place
     return nearby.parse_point(params.get("lat"), params.get("lon"))
 
 
 def _summary(place: nearby.Place, radius: int, works: list, total: int) -> list:
     if not works:
-        return [f"No encontramos obras a menos de {radius} km de {place.label}. ",
-                "Pruebe con un radio mayor." if radius < max(nearby.RADII_KM) else ""]
+        return [_("No encontramos obras a menos de {radius} km de {place}.", radius=radius,
+                  place=place.label) + " ",
+                _("Pruebe con un radio mayor.") if radius < max(nearby.RADII_KM) else ""]
     many = total > nearby.COUNT_CAP
-    count = (f"Más de {fmt.number(nearby.COUNT_CAP)} obras" if many
-             else fmt.count_label(total, "obra", "obras"))
-    lines = [html.Strong(count),
-             f" a menos de {radius} km de {place.label}, de la más cercana a la más lejana."]
+    count = (_("Más de {n} obras", n=fmt.number(nearby.COUNT_CAP)) if many
+             else ngettext("{count} obra", "{count} obras", total, count=fmt.number(total)))
+    lines = [html.Strong(count), " " + _(
+        "a menos de {radius} km de {place}, de la más cercana a la más lejana.",
+        radius=radius, place=place.label)]
     if total > len(works):
-        lines.append(f" El mapa muestra las {len(works)} más cercanas.")
+        lines.append(" " + _("El mapa muestra las {n} más cercanas.", n=len(works)))
     if len(works) > FIRST_CARDS:
-        lines.append(f" La lista las presenta de {FIRST_CARDS} en {FIRST_CARDS}.")
+        lines.append(" " + _("La lista las presenta de {n} en {n}.", n=FIRST_CARDS))
     approx = sum(w["geom_source"] != "surveyed" for w in works)
     if approx:
-        lines.append(f" {fmt.count_label(approx, 'obra no tiene', 'obras no tienen')} "
-                     "coordenadas propias: se " + ("ubica" if approx == 1 else "ubican")
-                     + " en la capital de su distrito.")
+        lines.append(" " + ngettext(
+            "{count} obra no tiene coordenadas propias: se ubica en la capital de su distrito.",
+            "{count} obras no tienen coordenadas propias: se ubican en la capital de su "
+            "distrito.", approx, count=fmt.number(approx)))
     return lines
 
 
@@ -283,29 +311,30 @@ def _card(work: dict, alerts_computed: bool) -> dict:
     """A work's card, in Dash's wire form (dashboard.wire): ten of them are built per
     search."""
     surveyed = work["geom_source"] == "surveyed"
-    who = [element("Span", "Entidad: ", className="muted"), work["entity"] or "no registrada"]
+    who = [element("Span", _("Entidad:") + " ", className="muted"),
+           work["entity"] or _("no registrada")]
     if work.get("contractor_name"):
-        who += [element("Br"), element("Span", "Contratista: ", className="muted"),
+        who += [element("Br"), element("Span", _("Contratista:") + " ", className="muted"),
                 work["contractor_name"]]
     return element("Li", className="citizen-card cerca-card", children=[
         element("Div", className="cerca-card-head", children=[
             status_chip(work["status"]),
             element("Span", ("" if surveyed else "≈ ")
                     + nearby_layer.distance_text(work["distance_m"]),
-                    className="cerca-distance", title="Distancia en línea recta"),
+                    className="cerca-distance", title=_("Distancia en línea recta")),
         ]),
         element("H3", link(work["name"], f"/obra/{work['infobras_code']}",
                            className="cerca-card-title")),
         element("P", who, className="cerca-who"),
         element("Div", className="cerca-card-figures", children=[
-            element("Div", [element("Span", "Inversión", className="muted"),
+            element("Div", [element("Span", _("Inversión"), className="muted"),
                             element("Strong", fmt.money(work["amount_investment"]))],
                     className="cerca-amount"),
             progress_bar(work["physical_progress"]),
         ]),
         alerts_line(work["alert_names"], alerts_computed),
-        element("P", ("◉ Ubicación registrada por la entidad" if surveyed else
-                      f"◌ Ubicación aproximada: capital del distrito de {work['district']} (la "
-                      "distancia es hasta la capital)"),
+        element("P", ("◉ " + _("Ubicación registrada por la entidad") if surveyed else
+                      "◌ " + _("Ubicación aproximada: capital del distrito de {district} (la "
+                               "distancia es hasta la capital)", district=work["district"])),
                 className="cerca-where" + ("" if surveyed else " approx")),
     ])

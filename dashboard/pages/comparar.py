@@ -11,12 +11,13 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import widgets
 from dashboard.cache import memoize
+from dashboard.i18n import N_
 from dashboard.routes.exports import aggregate_urls
 from layers import compare as compare_layer
 from queries import api_areas, compare
 from queries.filters import FilterError, Filters
 
-dash.register_page(__name__, path="/comparar", name="Comparar", order=3,
+dash.register_page(__name__, path="/comparar", name=N_("Comparar"), order=3,
                    title="Comparar áreas — Mirador de Obras")
 
 LEVEL_OPTIONS = [{"label": "Regiones", "value": 1}, {"label": "Provincias", "value": 2},

@@ -15,8 +15,9 @@ import dash
 from dash import dcc, html
 
 from dashboard import party_ui as ui
+from dashboard import scorecard_ui
 from dashboard.citizen_ui import section
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from dashboard.routes.geo import geojson_url
 from dashboard.wire import link
 from layers import format as fmt
@@ -53,7 +54,7 @@ def page_description(ruc: str | None = None) -> str:
             f"{fmt.money(page['contract_totals'].get('amount'))}.")
 
 
-dash.register_page(__name__, path_template="/contratista/<ruc>", name="Contratista",
+dash.register_page(__name__, path_template="/contratista/<ruc>", name=N_("Contratista"),
                    nav=False, title=page_title, description=page_description)
 
 
@@ -69,6 +70,8 @@ def layout(ruc: str | None = None, **_query) -> html.Div:
         _header(page, explorer),
         html.Div(className="party-kpis", id="contratista-kpis", children=[
             *ui.work_kpis(totals, page["alert_works"]), *_procurement_kpis(page)]),
+        section(scorecard_ui.contractor_title(), *scorecard_ui.contractor_scorecard(
+            page, totals, ruc), id="contratista-scorecard"),
         ui.works_figures(page, totals, [geojson_url(1)], "contratista"),
         section("Sus obras", *ui.works_table(page["works"], totals["works"], explorer,
                                              show_entity=True), id="contratista-works"),

@@ -19,7 +19,7 @@ from dashboard import scorecard_ui
 from dashboard.cache import memoize
 from dashboard.citizen_ui import section
 from dashboard.follow_ui import follow_section
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from dashboard.routes.geo import geojson_url
 from layers import format as fmt
 from queries import parties, scores
@@ -51,7 +51,7 @@ def page_description(entidad: str | None = None) -> str:
             f"{fmt.count_label(reports, 'informe', 'informes')} de control.")
 
 
-dash.register_page(__name__, path_template="/entidad/<entidad>", name="Entidad", nav=False,
+dash.register_page(__name__, path_template="/entidad/<entidad>", name=N_("Entidad"), nav=False,
                    title=page_title, description=page_description)
 
 

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard import widgets
 from dashboard.cache import memoize
+from dashboard.i18n import N_
 from dashboard.routes.exports import aggregate_urls, download_urls, query_suffix
 from dashboard.routes.geo import geojson_url
 from layers import briefing as briefing_layer
@@ -20,7 +21,7 @@ from queries import api_areas
 from queries import briefing as briefing_query
 from queries.filters import FilterError, Filters
 
-dash.register_page(__name__, path_template="/informe/<ubigeo>", name="Informe", nav=False,
+dash.register_page(__name__, path_template="/informe/<ubigeo>", name=N_("Informe"), nav=False,
                    title="Informe del área — Mirador de Obras")
 
 

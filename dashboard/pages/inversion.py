@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from dashboard.cache import memoize
 from dashboard.citizen_ui import section, status_chip
+from dashboard.i18n import N_
 from dashboard.source_sections import (
     control_section,
     figures_block,
@@ -51,7 +52,7 @@ def page_title(cui: str | None = None) -> str:
     return f"{(found['investment'].get('name') or f'Inversión {cui}')[:90]} — {SITE}"
 
 
-dash.register_page(__name__, path_template="/inversion/<cui>", name="Inversión", nav=False,
+dash.register_page(__name__, path_template="/inversion/<cui>", name=N_("Inversión"), nav=False,
                    title=page_title,
                    description="Inversión pública del Perú (MEF): costo, contratación y control.")
 

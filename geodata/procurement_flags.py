@@ -99,11 +99,12 @@ SELECT 'contract' AS subject_kind, c.id AS subject_key, c.process_id, 'diferenci
        CASE WHEN e.pct > 0 THEN '+' ELSE '' END || alert_pct(e.pct) AS pct
 FROM contract c
 JOIN procurement_process p ON p.id = c.process_id
-JOIN process_item i ON i.process_id = c.process_id AND i.item_no = c.item_no
+JOIN process_item i ON i.process_id = c.process_id
 CROSS JOIN LATERAL (SELECT (c.amount / i.awarded_amount - 1) * 100 AS pct) AS e
 WHERE c.amount IS NOT NULL AND i.awarded_amount > 0
-  AND NOT EXISTS (SELECT 1 FROM contract o WHERE o.process_id = c.process_id
-                  AND o.item_no = c.item_no AND o.id <> c.id)
+  AND NOT EXISTS (SELECT 1 FROM process_item o WHERE o.process_id = c.process_id
+                  AND o.item_no <> i.item_no)
+  AND NOT EXISTS (SELECT 1 FROM contract o WHERE o.process_id = c.process_id AND o.id <> c.id)
   AND abs(e.pct) > :umbral_pct
 """,
     "adjudicado_vs_referencial": f"""
@@ -286,15 +287,17 @@ CROSS JOIN LATERAL (SELECT m.start IS NOT NULL AND p.submission_date >= m.start
         AND EXISTS (SELECT 1 FROM business_day d WHERE d.day = p.submission_date) AS ok) AS e
 WHERE p.procedure_type = ANY(:tender_types)
 GROUP BY p.source"""),
-    "contrato_vs_adjudicado": ("contratos", "contrato de varios ítems, ítem con varios "
-                               "contratos, o sin monto del contrato o de la adjudicación", """
+    "contrato_vs_adjudicado": ("contratos", "proceso de varios ítems o varios contratos, o "
+                               "sin monto del contrato o de la adjudicación", """
 SELECT c.source, count(*) FILTER (WHERE ok) AS evaluated,
        count(*) FILTER (WHERE NOT ok) AS not_evaluable
 FROM contract c
-LEFT JOIN process_item i ON i.process_id = c.process_id AND i.item_no = c.item_no
-CROSS JOIN LATERAL (SELECT c.amount IS NOT NULL AND COALESCE(i.awarded_amount, 0) > 0
+CROSS JOIN LATERAL (SELECT c.amount IS NOT NULL
+        AND (SELECT count(*) FROM process_item i WHERE i.process_id = c.process_id) = 1
+        AND EXISTS (SELECT 1 FROM process_item i WHERE i.process_id = c.process_id
+                    AND i.awarded_amount > 0)
         AND NOT EXISTS (SELECT 1 FROM contract o WHERE o.process_id = c.process_id
-                        AND o.item_no = c.item_no AND o.id <> c.id) AS ok) AS e
+                        AND o.id <> c.id) AS ok) AS e
 GROUP BY c.source"""),
     "adjudicado_vs_referencial": ("ítems", "sin valor referencial del ítem, o su grupo (tipo "
                                   "de procedimiento y objeto) tiene menos ítems que la muestra "

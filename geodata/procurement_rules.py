@@ -106,16 +106,17 @@ PROCUREMENT_SPECS: tuple[dict, ...] = (
         threshold=_t(umbral_pct=30),
         source=(f"{_OCP}: «monto del contrato distinto del adjudicado». Umbral de ±30 %: "
                 "criterio del proyecto, configurable."),
-        description=("Contrato único de su ítem cuyo monto se aparta más de ±{umbral_pct} % "
-                     "del monto adjudicado a ese ítem. Contratos de varios ítems, o ítems con "
-                     "varios contratos, no se evalúan (el SEACE no dice qué parte de lo "
-                     "adjudicado cubre cada uno)."),
+        description=("Contrato de un proceso de un solo ítem y un solo contrato cuyo monto se "
+                     "aparta más de ±{umbral_pct} % del monto adjudicado. Los procesos de "
+                     "varios ítems o varios contratos no se evalúan: CONOSCE repite cada "
+                     "contrato en cada ítem del proceso y no dice con certeza qué parte de lo "
+                     "adjudicado cubre cada uno."),
         amount_at_risk="diferencia entre el monto del contrato y el adjudicado",
         basis=N_("Un contrato que se aparta de lo adjudicado cambia las condiciones que se "
                  "compitieron. ") + NOT_PROOF,
         messages=MappingProxyType({
             "diferencia": N_("Contrato {contrato} del proceso {proceso}: {monto_contrato}, "
-                             "{pct} respecto de lo adjudicado a su ítem ({monto_adjudicado})."),
+                             "{pct} respecto de lo adjudicado ({monto_adjudicado})."),
         }),
     ),
     dict(

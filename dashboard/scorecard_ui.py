@@ -20,6 +20,7 @@ from layers import format as fmt
 from queries import scores
 
 METHOD_URL = "/entidades#metodologia"
+FLAGS_SHOWN = 20         # procurement flags listed on a contractor's page (the most serious)
 
 
 def index_title() -> str:
@@ -254,3 +255,85 @@ def entity_scorecard(row: Mapping[str, Any] | None,
                 html.P(dcc.Link(_("Ver todo su grupo en el ranking"),
                                 href="/entidades?" + urlencode(query)))]
     return out
+
+
+# -- the contractor's scorecard -------------------------------------------------------------------
+def contractor_title() -> str:
+    return _("Ficha del contratista")
+
+
+def _rule(page: Mapping[str, Any], code: str) -> Mapping[str, Any]:
+    return next((r for r in page["alert_rules"] if r["rule_code"] == code), {})
+
+
+def contractor_scorecard(page: Mapping[str, Any], totals: Mapping[str, Any], ruc: str
+                         ) -> list:
+    """Works, overruns, paralysed works, alerts, procurement flags, penalties and sanctions
+    of a contractor, each with a link to what is behind it."""
+    def explorer(**extra: str) -> str:
+        return "/?" + urlencode({"contractor_ruc": ruc, **extra})
+
+    def alerts(rule: str | None = None) -> str:
+        return "/alertas?" + urlencode({"contractor_ruc": ruc, **({"rule": rule} if rule
+                                                                  else {})})
+
+    works = totals["works"]
+    share = (lambda n: f" ({_pct(n / works)})" if works else "")  # noqa: E731
+    overrun, additional = _rule(page, "sobrecosto"), _rule(page, "adicionales")
+    flags = page.get("flags") or []
+    n_flags = flags[0]["total"] if flags else 0
+    sanctions, penalties = page["sanctions"], page["penalties"]
+    rows = [
+        (_("Obras (INFObras)"), fmt.number(works), _("ver en el mapa"), explorer()),
+        (_("Obras paralizadas"), fmt.number(totals["paralysed"]) + share(totals["paralysed"]),
+         _("paralizadas"), explorer(status="paralizada")),
+        (_("Obras con sobrecosto"), _("{n}{s}: {m} sobre el expediente",
+                                     n=fmt.number(overrun.get("alerts") or 0),
+                                     s=share(overrun.get("alerts") or 0),
+                                     m=fmt.money(overrun.get("amount_at_risk"))),
+         _("con sobrecosto"), alerts("sobrecosto")),
+        (_("Obras con adicionales sobre el 15 %"), fmt.number(additional.get("alerts") or 0),
+         _("con adicionales"), alerts("adicionales")),
+        (_("Alertas en sus obras"), _("{a} en {w} obras",
+                                      a=fmt.number(sum(r["alerts"] for r in page["alert_rules"])),
+                                      w=fmt.number(page["alert_works"].get("works_with_alerts")
+                                                   or 0)),
+         _("sus alertas"), alerts()),
+        (_("Banderas rojas en sus contrataciones (SEACE)"), fmt.number(n_flags),
+         _("ver la lista"), "#contratista-flags"),
+        (_("Penalidades en sus contratos"), fmt.number(len(penalties)), _("ver la lista"),
+         "#contratista-sanctions"),
+        (_("Sanciones e inhabilitaciones"), fmt.number(len(sanctions)), _("ver la lista"),
+         "#contratista-sanctions"),
+    ]
+    return [
+        html.P(_("Lo que las fuentes registran de este contratista. Una alerta o una bandera "
+                 "no prueba una irregularidad: señala qué conviene revisar."),
+               className="muted"),
+        table(rows, [(_("Cifra"), lambda r: r[0], ""),
+                     (_("Valor (enlace a las obras o registros)"),
+                      lambda r: link(r[1], r[3], title=r[2]) if r[3][0] != "#"
+                      else element("A", r[1], href=r[3], title=r[2]), "")], ""),
+        html.H3(_("Banderas rojas en sus contrataciones"), id="contratista-flags"),
+        *flags_table(flags[:FLAGS_SHOWN], n_flags),
+    ]
+
+
+def flags_table(flags: Sequence[Mapping[str, Any]], total: int) -> list:
+    def works(f: Mapping[str, Any]) -> Any:
+        codes = f.get("works") or []
+        return _links([(str(c), f"/obra/{c}") for c in codes]) if codes else fmt.MISSING
+
+    return [table(flags, [
+        (_("Bandera"), lambda f: [element("Strong", f.get("rule_name") or f["rule_code"]),
+                                  element("Br"), element("Small", f["message"],
+                                                          className="muted")], "wide"),
+        (_("Proceso"), lambda f: f.get("nomenclature") or f["process_id"], ""),
+        (_("Entidad"), lambda f: link(f.get("entity_name") or f["entity_id"],
+                                      entity_href(f["entity_id"]))
+         if f.get("entity_id") else fmt.MISSING, ""),
+        (_("Monto"), lambda f: fmt.money(f.get("amount"), exact=True), "num"),
+        (_("Obras"), works, ""),
+    ], _("Ninguna bandera roja en sus contratos ni en los procesos que ganó.")),
+        html.P(_("Se muestran {a} de {b}.", a=fmt.number(len(flags)), b=fmt.number(total)),
+               className="muted") if total > len(flags) else None]

@@ -27,6 +27,14 @@ from queries.source_tables import (
 )
 from queries.tables import work
 
+FLAGS_LIMIT = 200
+# The procurement red flags (sql/flags.sql, geodata's recompute): the columns read here.
+procurement_flag = sa.table(
+    "procurement_flag", *(sa.column(name) for name in (
+        "rule_code", "rule_name", "severity", "severity_rank", "subject_kind", "subject_key",
+        "process_id", "nomenclature", "entity_id", "entity_name", "message", "amount",
+        "works")))
+
 
 def supplier_stmt(ruc: str) -> sa.Select:
     return sa.select(supplier).where(supplier.c.ruc == ruc)
@@ -119,6 +127,23 @@ def entities_stmt(ruc: str) -> sa.Select:
                       both.c.entity_id))
 
 
+def flags_stmt(ruc: str, limit: int = FLAGS_LIMIT) -> sa.Select:
+    """The procurement red flags on its contracts and on the processes it won (the most
+    serious first), each with how many there are in all."""
+    f, i, c = procurement_flag.c, process_item.c, contract.c
+    won = sa.select(i.process_id).where(i.winner_ruc == ruc)
+    signed = sa.select(c.id).where(c.supplier_ruc == ruc)
+    return (sa.select(f.rule_code, f.rule_name, f.severity, f.subject_kind, f.subject_key,
+                      f.process_id, f.nomenclature, f.entity_id, f.entity_name, f.message,
+                      sa.cast(f.amount, sa.Float).label("amount"), f.works,
+                      sa.func.count().over().label("total"))
+            .where(sa.or_(sa.and_(f.subject_kind == "contract", f.subject_key.in_(signed)),
+                          sa.and_(f.subject_kind == "process", f.process_id.in_(won))))
+            .order_by(f.severity_rank.desc(), sa.desc(f.amount).nulls_last(), f.rule_code,
+                      f.subject_key)
+            .limit(limit))
+
+
 def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
     codes, supplied = p.contractor_works(key), contract.c.supplier_ruc == key
     return {
@@ -129,7 +154,8 @@ def _reads(key: sa.BindParameter) -> dict[str, sa.Select]:
         "contracts": p.contracts_stmt(supplied), "bid_totals": bid_totals_stmt(key),
         "bids": bids_stmt(key), "penalties": penalties_stmt(key),
         "other_penalties": other_penalties_stmt(key),
-        "sanctions": sanctions_stmt(key), "entities": entities_stmt(key)}
+        "sanctions": sanctions_stmt(key), "entities": entities_stmt(key),
+        "flags": flags_stmt(key)}
 
 
 READS = p.Reads(_reads)

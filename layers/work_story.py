@@ -103,7 +103,7 @@ def progress_figure(history: Sequence[Mapping[str, Any]]) -> go.Figure:
               for start, end in periods]
     notes = [{"text": _("Paralizada"), "xref": "x", "yref": "paper", "x": start, "y": 1,
               "xanchor": "left", "yanchor": "top", "showarrow": False,
-              "font": {"size": 11, "color": UP}} for start, _ in periods]
+              "font": {"size": 11, "color": UP}} for start, _end in periods]
     top = max([100.0] + [float(p["financial"]) for p in history if p.get("financial")])
     return _figure(
         traces, 330, shapes=shapes, annotations=notes, hovermode="x unified",

@@ -13,13 +13,14 @@ from dash import html
 
 from dashboard.i18n import _
 from geodata.infobras_format import STATUS_LABELS
+from geodata.messages import N_
 from layers import format as fmt
 from layers.choropleth import frame
 from layers.figures import checked
 from layers.map_table import Cell, sortable_table
 
-SEVERITY_LABELS = {"alta": "Alta", "media": "Media", "baja": "Baja"}
-STATE_LABELS = {"alerta": "Alerta", "no_calculable": "No calculable"}
+SEVERITY_LABELS = {"alta": N_("Alta"), "media": N_("Media"), "baja": N_("Baja")}
+STATE_LABELS = {"alerta": N_("Alerta"), "no_calculable": N_("No calculable")}
 COLORSCALE = "OrRd"
 BAR_COLOR = "#c0392b"
 MAP_SIZE = (640, 560)  # width, height in pixels, to frame an area

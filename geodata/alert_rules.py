@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from geodata import procurement_rules
+from geodata.messages import N_
 
 SEVERITIES = ("alta", "media", "baja")
 NOT_COMPUTABLE_PREFIX = "nc_"
@@ -135,12 +136,6 @@ def _fields(template: str) -> list[str]:
 def number_es(value: float) -> str:
     """6 -> "6", 1.5 -> "1,5" (thresholds in sentences)."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
-
-
-def N_(message: str) -> str:
-    """Marks a sentence for the interface's message catalogs (dashboard/locale): the pages
-    show it in the reader's language (layers/alert_text.py); the database keeps Spanish."""
-    return message
 
 
 def _t(**values: float) -> Mapping[str, float]:
@@ -369,6 +364,155 @@ RULES: tuple[Rule, ...] = (
             "contratista": N_("Su contratista ({contratista}, RUC {ruc}) tiene {obras} obras "
                               "paralizadas en {distritos} distritos."),
         }),
+    ),
+    # -- between sources (issue 13): each names both sources and their dates ----------------
+    Rule(
+        code="avance_fuentes",
+        name=N_("Avance físico distinto en INFObras e Invierte.pe"),
+        severity="media",
+        threshold=_t(umbral_puntos=20, umbral_alta_puntos=50),
+        source=("Las entidades registran el avance físico de la misma obra en INFObras "
+                f"(directiva de la {_CGR}) y en el Formato 12-B de Invierte.pe (MEF). Umbral de "
+                "20 puntos: criterio del proyecto, en la escala de la «brecha físico-"
+                f"financiera» del {_GFP}, que reúne ambas fuentes y concilia su avance. Alta "
+                "con más de 50 puntos: criterio del proyecto."),
+        description=("El avance físico que registra INFObras y el que registra Invierte.pe "
+                     "(MEF) para la misma obra difieren en más de {umbral_puntos} puntos (alta "
+                     "con más de {umbral_alta_puntos}); exactamente {umbral_puntos} no es "
+                     "alerta. Cada cifra tal como su fuente la publica, con su fecha. Sin la "
+                     "cifra de una de las dos fuentes, «no calculable»."),
+        amount_at_risk="|avance en INFObras − avance en Invierte.pe| % × inversión",
+        basis=N_("Dos registros oficiales del avance de una misma obra no deberían separarse "
+                 "más de {umbral_puntos} puntos. Una alerta no prueba una irregularidad."),
+        messages=MappingProxyType({
+            "distinto": N_("INFObras registra un avance físico de {infobras} ({fecha_infobras}) "
+                           "e Invierte.pe (MEF) uno de {invierte} ({fecha_invierte}): {puntos} "
+                           "puntos de diferencia."),
+            "nc_sin_invierte": N_("No se puede comparar su avance con el de Invierte.pe (MEF): "
+                                  "{motivo}."),
+            "nc_sin_infobras": N_("No se puede comparar su avance con el de Invierte.pe (MEF): "
+                                  "INFObras no registra su avance físico."),
+        }),
+        needs="avance físico de Invierte.pe (MEF)",
+    ),
+    Rule(
+        code="devengado_avance",
+        name=N_("Devengado del MEF por delante del avance físico"),
+        severity="media",
+        threshold=_t(umbral_puntos=20, umbral_alta_puntos=50),
+        source=(f"{_GFP}: criterio «brecha físico-financiera», que compara el devengado "
+                "acumulado del MEF (SIAF) con el avance físico de INFObras (toda obra marcada "
+                f"así tiene más de 20 puntos de brecha); {_OCP}: pagos adelantados respecto de "
+                "lo entregado. Alta con más de 50 puntos: criterio del proyecto."),
+        description=("El devengado acumulado que registra el MEF, como porcentaje del costo "
+                     "actualizado, supera en más de {umbral_puntos} puntos al avance físico que "
+                     "registra INFObras (alta con más de {umbral_alta_puntos}). A diferencia de "
+                     "«Pagos por delante del avance físico», que compara las dos cifras de la "
+                     "propia ficha de la obra (el avance financiero que la entidad registra), "
+                     "esta regla toma el dinero del MEF; en las obras cuya ficha ya trae el "
+                     "devengado del MEF (base de obras paralizadas) solo se aplica esta, para "
+                     "que un mismo hecho sea una sola alerta."),
+        amount_at_risk="(devengado % del costo − avance físico) % × costo actualizado",
+        basis=N_("Se ha devengado más de lo que la otra fuente da por construido. Una alerta no "
+                 "prueba una irregularidad."),
+        messages=MappingProxyType({
+            "adelantado": N_("El MEF registra un devengado de {devengado} ({pct_devengado} del "
+                             "costo actualizado, {fecha_devengado}) e INFObras un avance físico "
+                             "de {fisico} ({fecha_infobras}): {puntos} puntos por delante."),
+            "nc_sin_devengado": N_("No se puede comparar lo devengado con lo construido: "
+                                   "{motivo}."),
+            "nc_sin_costo": N_("No se puede comparar lo devengado con lo construido: no tiene "
+                               "costo actualizado."),
+            "nc_sin_fisico": N_("No se puede comparar lo devengado con lo construido: INFObras "
+                                "no registra su avance físico."),
+        }),
+        needs="devengado del MEF",
+    ),
+    Rule(
+        code="contrato_fuentes",
+        name=N_("Monto del contrato distinto en INFObras y el SEACE"),
+        severity="media",
+        threshold=_t(tolerancia_pct=1, umbral_alta_pct=30),
+        source=(f"{_OC4IDS} y {_OCP}: el contrato que se ejecuta es el que se adjudicó y "
+                "registró. INFObras («Monto del contrato») y el SEACE (monto contratado) "
+                "registran el mismo contrato de obra, así que deberían coincidir; la tolerancia "
+                "de 1 % deja fuera redondeos (criterio del proyecto). Alta con más de 30 %: el "
+                "margen de ±30 % entre contrato y adjudicación de las banderas rojas."),
+        description=("El monto del contrato que registra INFObras difiere en más de "
+                     "{tolerancia_pct} % del que registra el SEACE para los contratos de los "
+                     "procesos de obra enlazados a la obra por su CUI (consultorías y bienes "
+                     "aparte; si son varios, se compara con la más cercana de su suma y cada "
+                     "uno, porque varias obras de un CUI comparten sus procesos). Alta si "
+                     "difieren en más de {umbral_alta_pct} %."),
+        amount_at_risk="|monto en INFObras − monto en el SEACE|",
+        basis=N_("Es el mismo contrato: las dos fuentes deberían coincidir. Una alerta no prueba "
+                 "una irregularidad."),
+        messages=MappingProxyType({
+            "distinto": N_("INFObras registra un contrato de {infobras} ({fecha_infobras}) y el "
+                           "SEACE {seace} ({contratos}, {fecha_seace}): {diferencia} de "
+                           "diferencia ({pct})."),
+            "nc_sin_seace": N_("No se puede comparar el monto del contrato: no hay un contrato "
+                               "de obra del SEACE enlazado a esta obra por su CUI."),
+            "nc_sin_contrato": N_("No se puede comparar el monto del contrato: INFObras no "
+                                  "registra el monto del contrato."),
+            "nc_fuente": N_("No se puede comparar el monto del contrato: la fuente de esta obra "
+                            "({fuente}) no informa el monto del contrato."),
+        }),
+        needs="contratos del SEACE",
+    ),
+    Rule(
+        code="estado_fuentes",
+        name=N_("Estado distinto en INFObras y el MEF"),
+        severity="media",
+        threshold=_t(),
+        source=(f"{_OC4IDS} (estado del proyecto) y {_GFP} (concilia el estado de INFObras con "
+                "el estado situacional del Formato 12-B). Una inversión CERRADA en el Banco de "
+                "Inversiones terminó su ejecución y se cerró; una obra «en ejecución» o "
+                "«paralizada» en INFObras no ha terminado."),
+        description=("Una fuente da la obra por terminada o paralizada y la otra por en "
+                     "ejecución: el MEF da su inversión por CERRADA e INFObras registra la obra "
+                     "en ejecución o paralizada; o el Formato 12-B de Invierte.pe reporta su "
+                     "paralización (la base de obras paralizadas toma de él su estado final) e "
+                     "INFObras la registra en ejecución. El texto libre del estado situacional "
+                     "no se clasifica: se muestra como evidencia."),
+        amount_at_risk=_BALANCE,
+        basis=N_("Las dos fuentes describen la misma obra: su estado debería coincidir. Una "
+                 "alerta no prueba una irregularidad."),
+        messages=MappingProxyType({
+            "cerrada_mef": N_("El MEF da su inversión por cerrada ({fuente_mef}, {fecha_mef}) e "
+                              "INFObras registra la obra {estado_infobras} ({fecha_infobras})."),
+            "paralizada_f12b": N_("INFObras registra la obra en ejecución ({fecha_infobras}) y "
+                                  "el Formato 12-B de Invierte.pe reporta su paralización "
+                                  "(estado situacional del {fecha_f12b})."),
+            "nc_sin_mef": N_("No se puede comparar su estado con el del MEF: {motivo}."),
+        }),
+        needs="estado de la inversión en el MEF",
+    ),
+    # -- control: a signal, not an alert -----------------------------------------------------
+    Rule(
+        code="control_entidad",
+        name=N_("Señal de control: informes de la Contraloría sobre la entidad"),
+        severity="baja",     # the rule table needs one; its rows carry none (kind SIGNAL)
+        threshold=_t(umbral_personas=1),
+        source=(f"Registro de informes de control publicados por la {_CGR} (servicios de "
+                "control específico a hechos con presunta irregularidad). Es una señal de "
+                "supervisión, no una calificación: dice que la Contraloría ya examinó a la "
+                "entidad ejecutora y halló personas con presunta responsabilidad, no que esta "
+                "obra tenga un problema."),
+        description=("La entidad ejecutora de la obra (la misma entidad en INFObras y en la "
+                     "Contraloría) tiene informes de control publicados con {umbral_personas} o "
+                     "más personas con presunta responsabilidad. No suma alertas ni monto en "
+                     "riesgo."),
+        amount_at_risk="ninguno (es una señal, no una alerta)",
+        basis=N_("Es una señal de control, no una calificación de la obra: una alerta no "
+                 "prueba una irregularidad."),
+        messages=MappingProxyType({
+            "informes": N_("La Contraloría publicó {informes} sobre su entidad ejecutora "
+                           "({entidad}) con {personas} con presunta responsabilidad; el más "
+                           "reciente, del {ultimo}."),
+        }),
+        kind=SIGNAL,
+        needs="informes de control de la Contraloría",
     ),
 )
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from geodata import alert_rules, procurement_flags
 from geodata.alert_rules import LOADER, NOT_COMPUTABLE_PREFIX, Rule
 from geodata.runs import LoaderError, Parser, load_run, run_cli
-from queries import db, entity_figures
+from queries import db, entity_figures, work_sources
 
 _LOCK_KEY = 7_424_243  # one recompute at a time
 
@@ -50,6 +50,95 @@ SELECT infobras_code,
 FROM work_progress WHERE month <= :as_of
 GROUP BY infobras_code;
 """
+
+# What the other sources say of each work, for the between-source rules, read once:
+# - alert_mef: per CUI, each MEF field from the first source that has it, in the stated
+#   precedence (investment_source_rank: Banco, SSI list, Formato 8), with its source and date:
+#   the investment's status, and the execution figures a MEF file may carry (typed into
+#   `extra` by its loader: avance_fisico, devengado_acumulado and their dates);
+# - alert_other: per work, Invierte.pe's physical progress, MEF's devengado with its cost, and
+#   the states: from the work's own source where it carries MEF's figures (the paralysed-works
+#   file's avance_fisico_invierte, devengado, F12B state), else from its investment (by CUI);
+# - alert_seace: per work, the contracts of the SEACE works processes linked to it by its CUI
+#   (summed as the work page sums them: queries.work_sources._seace_contract_amount).
+SOURCES_SQL = """
+CREATE TEMP TABLE alert_mef ON COMMIT DROP AS
+SELECT cui,
+       (array_agg(status ORDER BY r) FILTER (WHERE status IS NOT NULL))[1] AS status,
+       (array_agg(source ORDER BY r) FILTER (WHERE status IS NOT NULL))[1] AS status_source,
+       (array_agg(day ORDER BY r) FILTER (WHERE status IS NOT NULL))[1] AS status_date,
+       (array_agg(physical ORDER BY r) FILTER (WHERE physical IS NOT NULL))[1] AS physical,
+       (array_agg(alert_jdate(extra->'fecha_avance_fisico') ORDER BY r)
+           FILTER (WHERE physical IS NOT NULL))[1] AS physical_date,
+       (array_agg(accrued ORDER BY r) FILTER (WHERE accrued IS NOT NULL))[1] AS accrued,
+       (array_agg(alert_jdate(extra->'fecha_devengado') ORDER BY r)
+           FILTER (WHERE accrued IS NOT NULL))[1] AS accrued_date,
+       (array_agg(amount_updated ORDER BY r) FILTER (WHERE accrued IS NOT NULL))[1]
+           AS accrued_cost
+FROM (SELECT cui, source, status, extra, amount_updated, investment_source_rank(source) AS r,
+             COALESCE(source_date, last_modified) AS day,
+             alert_jnum(extra->'avance_fisico') AS physical,
+             alert_jnum(extra->'devengado_acumulado') AS accrued
+      FROM investment_source) i
+GROUP BY cui;
+CREATE INDEX ON alert_mef (cui);
+ANALYZE alert_mef;
+
+CREATE TEMP TABLE alert_other ON COMMIT DROP AS
+SELECT w.infobras_code, w.cui AS cui, m.cui IS NOT NULL AS in_mef,
+       f.physical IS NOT NULL AS own_physical, f.accrued IS NOT NULL AS own_accrued,
+       COALESCE(f.physical, m.physical) AS physical,
+       CASE WHEN f.physical IS NOT NULL
+            THEN alert_jdate(w.extra->'fecha_ult_avance_fisico_invierte')
+            ELSE m.physical_date END AS physical_date,
+       COALESCE(f.accrued, m.accrued) AS accrued,
+       CASE WHEN f.accrued IS NOT NULL THEN alert_jdate(w.extra->'fecha_ult_devengado')
+            ELSE m.accrued_date END AS accrued_date,
+       CASE WHEN f.accrued IS NOT NULL THEN w.amount_updated ELSE m.accrued_cost END AS cost,
+       m.status AS mef_status, m.status_source, m.status_date,
+       w.extra->>'fuente_estado_final' AS final_from, w.extra->>'sustento_estado' AS final_basis,
+       left(w.extra->>'ult_estado_situacional_F12B', 400) AS f12b_text,
+       alert_jdate(w.extra->'fecha_est_sit_F12B') AS f12b_date
+FROM work w
+LEFT JOIN alert_mef m ON m.cui = cui_key(w.cui)
+CROSS JOIN LATERAL (SELECT
+        CASE WHEN w.source = ANY(:sources_financial_mef)
+             THEN alert_jnum(w.extra->'avance_fisico_invierte') END AS physical,
+        CASE WHEN w.source = ANY(:sources_financial_mef) THEN w.amount_accrued END AS accrued
+    ) AS f
+WHERE m.cui IS NOT NULL OR w.source = ANY(:sources_financial_mef);
+CREATE INDEX ON alert_other (infobras_code);
+ANALYZE alert_other;
+
+CREATE TEMP TABLE alert_seace ON COMMIT DROP AS
+SELECT l.object_key::bigint AS infobras_code, sum(c.amount) AS amount, count(*) AS contracts,
+       max(COALESCE(c.source_date, p.source_date)) AS source_date,
+       (array_agg(c.id ORDER BY c.id))[1:10] AS ids,
+       array_agg(c.amount ORDER BY c.id) AS amounts
+FROM source_link l
+JOIN procurement_process p ON p.id = l.subject_key
+JOIN contract c ON c.process_id = p.id AND c.amount IS NOT NULL
+WHERE l.subject_kind = 'process' AND l.object_kind = 'work'
+  AND lower(btrim(p.object)) LIKE :works_object
+GROUP BY 1;
+CREATE INDEX ON alert_seace (infobras_code);
+ANALYZE alert_seace;
+"""
+
+
+def _why_no_mef(figure: str) -> str:
+    """SQL for the reason a work lacks MEF's `figure` (reads w and o = alert_other)."""
+    return f"""CASE WHEN cui_key(w.cui) IS NULL THEN 'la obra no tiene CUI'
+            WHEN w.source = ANY(:sources_financial_mef) AND NOT COALESCE(o.in_mef, false)
+                THEN 'su fuente (' || w.source || ') no trae {figure} de esta obra'
+            WHEN NOT COALESCE(o.in_mef, false)
+                THEN 'su CUI (' || cui_key(w.cui) || ') no está en las fuentes del MEF cargadas'
+            ELSE 'las fuentes del MEF cargadas no traen {figure} de su CUI ('
+                 || cui_key(w.cui) || ')' END"""
+
+
+def _date_or(column: str) -> str:
+    return f"COALESCE('al ' || alert_date_es({column}), 'sin fecha')"
 
 # Each rule's SELECT returns: infobras_code, variant (a key of the rule's messages), severity,
 # amount_at_risk, evidence (jsonb for an alert), missing (jsonb for "no calculable") and one
@@ -170,6 +259,7 @@ SELECT w.infobras_code,
 FROM work w
 CROSS JOIN LATERAL (SELECT w.financial_progress - w.physical_progress AS gap) AS e
 WHERE w.status <> 'sin_ejecucion' AND (e.gap IS NULL OR e.gap > :umbral_puntos)
+  AND w.source <> ALL(:sources_financial_mef)  -- MEF's money: devengado_avance judges them
 """,
     "registro_desactualizado": f"""
 SELECT w.infobras_code,
@@ -290,6 +380,175 @@ SELECT p.infobras_code, 'contratista' AS variant, 'alta' AS severity,
        f.districts::text AS distritos
 FROM par p JOIN firm f USING (ruc)
 """,
+    # -- between sources (o = alert_other, s = alert_seace; see SOURCES_SQL) -------------------
+    "avance_fuentes": f"""
+SELECT w.infobras_code, v.variant,
+       CASE WHEN e.gap > :umbral_alta_puntos THEN 'alta' ELSE 'media' END AS severity,
+       round(e.gap / 100 * w.amount_investment, 2) AS amount_at_risk,
+       jsonb_build_object('avance_infobras', w.physical_progress,
+                          'fecha_infobras', w.last_progress_date,
+                          'avance_invierte', o.physical, 'fecha_invierte', o.physical_date,
+                          'invierte_segun', CASE WHEN o.own_physical THEN w.source
+                                                 ELSE 'investment_source' END,
+                          'diferencia_puntos', round(e.gap, 2),
+                          'inversion', w.amount_investment) AS evidence,
+       alert_missing(CASE WHEN w.physical_progress IS NULL THEN 'physical_progress' END,
+                     CASE WHEN o.physical IS NULL THEN 'avance_fisico_invierte' END) AS missing,
+       alert_pct(w.physical_progress) AS infobras,
+       {_date_or('w.last_progress_date')} AS fecha_infobras,
+       alert_pct(o.physical) AS invierte, {_date_or('o.physical_date')} AS fecha_invierte,
+       replace(round(e.gap, 1)::text, '.', ',') AS puntos,
+       {_why_no_mef('avance físico de Invierte.pe')} AS motivo
+FROM work w
+LEFT JOIN alert_other o USING (infobras_code)
+CROSS JOIN LATERAL (SELECT abs(w.physical_progress - o.physical) AS gap) AS e
+CROSS JOIN LATERAL (SELECT CASE WHEN w.physical_progress IS NULL THEN 'nc_sin_infobras'
+                                WHEN o.physical IS NULL THEN 'nc_sin_invierte'
+                                ELSE 'distinto' END AS variant) AS v
+WHERE w.status <> 'sin_ejecucion' AND (v.variant <> 'distinto' OR e.gap > :umbral_puntos)
+""",
+    # MEF's money against INFObras's progress; brecha_financiera leaves these works to it
+    # where the work's own financial figures are MEF's (alert_rules.FINANCIAL_FROM_MEF).
+    "devengado_avance": f"""
+SELECT w.infobras_code, v.variant,
+       CASE WHEN e.gap > :umbral_alta_puntos THEN 'alta' ELSE 'media' END AS severity,
+       round(e.gap / 100 * o.cost, 2) AS amount_at_risk,
+       jsonb_build_object('devengado', o.accrued, 'fecha_devengado', o.accrued_date,
+                          'costo_actualizado', o.cost, 'devengado_pct', round(p.pct, 2),
+                          'avance_infobras', w.physical_progress,
+                          'fecha_infobras', w.last_progress_date,
+                          'devengado_segun', CASE WHEN o.own_accrued THEN w.source
+                                                  ELSE 'investment_source' END,
+                          'brecha_puntos', round(e.gap, 2)) AS evidence,
+       alert_missing(CASE WHEN w.physical_progress IS NULL THEN 'physical_progress' END,
+                     CASE WHEN o.accrued IS NULL THEN 'devengado_acumulado' END,
+                     CASE WHEN COALESCE(o.cost, 0) <= 0 THEN 'costo_actualizado' END)
+           AS missing,
+       alert_money(o.accrued) AS devengado, alert_pct(p.pct) AS pct_devengado,
+       {_date_or('o.accrued_date')} AS fecha_devengado,
+       alert_pct(w.physical_progress) AS fisico,
+       {_date_or('w.last_progress_date')} AS fecha_infobras,
+       replace(round(e.gap, 1)::text, '.', ',') AS puntos,
+       {_why_no_mef('devengado')} AS motivo
+FROM work w
+LEFT JOIN alert_other o USING (infobras_code)
+CROSS JOIN LATERAL (SELECT o.accrued / NULLIF(o.cost, 0) * 100 AS pct) AS p
+CROSS JOIN LATERAL (SELECT p.pct - w.physical_progress AS gap) AS e
+CROSS JOIN LATERAL (SELECT CASE WHEN w.physical_progress IS NULL THEN 'nc_sin_fisico'
+                                WHEN o.accrued IS NULL THEN 'nc_sin_devengado'
+                                WHEN COALESCE(o.cost, 0) <= 0 THEN 'nc_sin_costo'
+                                ELSE 'adelantado' END AS variant) AS v
+WHERE w.status <> 'sin_ejecucion' AND (v.variant <> 'adelantado' OR e.gap > :umbral_puntos)
+""",
+    # Works let by contract, or with a SEACE works contract linked to them.
+    "contrato_fuentes": f"""
+SELECT w.infobras_code, v.variant,
+       CASE WHEN e.pct > :umbral_alta_pct THEN 'alta' ELSE 'media' END AS severity,
+       abs(w.amount_contract - m.amount) AS amount_at_risk,
+       jsonb_build_object('monto_infobras', w.amount_contract, 'fecha_infobras', w.source_date,
+                          'monto_seace', s.amount, 'fecha_seace', s.source_date,
+                          'contratos_seace', s.contracts, 'ids_contratos', to_jsonb(s.ids),
+                          'montos_contratos', to_jsonb(s.amounts[1:10]),
+                          'monto_seace_comparado', m.amount,
+                          'diferencia_pct', round(e.pct, 2)) AS evidence,
+       jsonb_build_object('faltan', CASE v.variant
+                              WHEN 'nc_sin_seace' THEN '["contract"]'
+                              ELSE '["amount_contract"]' END::jsonb,
+                          'fuente', w.source) AS missing,
+       alert_money(w.amount_contract) AS infobras,
+       {_date_or('w.source_date')} AS fecha_infobras,
+       alert_money(m.amount) AS seace,
+       CASE WHEN s.contracts = 1 THEN 'su contrato de obra'
+            WHEN m.amount = s.amount THEN 'la suma de sus ' || s.contracts || ' contratos de obra'
+            ELSE 'el más cercano de sus ' || s.contracts || ' contratos de obra' END
+           AS contratos,
+       {_date_or('s.source_date')} AS fecha_seace,
+       alert_money(abs(w.amount_contract - m.amount)) AS diferencia, alert_pct(e.pct) AS pct,
+       w.source AS fuente
+FROM work w
+LEFT JOIN alert_seace s USING (infobras_code)
+-- The SEACE figure nearest INFObras's: the contracts' sum or one of them (several works of
+-- one CUI share its processes; a work may hold one of their contracts).
+LEFT JOIN LATERAL (SELECT x AS amount FROM unnest(s.amount || s.amounts) AS x
+                   ORDER BY abs(w.amount_contract - x), x LIMIT 1) AS m ON true
+CROSS JOIN LATERAL (SELECT abs(w.amount_contract - m.amount) / NULLIF(m.amount, 0) * 100
+                    AS pct) AS e
+CROSS JOIN LATERAL (SELECT CASE WHEN w.source = ANY(:sources_without_contract_amount)
+                                    THEN 'nc_fuente'
+                                WHEN COALESCE(w.amount_contract, 0) <= 0 THEN 'nc_sin_contrato'
+                                WHEN s.infobras_code IS NULL THEN 'nc_sin_seace'
+                                ELSE 'distinto' END AS variant) AS v
+WHERE ({CONTRATA} OR s.infobras_code IS NOT NULL) AND w.status <> 'sin_ejecucion'
+  AND (v.variant <> 'distinto' OR e.pct > :tolerancia_pct)
+""",
+    "estado_fuentes": f"""
+SELECT w.infobras_code, v.variant, 'media' AS severity, {BALANCE} AS amount_at_risk,
+       jsonb_build_object('estado_infobras', w.status, 'fecha_infobras', w.source_date,
+                          'estado_mef', o.mef_status, 'fuente_mef', o.status_source,
+                          'fecha_mef', o.status_date, 'fuente_estado_final', o.final_from,
+                          'sustento_estado', o.final_basis,
+                          'estado_situacional_f12b', o.f12b_text,
+                          'fecha_estado_f12b', o.f12b_date) AS evidence,
+       alert_missing('investment_source.status', 'fuente_estado_final') AS missing,
+       CASE o.status_source WHEN 'mef_banco' THEN 'Banco de Inversiones'
+            WHEN 'ssi_ejecucion' THEN 'SSI' WHEN 'ssi_formato8' THEN 'SSI, Formato 8'
+            ELSE o.status_source END AS fuente_mef,
+       {_date_or('o.status_date')} AS fecha_mef,
+       CASE w.status WHEN 'en_ejecucion' THEN 'en ejecución' ELSE 'paralizada' END
+           AS estado_infobras,
+       {_date_or('w.source_date')} AS fecha_infobras,
+       COALESCE(alert_date_es(o.f12b_date), 'fecha sin registrar') AS fecha_f12b,
+       {_why_no_mef('el estado')} AS motivo
+FROM work w
+LEFT JOIN alert_other o USING (infobras_code)
+CROSS JOIN LATERAL (SELECT CASE
+        WHEN o.mef_status IS NULL AND o.final_from IS NULL THEN 'nc_sin_mef'
+        WHEN upper(o.mef_status) = :closed_investment AND w.status = ANY(:open_statuses)
+             AND w.real_end IS NULL THEN 'cerrada_mef'
+        WHEN w.status = 'en_ejecucion' AND o.final_from = :f12b
+             AND o.final_basis = :f12b_paralysis THEN 'paralizada_f12b' END AS variant) AS v
+WHERE v.variant IS NOT NULL
+""",
+    # A signal (kind "senal"): the entity's published reports with persons with presumed
+    # responsibility, newest first (five in the evidence, each with its PDF).
+    "control_entidad": """
+WITH rep AS (
+    SELECT entity_id, id, number, title, persons_responsible AS persons, pdf_url,
+           COALESCE(published_date, issued_date) AS day,
+           row_number() OVER (PARTITION BY entity_id ORDER BY
+               COALESCE(published_date, issued_date) DESC NULLS LAST, id) AS n
+    FROM control_report
+    WHERE persons_responsible >= :umbral_personas AND entity_id IS NOT NULL
+), ent AS (
+    SELECT entity_id, count(*) AS reports, sum(persons) AS persons, max(day) AS latest,
+           jsonb_agg(jsonb_build_object('id', id, 'numero', number, 'titulo', left(title, 160),
+                                        'fecha', day, 'personas', persons, 'pdf', pdf_url)
+                     ORDER BY n) FILTER (WHERE n <= 5) AS shown
+    FROM rep GROUP BY entity_id
+)
+SELECT w.infobras_code, 'informes' AS variant, NULL AS severity, NULL::numeric AS amount_at_risk,
+       jsonb_build_object('entidad_id', e.entity_id, 'informes', e.reports,
+                          'personas', e.persons, 'ultimo', e.latest,
+                          'informes_recientes', e.shown) AS evidence,
+       NULL::jsonb AS missing,
+       CASE WHEN e.reports = 1 THEN '1 informe de control'
+            ELSE e.reports || ' informes de control' END AS informes,
+       w.entity AS entidad,
+       CASE WHEN e.persons = 1 THEN '1 persona' ELSE e.persons || ' personas' END AS personas,
+       COALESCE(alert_date_es(e.latest), 'fecha sin registrar') AS ultimo
+FROM work w JOIN ent e ON e.entity_id = w.entity_id
+""",
+}
+
+# Per rule that compares the works with another source: true when any of that source is
+# loaded (else /datos says «no evaluable: falta <source>»).
+NEEDS_SQL: dict[str, str] = {
+    "avance_fuentes": "SELECT EXISTS (SELECT 1 FROM alert_other WHERE physical IS NOT NULL)",
+    "devengado_avance": "SELECT EXISTS (SELECT 1 FROM alert_other WHERE accrued IS NOT NULL)",
+    "contrato_fuentes": "SELECT EXISTS (SELECT 1 FROM contract)",
+    "estado_fuentes": ("SELECT EXISTS (SELECT 1 FROM alert_other"
+                       " WHERE mef_status IS NOT NULL OR final_from IS NOT NULL)"),
+    "control_entidad": "SELECT EXISTS (SELECT 1 FROM control_report)",
 }
 
 
@@ -314,6 +573,8 @@ class RecomputeSummary:
     def lines(self) -> list[str]:
         return [f"{code}: {c.get('alerta', 0):,} alertas, "
                 f"{c.get('no_calculable', 0):,} no calculables"
+                + (f", {c['senal']:,} señales" if c.get("senal") else "")
+                + (f" ({self.timings[code]:.1f} s)" if code in self.timings else "")
                 for code, c in self.by_rule.items()]
 
     def __str__(self) -> str:
@@ -336,7 +597,7 @@ INSERT INTO alert_new (infobras_code, rule_code, state, severity, amount_at_risk
 SELECT r.infobras_code, :rule_code, s.state,
        CASE WHEN s.state = 'alerta' THEN r.severity END,
        CASE WHEN s.state = 'alerta' THEN round(r.amount_at_risk, 2) END,
-       CASE WHEN s.state = 'alerta' THEN r.evidence ELSE r.missing END
+       CASE WHEN s.state <> 'no_calculable' THEN r.evidence ELSE r.missing END
            || jsonb_build_object('fecha_corte', LEAST(COALESCE(w.source_date, :as_of), :as_of),
                                  'variante', r.variant),  -- to write the sentence in Runasimi
        CASE r.variant {cases} END,
@@ -347,7 +608,7 @@ FROM ({RULE_SQL[rule.code]} OFFSET 0) AS r  -- OFFSET 0: compute each row once
 JOIN work w ON w.infobras_code = r.infobras_code
 LEFT JOIN area d ON d.ubigeo = w.ubigeo
 CROSS JOIN LATERAL (SELECT CASE WHEN r.variant LIKE :nc_pattern THEN 'no_calculable'
-                                ELSE 'alerta' END AS state) AS s
+                                ELSE :kind END AS state) AS s
 """
 
 
@@ -359,11 +620,26 @@ def insert_params(rule: Rule, as_of: date) -> dict:
         params[f"variant_{i}"] = variant
         params[f"message_{i}"] = rule.sql_format(variant)
     for name, column in (("sources_without_contractor", "contractor_ruc"),
-                         ("sources_without_additional", "amount_additional")):
+                         ("sources_without_additional", "amount_additional"),
+                         ("sources_without_contract_amount", "amount_contract")):
         params[name] = sorted(src for src, gaps in alert_rules.SOURCE_GAPS.items()
                               if column in gaps)
     params["paralysed_rule"] = "paralizada"
-    return params
+    params["kind"] = rule.kind
+    return params | SOURCE_PARAMS
+
+
+# The between-source rules' constants, shared with the work page's comparison of sources
+# (queries.work_sources) so that a page and an alert never judge the same figures apart.
+SOURCE_PARAMS = {
+    "sources_financial_mef": sorted(alert_rules.FINANCIAL_FROM_MEF),
+    "works_object": work_sources.WORKS_OBJECT + "%",
+    "closed_investment": work_sources.CLOSED_INVESTMENT,
+    "open_statuses": list(work_sources.OPEN_STATUSES),
+    # The paralysed-works file's final state taken from the Formato 12-B, on a paralysis it
+    # reports (fuente_estado_final, sustento_estado; ../shared/data/PROVENANCE.md).
+    "f12b": "F12B", "f12b_paralysis": "PARALIZACION REPORTADA EN F12B Y/O INFOBRAS",
+}
 
 
 def default_as_of(conn: sa.Connection) -> date:
@@ -425,6 +701,10 @@ def _compute(conn: sa.Connection, rules: Sequence[Rule], as_of: date,
     conn.execute(sa.text("CREATE INDEX ON alert_hist (infobras_code); ANALYZE alert_hist"))
     now = conn.execute(sa.text("SELECT now()")).scalar_one()
     timings["historial"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    for statement in filter(str.strip, SOURCES_SQL.split(";")):   # one at a time: bound
+        conn.execute(sa.text(statement), SOURCE_PARAMS)             # parameters
+    timings["fuentes"] = time.perf_counter() - clock
     for rule in rules:
         if rule.code in procurement_flags.CODES:
             continue              # applied to processes and contracts, below
@@ -452,11 +732,16 @@ FROM (SELECT infobras_code, count(*) AS alerts,
 JOIN work w USING (infobras_code)""")
     conn.execute(sa.text("DELETE FROM alert_rule"))
     conn.execute(sa.text(
-        "INSERT INTO alert_rule (code, name, severity, threshold, source, description)"
-        " VALUES (:code, :name, :severity, CAST(:threshold AS jsonb), :source, :description)"),
+        "INSERT INTO alert_rule (code, name, severity, threshold, source, description, kind,"
+        " needs, needs_loaded)"
+        " VALUES (:code, :name, :severity, CAST(:threshold AS jsonb), :source, :description,"
+        " :kind, :needs, :needs_loaded)"),
         [{"code": r.code, "name": r.name, "severity": r.severity,
           "threshold": json.dumps(dict(r.threshold)), "source": r.source,
-          "description": f"{alert_rules.describe(r)} Monto en riesgo: {r.amount_at_risk}."}
+          "description": f"{alert_rules.describe(r)} Monto en riesgo: {r.amount_at_risk}.",
+          "kind": r.kind, "needs": r.needs,
+          "needs_loaded": (conn.execute(sa.text(NEEDS_SQL[r.code])).scalar_one()
+                           if r.code in NEEDS_SQL else None)}
          for r in rules])
     conn.execute(sa.text("DROP TABLE alert_new; ANALYZE alert; ANALYZE alert_work"))
     timings["reemplazo"] = time.perf_counter() - clock

@@ -42,6 +42,8 @@ alert_rule = sa.Table(
     sa.Column("code", sa.Text, primary_key=True), sa.Column("name", sa.Text),
     sa.Column("severity", sa.Text), sa.Column("threshold", JSONB),
     sa.Column("source", sa.Text), sa.Column("description", sa.Text),
+    sa.Column("kind", sa.Text), sa.Column("needs", sa.Text),
+    sa.Column("needs_loaded", sa.Boolean),
 )
 alert_work = sa.Table(
     "alert_work", _meta,

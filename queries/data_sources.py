@@ -206,3 +206,38 @@ def sources_report() -> dict[str, list[dict]]:
                      "source_date": found.get("source_date"),
                      "finished_at": found.get("finished_at")})
     return {"sources": rows, "links": links}
+
+
+def rule_coverage_stmt() -> sa.Select:
+    """Per rule as last applied: its kind, the other source it needs and whether any was
+    loaded, and its rows by state (alerts, signals, "no calculable")."""
+    from queries.alerts import alert, alert_rule
+
+    r, a = alert_rule.c, alert.c
+    counts = (sa.select(a.rule_code,
+                        sa.func.count().filter(a.state == "alerta").label("alerts"),
+                        sa.func.count().filter(a.state == "senal").label("signals"),
+                        sa.func.count().filter(a.state == "no_calculable")
+                        .label("not_computable"))
+              .group_by(a.rule_code).subquery("counts"))
+    return (sa.select(r.code, r.name, r.kind, r.needs, r.needs_loaded,
+                      sa.func.coalesce(counts.c.alerts, 0).label("alerts"),
+                      sa.func.coalesce(counts.c.signals, 0).label("signals"),
+                      sa.func.coalesce(counts.c.not_computable, 0).label("not_computable"))
+            .select_from(alert_rule.outerjoin(counts, counts.c.rule_code == r.code))
+            .order_by(r.code))
+
+
+def rule_coverage() -> dict:
+    """{"works": works loaded, "rules": rule_coverage_stmt's rows, each with `evaluated`: the
+    works it could judge (all but its "no calculable"; none when its source is missing)}."""
+    with db.read_engine().connect() as conn:
+        try:
+            rows = [dict(r) for r in conn.execute(rule_coverage_stmt()).mappings()]
+        except sa.exc.ProgrammingError:   # the alerts tables are not there yet
+            return {"works": 0, "rules": []}
+        works = conn.execute(sa.select(sa.func.count()).select_from(work)).scalar_one()
+    for row in rows:
+        row["evaluated"] = (0 if row["needs_loaded"] is False
+                            else max(works - row["not_computable"], 0))
+    return {"works": works, "rules": rows}

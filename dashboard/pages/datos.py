@@ -16,6 +16,7 @@ import dash
 from dash import dcc, html
 
 from dashboard.cache import memoize
+from dashboard.i18n import _
 from layers import format as fmt
 from layers.briefing import date_text
 from queries import data_sources
@@ -208,6 +209,40 @@ def quarantine_section(report: dict[str, list[dict]]) -> html.Section:
         *blocks])
 
 
+def rules_section(coverage: dict) -> html.Section:
+    """Per rule: the works it judged, its alerts (or signals) and its "no calculable", and
+    "no evaluable: falta <fuente>" when the other source it compares with is not loaded."""
+    rows = []
+    for r in coverage["rules"]:
+        if r["needs_loaded"] is False:
+            state = html.Strong(_("No evaluable: falta {fuente}", fuente=r["needs"]),
+                                className="datos-rule-missing")
+        elif r["not_computable"]:
+            state = _("Evaluada; no calculable en {n} obras por falta de datos",
+                      n=fmt.number(r["not_computable"]))
+        else:
+            state = _("Evaluada")
+        found = (_("{n} señales", n=fmt.number(r["signals"])) if r["kind"] == "senal"
+                 else fmt.number(r["alerts"]))
+        rows.append([html.A(r["name"], href=f"/alertas?rule={r['code']}"),
+                     r["needs"] or _("la obra (su propia fuente)"),
+                     fmt.number(r["evaluated"]), found, fmt.number(r["not_computable"]), state])
+    missing = [r for r in coverage["rules"] if r["needs_loaded"] is False]
+    return html.Section(id="datos-rules", children=[
+        html.H2(_("Reglas de alerta: qué se pudo evaluar")),
+        html.P(_("Cada regla sobre las {n} obras cargadas. «No calculable»: a la obra le falta "
+                 "un dato que la regla necesita (se dice cuál en la obra; nunca se toma por "
+                 "«sin alerta»). «No evaluable»: no se cargó ningún dato de la fuente con la "
+                 "que la regla compara.", n=fmt.number(coverage["works"]))),
+        html.P(_("No se pudieron evaluar por falta de datos: {reglas}.",
+                 reglas=", ".join(r["name"] for r in missing)),
+               className="citizen-note warn") if missing else None,
+        _table([_("Regla"), _("Compara con"), _("Obras evaluadas"), _("Alertas"),
+                _("No calculables"), _("Estado")], rows)
+        if rows else html.P(_("Las alertas todavía no se han calculado."),
+                            className="officials-empty")])
+
+
 def downloads_section() -> html.Section:
     return html.Section([
         html.H2("Descargas y API"),
@@ -237,7 +272,8 @@ def layout(_pages_store: dict | None = None, **_query) -> html.Div:
     facts = memoize("datos:page", lambda: {
         "latest": data_sources.latest_runs(), "runs": data_sources.runs(),
         "coverage": data_sources.coverage(), "quarantine": data_sources.quarantine_report(),
-        "date": data_sources.data_date(), "per_source": data_sources.sources_report()})
+        "date": data_sources.data_date(), "per_source": data_sources.sources_report(),
+        "rules": data_sources.rule_coverage()})
     return html.Div(className="officials-page", children=[
         html.H1("Datos: fuentes, fechas y calidad"),
         html.P(f"Datos al {_when(facts['date'])}.", className="officials-lead"),
@@ -246,6 +282,7 @@ def layout(_pages_store: dict | None = None, **_query) -> html.Div:
         runs_section(facts["runs"]),
         coverage_section(facts["coverage"]),
         quarantine_section(facts["quarantine"]),
+        rules_section(facts["rules"]),
         downloads_section(),
         attribution_section(),
     ])

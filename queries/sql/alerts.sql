@@ -164,3 +164,29 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         = substr(ruc, 11, 1)::int
     ELSE false END
 $$;
+
+-- A rule of kind "senal" (the control signal, geodata/alert_rules.py) writes rows of state
+-- 'senal': no severity, no amount, never counted as alerts (alert_work keeps 'alerta' only).
+ALTER TABLE alert DROP CONSTRAINT IF EXISTS alert_state_check;
+ALTER TABLE alert ADD CONSTRAINT alert_state_check
+    CHECK (state IN ('alerta', 'no_calculable', 'senal'));
+
+-- Per rule as last applied, for /datos: its kind, the other source it needs, and whether any
+-- of that source was loaded (false: «no evaluable: falta <needs>»).
+ALTER TABLE alert_rule ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'alerta';
+ALTER TABLE alert_rule ADD COLUMN IF NOT EXISTS needs text;
+ALTER TABLE alert_rule ADD COLUMN IF NOT EXISTS needs_loaded boolean;
+
+-- A number or an ISO date kept in a jsonb field (work.extra, investment_source.extra), NULL
+-- when it is none (a loader keeps a cell that does not parse as its text).
+CREATE OR REPLACE FUNCTION alert_jnum(j jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(j) = 'number' THEN (j #>> '{}')::numeric
+                WHEN jsonb_typeof(j) = 'string' AND (j #>> '{}') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                    THEN (j #>> '{}')::numeric END
+$$;
+CREATE OR REPLACE FUNCTION alert_jdate(j jsonb) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(j) = 'string' AND (j #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
+                THEN left(j #>> '{}', 10)::date END
+$$;

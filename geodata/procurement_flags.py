@@ -252,7 +252,8 @@ FENCE_SQL = """
 INSERT INTO procurement_fence (rule_code, procedure_type, object, items, q1, median, q3,
                                lower_fence, upper_fence, evaluated)
 SELECT 'adjudicado_vs_referencial', procedure_type, object, n, q[1], q[2], q[3],
-       q[1] - :tukey_k * (q[3] - q[1]), q[3] + :tukey_k * (q[3] - q[1]), n >= :muestra_minima
+       q[1] - :tukey_k * (q[3] - q[1]), q[3] + :tukey_k * (q[3] - q[1]),
+       n >= :muestra_minima AND q[3] > q[1]
 FROM (SELECT p.procedure_type, p.object, count(*) AS n,
              percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (
                  ORDER BY i.awarded_amount::float8 / i.reference_amount::float8) AS q
@@ -301,7 +302,8 @@ CROSS JOIN LATERAL (SELECT c.amount IS NOT NULL
 GROUP BY c.source"""),
     "adjudicado_vs_referencial": ("ítems", "sin valor referencial del ítem, o su grupo (tipo "
                                   "de procedimiento y objeto) tiene menos ítems que la muestra "
-                                  "mínima", """
+                                  "mínima o todos sus ítems en la misma razón (sin rango "
+                                  "intercuartílico)", """
 SELECT p.source, count(*) FILTER (WHERE ok) AS evaluated,
        count(*) FILTER (WHERE NOT ok) AS not_evaluable
 FROM process_item i JOIN procurement_process p ON p.id = i.process_id

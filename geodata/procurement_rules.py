@@ -128,11 +128,13 @@ PROCUREMENT_SPECS: tuple[dict, ...] = (
                 "valor referencial o por encima del 110 %). Otros objetos: cercas de Tukey "
                 "(Q1 − 1,5·RIC, Q3 + 1,5·RIC) de la razón adjudicado / referencial por tipo de "
                 "procedimiento y objeto, calculadas sobre los datos cargados y publicadas con "
-                "la regla; un grupo con menos de 30 ítems no se evalúa."),
+                "la regla; no se evalúa un grupo con menos de 30 ítems ni uno sin rango "
+                "intercuartílico (Q1 = Q3: en la comparación de precios lo adjudicado suele "
+                "ser exactamente el referencial, y toda diferencia quedaría fuera)."),
         description=("Ítem adjudicado cuya razón monto adjudicado / valor referencial del ítem "
                      "cae fuera del {obra_min_pct} %–{obra_max_pct} % (obras) o fuera de las "
                      "cercas de Tukey (k = {tukey_k}) de su tipo de procedimiento y objeto "
-                     "(grupos de {muestra_minima} ítems o más)."),
+                     "(grupos de {muestra_minima} ítems o más, con Q3 > Q1)."),
         amount_at_risk="diferencia entre lo adjudicado y el valor referencial de los ítems",
         basis=N_("Una adjudicación muy por debajo o por encima del valor referencial puede "
                  "indicar un referencial mal calculado o una oferta temeraria. ") + NOT_PROOF,

@@ -337,3 +337,44 @@ def flags_table(flags: Sequence[Mapping[str, Any]], total: int) -> list:
     ], _("Ninguna bandera roja en sus contratos ni en los procesos que ganó.")),
         html.P(_("Se muestran {a} de {b}.", a=fmt.number(len(flags)), b=fmt.number(total)),
                className="muted") if total > len(flags) else None]
+
+
+# -- entities side by side (/comparar) ------------------------------------------------------------
+def compare_entities_table(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """The same figures for each entity, one column each: index, place among peers, every
+    component (its raw figure and value), works and money."""
+    levels, names = level_names(), component_names()
+    parts = {r["entity_id"]: {c["key"]: c for c in scores.components(r)} for r in rows}
+
+    def component(key: str):
+        def cell(r: Mapping[str, Any]) -> Any:
+            c = parts[r["entity_id"]][key]
+            value = (fmt.MISSING if c["normalised"] is None
+                     else fmt.decimal(c["normalised"] * 100, 1))
+            return [element("Strong", value), element("Br"),
+                    element("Small", raw_text(key, r, c["raw"]), className="muted"), " ",
+                    element("Small", _links(works_links(key, r["entity_id"])))]
+        return names[key], cell
+
+    lines = [
+        (_("Índice (0-100)"), lambda r: element("Strong", score_text(r["score"]),
+                                                className="score-cell")),
+        (_("Puesto entre pares"), lambda r: _("{r} de {n}", r=fmt.number(r["peer_rank"]),
+                                               n=fmt.number(r["peers"]))
+         if r.get("peer_rank") else fmt.MISSING),
+        (_("Grupo de pares"), lambda r: [levels[r["peer_level"]], element("Br"), element(
+            "Small", band_label(r["peer_level"], r["band"]), className="muted")]),
+        *(component(c.key) for c in scores.COMPONENTS),
+        (_("Obras"), lambda r: fmt.number(r["works"])),
+        (_("Inversión de sus obras"), lambda r: fmt.money(r["investment"])),
+        (_("Por habitante"), lambda r: fmt.money(r["per_inhabitant"], exact=True)
+         if r.get("per_inhabitant") is not None else fmt.MISSING),
+    ]
+    head = element("Thead", element("Tr", [element("Th", _("Entidad"), scope="col")] + [
+        element("Th", link(r["name"], entity_href(r["entity_id"])), scope="col")
+        for r in rows]))
+    body = element("Tbody", [element("Tr", [element("Th", label, scope="row")] + [
+        element("Td", cell(r)) for r in rows]) for label, cell in lines])
+    return element("Div", className="party-table-wrap", tabIndex="0", children=element(
+        "Table", [head, body], className="party-table score-compare",
+        id="comparar-entities-grid"))

@@ -379,3 +379,25 @@ def peer_neighbours(row: Mapping[str, Any], around: int = 2) -> list[dict[str, A
                        t.peer_rank.between(rank - around, rank + around))
                 .order_by(t.peer_rank))
         return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def search(text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Entities with works whose name contains `text` (most works first), for the compare
+    page's chooser."""
+    t = _TABLE.c
+    words = [w for w in text.split() if w][:6]
+    stmt = (sa.select(t.entity_id, t.name, t.region_ubigeo, t.works)
+            .where(*(t.name.icontains(w, autoescape=True) for w in words))
+            .order_by(t.works.desc(), t.entity_id).limit(limit))
+    with db.read_engine().connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def names(entity_ids: Sequence[str]) -> dict[str, str]:
+    """The names of the given entities (those with works)."""
+    if not entity_ids:
+        return {}
+    t = _TABLE.c
+    with db.read_engine().connect() as conn:
+        return dict(conn.execute(sa.select(t.entity_id, t.name)
+                                 .where(t.entity_id.in_(list(entity_ids)))).all())

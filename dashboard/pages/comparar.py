@@ -9,13 +9,14 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import widgets
+from dashboard import scorecard_ui, widgets
 from dashboard.cache import memoize
-from dashboard.i18n import N_
+from dashboard.i18n import N_, _
 from dashboard.routes.exports import aggregate_urls
 from layers import compare as compare_layer
-from queries import api_areas, compare
+from queries import api_areas, compare, scores
 from queries.filters import FilterError, Filters
+from queries.parties import parse_entity_id
 
 dash.register_page(__name__, path="/comparar", name=N_("Comparar"), order=3,
                    title="Comparar áreas — Mirador de Obras")
@@ -91,6 +92,7 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         dcc.Graph(id="comparar-ranking", config={"displaylogo": False}),
         dcc.Graph(id="comparar-trend", config={"displaylogo": False}),
         html.P(id="comparar-downloads", className="officials-downloads"),
+        entities_section(query.get("entidades")),
     ])
 
 
@@ -138,9 +140,10 @@ def show(areas: list[str] | None, per: str, metric: str, level: int, search: str
         filters = Filters.from_query(params)
     except FilterError as exc:
         filters, message = Filters(), f"{exc} Se muestran todas las obras."
+    chosen = {"entidades": params["entidades"]} if params.get("entidades") else {}
     return (*compare_view(level, tuple(areas), per == "hab", metric, filters), message,
             "?" + urlencode({**filters.to_query(), "level": level, "areas": ",".join(areas),
-                             "per": per, "metric": metric}, doseq=True),
+                             "per": per, "metric": metric, **chosen}, doseq=True),
             downloads(level, filters))
 
 
@@ -176,3 +179,72 @@ def downloads(level: int, filters: Filters) -> list:
     links = aggregate_urls(filters, level)
     return widgets.download_links(
         "Descargar los indicadores de todas las áreas de este nivel: ", links)
+
+
+# -- entities side by side ------------------------------------------------------------------------
+def _entity_ids(raw: object) -> list[str]:
+    """Well-formed entity ids among what the URL or the browser sent, at most MAX_COMPARED."""
+    values = raw if isinstance(raw, list) else str(raw or "").split(",")
+    ids = []
+    for value in values:
+        try:
+            ids.append(parse_entity_id(value))
+        except FilterError:
+            continue
+    return list(dict.fromkeys(ids))[:compare.MAX_COMPARED]
+
+
+def entities_section(raw: object) -> html.Section:
+    """Entities compared by their performance index (queries.scores): the same components
+    side by side."""
+    chosen = _entity_ids(raw)
+    named = scores.names(chosen) if chosen else {}
+    return html.Section(className="officials-entities", id="comparar-entities-section",
+                        children=[
+        html.H2(_("Comparar entidades")),
+        html.P(_("Elija dos o más entidades (hasta {n}): su índice de desempeño como "
+                 "ejecutoras y cada componente, lado a lado.", n=compare.MAX_COMPARED),
+               className="officials-lead"),
+        html.Div(className="officials-controls", children=[
+            html.Label(_("Entidades"), htmlFor="comparar-entities"),
+            widgets.dropdown(id="comparar-entities", multi=True,
+                             value=[i for i in chosen if i in named],
+                             options=[{"label": named[i], "value": i} for i in chosen
+                                      if i in named],
+                             placeholder=_("Escriba parte del nombre de una entidad…")),
+        ]),
+        html.Div(id="comparar-entities-table"),
+    ])
+
+
+@callback(Output("comparar-entities", "options"), Input("comparar-entities", "search_value"),
+          State("comparar-entities", "value"), State("comparar-entities", "options"),
+          prevent_initial_call=True)
+def entity_options(text: str | None, chosen: list[str] | None, options: list | None):
+    """Entities whose name has what was typed, the chosen ones kept."""
+    kept = [o for o in options or [] if o.get("value") in (chosen or [])]
+    if not text or len(text.strip()) < 3:
+        return kept or dash.no_update
+    found = [{"label": r["name"], "value": r["entity_id"]} for r in scores.search(text[:80])]
+    return kept + [o for o in found if o["value"] not in (chosen or [])]
+
+
+@callback(Output("comparar-entities-table", "children"),
+          Output("comparar-url", "search", allow_duplicate=True),
+          Input("comparar-entities", "value"), State("comparar-url", "search"),
+          prevent_initial_call="initial_duplicate")
+def show_entities(chosen: list[str] | None, search: str | None):
+    ids = _entity_ids(chosen or [])
+    params = {k: v for k, v in parse_qs((search or "").lstrip("?")).items()
+              if k != "entidades"}
+    url = "?" + urlencode({**params, **({"entidades": ",".join(ids)} if ids else {})},
+                          doseq=True)
+    if not ids:
+        return html.P(_("Elija al menos dos entidades para compararlas."),
+                      className="officials-empty"), url
+    found = scores.entity_scores(ids)
+    rows = [found[i] for i in ids if i in found]
+    note = (html.P(_("Elija otra entidad para compararla con esta."), className="muted")
+            if len(rows) == 1 else None)
+    return [scorecard_ui.compare_entities_table(rows), note,
+            html.P(dcc.Link(_("Cómo se calcula el índice"), href=scorecard_ui.METHOD_URL))], url

@@ -162,6 +162,8 @@ def test_report_timeline_in_the_browser(browser, live_server, citizen_works,  # 
     card.find_element(By.TAG_NAME, "textarea").send_keys(HOSTILE)
     card.find_element(By.XPATH, ".//button[contains(., 'Pasar a: En revisión')]").click()
     wait(lambda d: "Guardado" in card.text)
+    step = card.find_element(By.XPATH, ".//button[contains(., 'Pasar a:')]")
+    wait(lambda d: "Derivado" in step.text)        # the button offers the next step now
     _shot(driver, "tracking-4-moderation")
 
     driver.get(f"{live_server}/reporte/{shown}")

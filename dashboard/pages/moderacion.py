@@ -16,7 +16,7 @@ attach it to a cross-site POST at all: a forged request arrives logged out.
 from __future__ import annotations
 
 import dash
-from dash import ALL, MATCH, Input, Output, State, callback, dcc, html
+from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from dashboard import reports_auth, widgets
 from dashboard.follow_ui import tracking_link
@@ -177,26 +177,38 @@ def save(clicks, decision, status, note):
 STEPS = list(reports_query.STATUSES)
 
 
-def _next_step(key: int, status: str) -> html.Button | None:
-    """«Pasar a: En revisión»: saves the next status (and what the form holds) at once."""
+def _following(status: str | None) -> str | None:
     i = STEPS.index(status) if status in STEPS else len(STEPS) - 1
-    if i + 1 >= len(STEPS):
-        return None
-    following = STEPS[i + 1]
-    return html.Button(_("Pasar a: {estado}", estado=_(reports_query.STATUSES[following])),
-                       id={"type": "moderacion-next", "id": key, "to": following},
-                       n_clicks=0, className="citizen-button")
+    return STEPS[i + 1] if i + 1 < len(STEPS) else None
+
+
+def _next_label(status: str | None) -> str:
+    following = _following(status)
+    return (_("Pasar a: {estado}", estado=_(reports_query.STATUSES[following])) if following
+            else _("Cerrado: último paso"))
+
+
+def _next_step(key: int, status: str) -> html.Button:
+    """«Pasar a: En revisión»: saves the next status (and what the form holds) at once."""
+    return html.Button(_next_label(status), id={"type": "moderacion-next", "id": key},
+                       n_clicks=0, className="citizen-button",
+                       disabled=_following(status) is None)
 
 
 @callback(Output({"type": "moderacion-saved", "id": MATCH}, "children", allow_duplicate=True),
           Output({"type": "moderacion-status", "id": MATCH}, "value"),
-          Input({"type": "moderacion-next", "id": MATCH, "to": ALL}, "n_clicks"),
+          Output({"type": "moderacion-next", "id": MATCH}, "children"),
+          Output({"type": "moderacion-next", "id": MATCH}, "disabled"),
+          Input({"type": "moderacion-next", "id": MATCH}, "n_clicks"),
           State({"type": "moderacion-decision", "id": MATCH}, "value"),
+          State({"type": "moderacion-status", "id": MATCH}, "value"),
           State({"type": "moderacion-note", "id": MATCH}, "value"),
           prevent_initial_call=True)
-def next_step(clicks, decision, note):
-    if not any(clicks or []):
-        return dash.no_update, dash.no_update
-    status = dash.ctx.triggered_id["to"]
-    message = save(1, decision, status, note)
-    return message, status if message.startswith("Guardado") else dash.no_update
+def next_step(clicks, decision, status, note):
+    following = _following(status)
+    if not clicks or following is None:
+        return (dash.no_update,) * 4
+    message = save(clicks, decision, following, note)
+    if not message.startswith("Guardado"):
+        return message, dash.no_update, dash.no_update, dash.no_update
+    return message, following, _next_label(following), _following(following) is None

@@ -1,0 +1,163 @@
+"""The interface in Runasimi: every string of the citizen's journey, the shell and the alert
+sentences has a Quechua translation in the catalog (with the same placeholders), the language
+of a request (URL, then cookie, then Spanish), the switch route, `<html lang>`, and figures
+written per locale."""
+
+from __future__ import annotations
+
+import html
+import string
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+from flask import Flask
+
+from dashboard import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+# What the issue asks complete: the shell and navigation, near me, the work page and its
+# sections, reporting and following, the alert sentences and the words they are built of.
+JOURNEY = ["dashboard/app.py", "dashboard/widgets.py", "dashboard/citizen_ui.py",
+           "dashboard/pages/cerca.py", "dashboard/pages/obra.py", "dashboard/source_sections.py",
+           "dashboard/follow_ui.py", "dashboard/pages/reporte.py",
+           "layers/work_story.py", "layers/alert_text.py", "layers/format.py",
+           "geodata/alert_rules.py", "geodata/infobras_format.py"]
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+PO = ROOT / "dashboard/locale/qu/LC_MESSAGES/messages.po"
+
+
+def _extracted(path: str) -> list[tuple[int, str | tuple[str, ...]]]:
+    return [(line, message) for line, message, _c, _x in
+            extract_from_file("python", ROOT / path, keywords=KEYWORDS)]
+
+
+def _catalog():
+    with PO.open("rb") as handle:
+        return read_po(handle, locale="qu")
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _l, name, _s, _c in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("path", [p for p in JOURNEY if (ROOT / p).exists()])
+def test_every_string_of_the_journey_has_a_quechua_translation(path):
+    """Extracted as `make i18n` does (babel.messages.extract): a string without a translation,
+    a fuzzy one, or one whose {placeholders} differ from the Spanish, fails."""
+    catalog = _catalog()
+    problems = []
+    found = _extracted(path)
+    assert found, f"{path}: nothing marked for translation"
+    for line, message in found:
+        key = message if isinstance(message, str) else message[0]
+        entry = catalog.get(key)
+        texts = [] if entry is None else (
+            [entry.string] if isinstance(entry.string, str) else list(entry.string))
+        if entry is None or entry.fuzzy or not all(texts):
+            problems.append(f"{path}:{line} sin traducción: {key!r}")
+            continue
+        spanish = [message] if isinstance(message, str) else list(message)
+        wanted = set().union(*(_fields(s) for s in spanish))
+        if any(_fields(t) != wanted for t in texts):
+            problems.append(f"{path}:{line} marcadores distintos: {key!r} -> {texts!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_catalog_has_no_string_nobody_uses_in_the_journey_untranslated():
+    """Every entry is filled or left for later on purpose, never half-written: a translation
+    that keeps a placeholder the Spanish does not have would raise at render time."""
+    for entry in _catalog():
+        if not entry.id or not entry.string:
+            continue
+        spanish = [entry.id] if isinstance(entry.id, str) else list(entry.id)
+        texts = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        wanted = set().union(*(_fields(s) for s in spanish))
+        assert all(_fields(t) <= wanted for t in texts), entry.id
+
+
+# -- the language of a request ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def flask_app():
+    return Flask(__name__)
+
+
+@pytest.mark.parametrize(("url", "cookie", "expected"), [
+    ("/", None, "es"),                    # default
+    ("/", "qu", "qu"),                    # the cookie
+    ("/?lang=qu", None, "qu"),            # the URL
+    ("/?lang=es", "qu", "es"),            # the URL beats the cookie
+    ("/?lang=xx", "qu", "qu"),            # an unknown language is ignored
+    ("/", "xx", "es"),
+])
+def test_language_per_request(flask_app, url, cookie, expected):
+    headers = {"Cookie": f"lang={cookie}"} if cookie else {}
+    with flask_app.test_request_context(url, headers=headers):
+        assert i18n.current() == expected
+        assert i18n._("Obras cerca de mí") == (
+            "Qayllaypi llamk'aykuna" if expected == "qu" else "Obras cerca de mí")
+
+
+def test_outside_a_request_it_is_spanish():
+    assert i18n.current() == "es"
+    assert i18n._("Ver {n} obras más", n=3) == "Ver 3 obras más"
+
+
+def test_figures_follow_the_locale(flask_app):
+    from layers import format as fmt
+
+    values = (fmt.money(1_234_567), fmt.money(2_500_000_000), fmt.decimal(1234.56),
+              fmt.percent(45.26), fmt.number(1_234_567), fmt.long_date(date(2025, 9, 4)),
+              fmt.month_year(date(2025, 3, 1)))
+    assert values == ("S/ 1,2 M", "S/ 2,5 mil M", "1 234,6", "45,3 %", "1 234 567",
+                      "4 de septiembre de 2025", "marzo de 2025")
+    with flask_app.test_request_context("/?lang=qu"):
+        values = (fmt.money(1_234_567), fmt.money(2_500_000_000), fmt.decimal(1234.56),
+                  fmt.percent(45.26), fmt.number(1_234_567),
+                  fmt.long_date(date(2025, 9, 4)), fmt.month_year(date(2025, 3, 1)))
+    assert values == ("S/ 1.2 M", "S/ 2.5 waranqa M", "1,234.6", "45.3 %", "1,234,567",
+                      "4 Setiembre 2025", "Marzo 2025")
+
+
+# -- the switch and the page -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def client():
+    from dashboard.app import app
+
+    return app.server.test_client()
+
+
+def test_the_switch_keeps_the_page_and_sets_the_cookie(client):
+    answer = client.get("/idioma/qu?next=/cerca%3Farea%3D120101%26r%3D5%26lang%3Des")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/cerca?area=120101&r=5&lang=qu"
+    assert "lang=qu" in answer.headers["Set-Cookie"]
+    answer = client.get("/idioma/es", headers={"Referer": "http://localhost/obra/7?x=1"})
+    assert answer.headers["Location"] == "/obra/7?x=1&lang=es"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x",
+                                    "/\\evil.example", "javascript:alert(1)"])
+def test_the_switch_never_leaves_the_site(client, target):
+    answer = client.get("/idioma/qu", query_string={"next": target})
+    assert answer.headers["Location"] in ("/?lang=qu",)
+
+
+def test_an_unknown_language_is_not_found(client):
+    assert client.get("/idioma/fr").status_code == 404
+
+
+def test_the_page_is_in_the_language_of_its_url(client):
+    """`<html lang>` and the page's title per request; the URL's language is stored."""
+    client.delete_cookie("lang")          # (the switch's tests set it)
+    page = client.get("/cerca?lang=qu")
+    text = html.unescape(page.get_data(as_text=True))
+    assert '<html lang="qu">' in text and "Qayllaypi llamk'aykuna — Mirador de Obras" in text
+    assert "lang=qu" in page.headers.get("Set-Cookie", "")
+    client.set_cookie("lang", "qu")
+    assert '<html lang="qu">' in client.get("/cerca").get_data(as_text=True)
+    client.delete_cookie("lang")
+    text = client.get("/cerca").get_data(as_text=True)
+    assert '<html lang="es">' in text and "Obras cerca de mí — Mirador de Obras" in text

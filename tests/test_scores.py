@@ -48,9 +48,9 @@ def score_app(scored: sa.Engine):
     return module.app
 
 
-def _frame(engine: sa.Engine, sql: str) -> pd.DataFrame:
+def _frame(engine: sa.Engine, sql: str, **params) -> pd.DataFrame:
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(sql), conn)
+        return pd.read_sql(sa.text(sql), conn, params=params)
 
 
 def expected(engine: sa.Engine) -> pd.DataFrame:
@@ -335,3 +335,63 @@ def test_ranking_and_scorecard_in_chromium(score_app, live_server, browser):
     screenshot(browser, "entidades-ranking-phone")
     browser.set_window_size(1366, 900)
 
+
+
+# -- the contractor's scorecard -----------------------------------------------------------------
+def test_the_contractor_scorecard_counts_its_works_and_links_them(scored, score_app):
+    from queries.contractors import contractor_page
+    from queries.parties import work_totals
+
+    ruc = "20999999931"
+    w = _frame(scored, "SELECT infobras_code, status, amount_technical_file, amount_updated "
+               "FROM work WHERE contractor_ruc = :ruc", ruc=ruc)
+    a = _frame(scored, "SELECT infobras_code, rule_code FROM alert WHERE state = 'alerta'")
+    a = a[a.infobras_code.isin(w.infobras_code)]
+    over = (w.amount_updated.astype(float) / w.amount_technical_file.astype(float) - 1) * 100 > 10
+    page = contractor_page(ruc)
+    tree = scorecard_ui.contractor_scorecard(page, work_totals(page["work_groups"]), ruc)
+    cells = {}
+    for row in components(tree):
+        texts = strings(getattr(row, "children", None))
+        if getattr(row, "_type", None) == "Tr" and len(texts) >= 2:
+            cells[texts[0]] = texts[1]
+    assert cells["Obras (INFObras)"] == str(len(w)) == "19"
+    assert cells["Obras paralizadas"].startswith(str(int((w.status == "paralizada").sum())))
+    assert cells["Obras con sobrecosto"].startswith(str(int(over.sum())) + " ")
+    assert cells["Alertas en sus obras"].startswith(f"{len(a)} en {a.infobras_code.nunique()} ")
+    assert cells["Sanciones e inhabilitaciones"] == "0"
+    hrefs = _hrefs(tree)
+    assert f"/alertas?contractor_ruc={ruc}&rule=sobrecosto" in hrefs
+    assert f"/?contractor_ruc={ruc}&status=paralizada" in hrefs
+    assert "Ninguna bandera roja" in " ".join(strings(tree))
+
+
+# -- entities side by side --------------------------------------------------------------------
+def test_the_compare_page_puts_two_entities_side_by_side(score_app):
+    module = page_module("comparar")
+    table, url = module.show_entities([d.UNO_ID, d.DOS_ID, "<bad>"],
+                                      f"?level=1&entidades={d.TRES_ID}")
+    text = " ".join(strings(table))
+    assert url == f"?level=1&entidades={d.UNO_ID}%2C{d.DOS_ID}"
+    for entity_id in (d.UNO_ID, d.DOS_ID):
+        row = scores.entity_score(entity_id)
+        assert f"{float(row['score']):.1f}".replace(".", ",") in text
+        assert f"/entidad/{entity_id}" in _hrefs(table)
+    assert "Obras terminadas a tiempo" in text and "33,3 %: 1 de 3 obras" in text
+    empty, _url = module.show_entities([], "")
+    assert "Elija al menos dos entidades" in " ".join(strings(empty))
+
+
+@pytest.mark.browser
+def test_compare_entities_in_chromium(score_app, live_server, browser):
+    for width, name in ((1366, "comparar-entidades"), (390, "comparar-entidades-phone")):
+        browser.set_window_size(width, 900)
+        browser.get(f"{live_server}/comparar?entidades={d.UNO_ID},{d.DOS_ID}")
+        grid = WebDriverWait(browser, 30).until(
+            lambda b: b.find_elements(By.ID, "comparar-entities-grid"))[0]
+        heads = [a.get_attribute("href").rsplit("/", 1)[1]
+                 for a in grid.find_elements(By.CSS_SELECTOR, "thead a")]
+        assert heads == [d.UNO_ID, d.DOS_ID]
+        browser.execute_script("arguments[0].scrollIntoView()", grid)
+        screenshot(browser, name)
+    browser.set_window_size(1366, 900)

@@ -9,7 +9,8 @@ dataset at several sizes.
 At every size `make load` loads all the sources around the works (the generator's defaults):
 at 200k works that is the multi-source size of issue 12, with 250k MEF investments, 100k
 procurement processes with their bidders and 10k control reports; each source's load, the
-relink (geodata.links) and the entity page (/entidad/<id>) are timed.
+relink (geodata.links), the entity page (/entidad/<id>) and the ranking of entities
+(/entidades) are timed.
 
 Each size has its database, mirador_bench_<n>, on the server of DATABASE_URL (default: the
 local PostgreSQL); a database already loaded with the same size and seed is reused with its
@@ -59,6 +60,8 @@ TARGETS = (
     Target("geometría de límites en callbacks", "geometry_bytes", 0, "B"),
     Target("obra /obra/<código> p95 (sin caché)", "callbacks.work_page.cold.p95", 50, "ms"),
     Target("entidad /entidad/<id> p95 (sin caché)", "callbacks.entity_page.cold.p95", 50, "ms"),
+    Target("ranking de entidades /entidades p95 (sin caché)",
+           "callbacks.entity_ranking.cold.p95", 50, "ms"),
     Target("carga multi-fuente (MEF + SEACE + CGR + enlaces)", "sources_load_seconds", 180, "s"),
 )
 # The loads of the sources around the works (`make load` steps, by module) and the relink.
@@ -73,6 +76,7 @@ GROWTH = {
     "cerca de mí callback p95 (ms)": "callbacks.near_me_callback.cold.p95",
     "obra /obra/<código> p95 sin caché (ms)": "callbacks.work_page.cold.p95",
     "entidad /entidad/<id> p95 sin caché (ms)": "callbacks.entity_page.cold.p95",
+    "ranking /entidades p95 sin caché (ms)": "callbacks.entity_ranking.cold.p95",
     "carga de fuentes y enlaces (s)": "sources_load_seconds",
     "tabla de alertas p95 sin caché (ms)": "callbacks.alerts_table.cold.p95",
     "respuesta de drill-down mediana (B gzip)": "callbacks.drilldown_bytes.p50_gzip",
@@ -176,7 +180,7 @@ def print_size(result: dict[str, Any]) -> None:
         print(f"  carga multi-fuente {result['sources_load_seconds']:.1f} s ("
               + ", ".join(f"{s} {steps[s]:.1f}" for s in SOURCE_STEPS if s in steps) + ")")
     for name in ("explorer_drilldown", "explorer_filter", "near_me_callback", "work_page",
-                 "entity_page", "alerts_table"):
+                 "entity_page", "entity_ranking", "alerts_table"):
         if name not in c:
             print(f"  {name:20s} SIN MEDIR (la página no existe o no hay entidades)")
             continue

@@ -159,6 +159,21 @@ def entity_page_exists() -> bool:
     return importlib.util.find_spec("dashboard.pages.entidad") is not None
 
 
+def ranking_searches(seed: int) -> list[str]:
+    """The ranking of entities as people read it: all, by level, by level and band, by
+    region, sorted by other columns, later pages."""
+    rng = random.Random(seed)
+    regions = [a["ubigeo"] for a in areas.children(None)]
+    cases = ["", "?pagina=3", "?orden=works", "?orden=per_inhabitant&dir=asc",
+             "?orden=name&dir=asc"]
+    cases += [f"?nivel={level}" for level in ("distrital", "provincial", "regional",
+                                               "nacional")]
+    cases += [f"?nivel=distrital&banda={b}" for b in (0, 1, 2)]
+    cases += [f"?region={r}" for r in rng.sample(regions, min(6, len(regions)))]
+    cases += [f"?nivel=distrital&region={r}&orden=investment" for r in regions[:4]]
+    return cases
+
+
 def alert_searches(seed: int) -> list[tuple[str, int, list[dict]]]:
     """The alerts table as officials use it: all, per region and province, per rule and
     severity, sorted by other columns, later pages."""
@@ -249,6 +264,9 @@ def measure(app, n_areas: int = 30, runs: int = 100, seed: int = 1) -> dict[str,
                 calls.alerts_table(s, page, sort_by=sort)
                 for s, page, sort in alert_searches(seed))),
         }
+        if importlib.util.find_spec("dashboard.pages.entidades") is not None:
+            result["entity_ranking"] = cold_and_warm(client, "entidades", (
+                calls.page("/entidades", search) for search in ranking_searches(seed)))
         entities = entity_ids(n_areas, seed) if entity_page_exists() else {}
         if entities:    # else the entity page's target says SIN MEDIR
             result["entity_page"] = cold_and_warm(client, "entidad", {

@@ -20,22 +20,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import INTERVAL
 
+from geodata.messages import N_
 from queries import changes, db
 from queries.tables import work
 
 CATEGORIES = {
-    "obra_paralizada": "Obra paralizada",
-    "mala_calidad": "Mala calidad",
-    "riesgo": "Riesgo para la población",
-    "corrupcion": "Cobro indebido o corrupción",
-    "informacion_incorrecta": "Información incorrecta",
-    "otro": "Otro",
+    "obra_paralizada": N_("Obra paralizada"),
+    "mala_calidad": N_("Mala calidad"),
+    "riesgo": N_("Riesgo para la población"),
+    "corrupcion": N_("Cobro indebido o corrupción"),
+    "informacion_incorrecta": N_("Información incorrecta"),
+    "otro": N_("Otro"),
 }
 STATUSES = {
-    "recibido": "Recibido",
-    "en_revision": "En revisión",
-    "derivado": "Derivado a la autoridad competente",
-    "cerrado": "Cerrado",
+    "recibido": N_("Recibido"),
+    "en_revision": N_("En revisión"),
+    "derivado": N_("Derivado a la autoridad competente"),
+    "cerrado": N_("Cerrado"),
 }
 MODERATION = {"pendiente": "Pendiente", "aprobado": "Aprobado", "rechazado": "Rechazado"}
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
@@ -134,12 +135,12 @@ def _grouped(n: int) -> str:
 def validate(code: Any, category: Any, description: Any, contact: Any = None) -> NewReport:
     """The report as it will be stored; ReportError with a Spanish message otherwise."""
     if category not in CATEGORIES:
-        raise ReportError("Elija de la lista qué tipo de problema quiere reportar.")
+        raise ReportError(N_("Elija de la lista qué tipo de problema quiere reportar."))
     raw = str(description or "")
     # A text far over the limit is refused before any work is spent on it.
     text = clean_text(raw) if len(raw) <= 4 * DESCRIPTION_MAX else raw
     if not text:
-        raise ReportError("Describa el problema: la descripción está vacía.")
+        raise ReportError(N_("Describa el problema: la descripción está vacía."))
     if len(text) < DESCRIPTION_MIN:
         raise ReportError(f"La descripción es muy corta: escriba al menos {DESCRIPTION_MIN} "
                           "caracteres para que se entienda el problema.")

@@ -16,12 +16,12 @@ import dash
 from dash import dcc, html
 
 from dashboard.cache import memoize
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from layers import format as fmt
 from layers.briefing import date_text
 from queries import data_sources
 
-dash.register_page(__name__, path="/datos", name="Datos", order=5,
+dash.register_page(__name__, path="/datos", name=N_("Datos"), order=5,
                    title="Datos, fuentes y calidad — Mirador de Obras")
 
 ATTRIBUTION = Path(__file__).resolve().parents[2] / "geodata" / "data" / "ATTRIBUTION.md"

@@ -20,12 +20,12 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from dashboard import reports_auth, widgets
 from dashboard.follow_ui import tracking_link
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from layers import work_story as story
 from queries import reports as reports_query
 
 TITLE = "Moderación de reportes — Mirador de Obras"
-dash.register_page(__name__, path="/moderacion", name="Moderación", nav=False, title=TITLE)
+dash.register_page(__name__, path="/moderacion", name=N_("Moderación"), nav=False, title=TITLE)
 
 EXPIRED = "Su sesión terminó. Vuelva a ingresar."
 STATE_OPTIONS = list(reports_query.MODERATION.items())

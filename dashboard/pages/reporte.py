@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from dashboard.citizen_ui import facts, section
 from dashboard.follow_ui import feed_path
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from layers import work_story as story
 from layers.changes import report_status
 from queries import reports as reports_query
@@ -24,7 +24,7 @@ def page_title(codigo: str | None = None) -> str:
     return _("Seguimiento de un reporte ciudadano — Mirador de Obras")
 
 
-dash.register_page(__name__, path_template="/reporte/<codigo>", name="Reporte", nav=False,
+dash.register_page(__name__, path_template="/reporte/<codigo>", name=N_("Reporte"), nav=False,
                    title=page_title)
 
 

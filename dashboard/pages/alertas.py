@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
-from dashboard import widgets
+from dashboard import procurement_view, widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import memoize
 from dashboard.i18n import N_, _
@@ -126,6 +126,7 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
             tooltip_duration=None,
         ),
         html.P(id="alertas-downloads", className="alertas-downloads"),
+        procurement_view.section(),   # SEACE flags on processes and contracts
         html.Details(className="alertas-rules", children=[
             html.Summary("Cómo se calculan las alertas"), _rules_list()]),
     ])

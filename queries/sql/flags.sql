@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS procurement_rule_coverage (
     reason         text,
     PRIMARY KEY (rule_code, source)
 );
+ALTER TABLE procurement_rule_coverage ADD COLUMN IF NOT EXISTS unit text NOT NULL
+    DEFAULT 'procesos';
 
 -- Business days (Mon-Fri, not a national holiday) numbered in order: the business days in
 -- (a, b] are n(b) - n(a). Rebuilt by the recompute for the dates its processes span.

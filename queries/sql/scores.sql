@@ -51,17 +51,10 @@ CREATE OR REPLACE TRIGGER entity_changes_bump_scores AFTER INSERT OR DELETE OR T
 CREATE OR REPLACE TRIGGER entity_changes_bump_scores_update AFTER UPDATE ON alert
     REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes_if_any('scores');
--- A citizen's new report waits for moderation: it counts once approved (an UPDATE).
-CREATE OR REPLACE FUNCTION bump_entity_changes_if_approved() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT FROM changed WHERE moderation = 'aprobado') THEN
-        UPDATE entity_changes SET n = n + 1 WHERE part = ANY (TG_ARGV);
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER entity_changes_bump_scores AFTER INSERT ON citizen_report
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes_if_approved('scores');
+-- A citizen's report is written pending moderation (queries.reports.submit) and counts once
+-- approved: an UPDATE.
+DROP TRIGGER IF EXISTS entity_changes_bump_scores ON citizen_report;
+DROP FUNCTION IF EXISTS bump_entity_changes_if_approved();
 CREATE OR REPLACE TRIGGER entity_changes_bump_scores_change AFTER UPDATE OR DELETE OR TRUNCATE
     ON citizen_report FOR EACH STATEMENT EXECUTE FUNCTION bump_entity_changes('scores');
 CREATE OR REPLACE TRIGGER entity_changes_bump_scores AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

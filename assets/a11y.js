@@ -67,7 +67,9 @@
 
   function repair(root) {
     root = root || document;
-    root.querySelectorAll('.dash-options-list').forEach(repairOptions);
+    // A dropdown's open list keeps Dash's roles (its keyboard handling needs them).
+    root.querySelectorAll('.dash-options-list:not(.dash-dropdown-options)')
+      .forEach(repairOptions);
     root.querySelectorAll('.dash-dropdown-wrapper').forEach(repairDropdown);
     repairPager(root);
   }

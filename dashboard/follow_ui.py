@@ -41,12 +41,13 @@ def follow_section(kind: str, key: str, name: str) -> html.Section:
     what = {"obra": _("esta obra"), "area": _("esta zona"), "entidad": _("esta entidad")}[kind]
     return html.Section(className="citizen-card follow-block", id=f"follow-{kind}", children=[
         html.H2(_("Seguir {cosa}", cosa=what)),
-        html.P(_("Sepa cuándo cambia algo de «{nombre}»: una alerta nueva o resuelta, un cambio "
-                 "de estado, un nuevo avance, un informe de control o la respuesta a un reporte "
-                 "ciudadano. Sin crear una cuenta.", nombre=name), className="muted"),
+        html.P(_("Sepa cuándo cambia algo: una alerta nueva o resuelta, un cambio de estado, un "
+                 "nuevo avance, un informe de control o la respuesta a un reporte ciudadano. "
+                 "Sin crear una cuenta."), className="muted"),
         html.P(html.A([html.Span("⌁", className="follow-feed-icon", **{"aria-hidden": "true"}),
                        _("Feed Atom para su lector de noticias")],
                       href=feed_path(kind, key), rel="alternate",
+                      title=_("Feed Atom de los cambios de «{nombre}»", nombre=name[:120]),
                       className="follow-feed", id={"type": "follow-feed", "thing": thing})),
         html.Label(_("Recibir un correo cuando algo cambie"),
                    htmlFor={"type": "follow-email", "thing": thing}),

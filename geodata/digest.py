@@ -78,7 +78,7 @@ def digest_message(digest: Digest):
 def confirmation_message(pending: Pending, kind: str, name: str, confirm_url: str):
     """The double opt-in's mail: nothing is sent to the address until it is opened."""
     unsubscribe = unsubscribe_url(pending.unsubscribe)
-    thing = {"obra": _("la obra"), "area": _("el área"), "entidad": _("la entidad")}[kind]
+    thing = {"obra": _("la obra"), "area": _("la zona"), "entidad": _("la entidad")}[kind]
     body = [_("Hola:"), "",
             _("Alguien (esperamos que usted) pidió recibir por correo los cambios de {cosa} "
               "«{nombre}» en Mirador de Obras.", cosa=thing, nombre=name), "",

@@ -139,7 +139,7 @@ def fences() -> list[dict]:
     """The fences the award rule used, largest groups first (those below the sample too)."""
     with db.read_engine().connect() as conn:
         return [dict(r._mapping) for r in conn.execute(
-            sa.select(fence_table).order_by(fence_table.c.items.desc(),
+            sa.select(fence_table).order_by(fence_table.c["items"].desc(),
                                             fence_table.c.procedure_type,
                                             fence_table.c.object))]
 

@@ -6,7 +6,8 @@ clientside callbacks): an inline script injected into a page, an event-handler a
 a `javascript:` link does not run. Styles may be inline ('unsafe-inline' in style-src only):
 Dash and Plotly set style attributes and insert <style> elements. Plotly's maps (MapLibre)
 start their workers from blob: URLs and draw images from data: and blob: URLs. The maps use
-no tiles from elsewhere, so nothing but this origin is contacted; and no page needs
+no tiles from elsewhere unless a street basemap is configured (dashboard/tiles.py): only then,
+and only its origin, is added to img-src and connect-src; and no page needs
 'unsafe-eval' (every page is opened in Chromium under this policy by tests/test_security.py,
 which fails on any violation). No page may be framed by
 another site (frame-ancestors 'self', X-Frame-Options SAMEORIGIN): there is no embeddable
@@ -26,6 +27,8 @@ from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from dashboard import tiles
 
 PROXY_ENV = "MIRADOR_PROXY_HOPS"
 # What scripts may do besides the hashed inline ones; the rest of the policy is fixed.
@@ -82,8 +85,18 @@ def harden(app: dash.Dash) -> Talisman:
     def _script_hashes(response: Response) -> Response:
         # Only a page runs scripts (60 µs of hashing; other responses keep the last list).
         if response.mimetype == "text/html":
-            talisman.content_security_policy["script-src"] = SCRIPT_SRC + list(
-                app.csp_hashes())
+            policy = talisman.content_security_policy
+            policy["script-src"] = SCRIPT_SRC + list(app.csp_hashes())
+            origin = tiles.origin()   # the street basemap's, only while it is configured
+            for directive in ("img-src", "connect-src"):
+                policy[directive] = _with(POLICY[directive], origin)
         return response
 
     return talisman
+
+
+def _with(sources: str | list[str], origin: str | None) -> str | list[str]:
+    """A directive's sources, plus `origin` when there is one."""
+    if origin is None:
+        return sources
+    return [*([sources] if isinstance(sources, str) else sources), origin]

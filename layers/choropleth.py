@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 
 from layers import format as fmt
+from layers.basemap import Basemap, map_settings
 from layers.figures import checked, template
 
 PER_CAPITA_SUFFIX = "_hab"
@@ -189,11 +190,11 @@ FIRST_WORKS_TRACE = 4
 @checked
 def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, float],
                zoom: float, works_traces: Sequence[go.Scattermap] = (),
-               tiles: str | None = None, tiles_attribution: str = "") -> go.Figure:
+               basemap: Basemap | None = None, streets: bool = False) -> go.Figure:
     """The map: a grey base of every area (missing data shows as grey), the coloured areas,
     the selected area's outline, areas without a polygon as points, then the works.
-    `context_url` draws the neighbouring regions in light grey; `tiles` an optional raster
-    basemap (the map still reads without it: no tiles are needed)."""
+    `context_url` draws the neighbouring regions in light grey; `basemap` the streets, shown
+    when `streets` (at district level: street_patch) (the map still reads without them)."""
     feature = "properties.ubigeo"
     common = dict(geojson=geojson_url, featureidkey=feature, locations=[], z=[])
     fig = go.Figure([
@@ -222,9 +223,6 @@ def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, f
         *works_traces,
     ], _validate=False)
     layers = []
-    if tiles:
-        layers.append(dict(sourcetype="raster", source=[tiles], below="traces",
-                           sourceattribution=tiles_attribution))
     if context_url:
         layers.append(dict(sourcetype="geojson", source=context_url, type="fill",
                            color="#eeeeee", below="traces"))
@@ -232,7 +230,7 @@ def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, f
                            color="#c8c8c8", line=dict(width=0.8), below="traces"))
     fig.update_layout(
         template=template("none"),
-        map=dict(style="white-bg", center=dict(center), zoom=zoom, layers=layers),
+        map=dict(**map_settings(basemap, layers, streets), center=dict(center), zoom=zoom),
         margin=dict(l=0, r=0, t=0, b=56),
         paper_bgcolor="rgba(0,0,0,0)",
         legend=dict(orientation="h", x=0, y=1, xanchor="left", yanchor="bottom",

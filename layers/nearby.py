@@ -13,6 +13,7 @@ from pyproj import Geod
 from dashboard.i18n import _
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
+from layers.basemap import Basemap, map_settings
 from layers.briefing import STATUS_COLORS
 from layers.figures import checked, plain_spec, template
 from layers.map_table import Cell, sortable_table
@@ -64,10 +65,11 @@ def _stack_text(group: Sequence[Mapping[str, Any]]) -> str:
 
 @checked
 def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[str, Any]],
-               outline_url: str | None = None) -> dict[str, Any]:
-    """Works as dots coloured by status (tap one to see its name), the place and the circle:
-    the plain spec dcc.Graph sends (validation, and even a go.Figure's copies, cost more
-    than the search itself)."""
+               outline_url: str | None = None, basemap: Basemap | None = None
+               ) -> dict[str, Any]:
+    """Works as dots coloured by status (tap one to see its name), the place and the circle,
+    over the streets when a `basemap` is given: the plain spec dcc.Graph sends (validation,
+    and even a go.Figure's copies, cost more than the search itself)."""
     ring_lon, ring_lat = radius_ring(lon, lat, radius_km * 1000)
     traces: list[dict[str, Any]] = [
         {"type": "scattermap", "lon": ring_lon, "lat": ring_lat, "mode": "lines",
@@ -102,8 +104,8 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
               if outline_url else [])
     layout = {
         "template": template("none"),
-        "map": {"style": "white-bg", "center": {"lon": lon, "lat": lat},
-                "zoom": zoom_for_radius(lat, radius_km * 1000), "layers": layers},
+        "map": {**map_settings(basemap, layers), "center": {"lon": lon, "lat": lat},
+                "zoom": zoom_for_radius(lat, radius_km * 1000)},
         "height": 320, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": FONT,
         "separators": SEPARATORS,
         "legend": {"orientation": "h", "y": 0, "x": 0, "bgcolor": "rgba(255,255,255,0.85)",

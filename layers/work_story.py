@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import N_, _, ngettext
 from layers import format as fmt
+from layers.basemap import Basemap, map_settings
 from layers.briefing import STATUS_COLORS
 from layers.briefing import map_view as fit_view
 from layers.figures import checked, spec, template
@@ -420,9 +421,11 @@ def map_view(lon: float | None, lat: float | None,
 
 @checked
 def location_map(work: Mapping[str, Any], districts_geojson_url: str | None,
-                 bounds: tuple[float, float, float, float] | None) -> go.Figure:
+                 bounds: tuple[float, float, float, float] | None,
+                 basemap: Basemap | None = None) -> go.Figure:
     """The districts around (outlines served by URL), the declared one filled, and the
-    work's point: solid where surveyed, a faded ring at the capital where approximate."""
+    work's point: solid where surveyed, a faded ring at the capital where approximate; over
+    the streets when a `basemap` is given (the declared district then lighter)."""
     traces: list[dict[str, Any]] = []
     layers = []
     if districts_geojson_url:
@@ -433,7 +436,8 @@ def location_map(work: Mapping[str, Any], districts_geojson_url: str | None,
             "type": "choroplethmap", "geojson": districts_geojson_url, "featureidkey": "id",
             "locations": [work["ubigeo"]], "z": [1],
             "colorscale": [[0, "#dbe7f3"], [1, "#dbe7f3"]], "showscale": False,
-            "marker": {"line": {"width": 2, "color": "#1f3a5f"}, "opacity": 0.7},
+            "marker": {"line": {"width": 2, "color": "#1f3a5f"},
+                       "opacity": 0.7 if basemap is None else 0.35},
             "hovertemplate": f"Distrito declarado: {work.get('district') or ''}<extra></extra>"})
     lon, lat = work.get("longitude"), work.get("latitude")
     if lon is not None:
@@ -446,4 +450,4 @@ def location_map(work: Mapping[str, Any], districts_geojson_url: str | None,
                        "opacity": 1 if surveyed else 0.45},
             "hovertemplate": f"{label}<extra></extra>"})
     return _figure(traces, 240, showlegend=False,
-                   map={"style": "white-bg", "layers": layers, **map_view(lon, lat, bounds)})
+                   map={**map_settings(basemap, layers), **map_view(lon, lat, bounds)})

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import dash
 from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
 
-from dashboard import widgets
+from dashboard import tiles, widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import data_version, memoize
 from dashboard.citizen_ui import alerts_line, progress_bar, status_chip
@@ -294,7 +294,8 @@ def _results(place: nearby.Place, radius: int, works: list) -> list:
     if not works:
         return []
     outline = geojson_url(DISTRICTS, works[0]["ubigeo"][:2])
-    figure = nearby_layer.nearby_map(place.lon, place.lat, radius, works, outline)
+    figure = nearby_layer.nearby_map(place.lon, place.lat, radius, works, outline,
+                                     tiles.configured())
     computed = _alerts_computed()
     return [
         html.Div(className="citizen-card cerca-map", children=dcc.Graph(

@@ -10,7 +10,6 @@ KPIs and the charts. Opening or going back to a URL runs the same path.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import dash
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import explorer_components as parts
-from dashboard import party_ui
+from dashboard import party_ui, tiles
 from dashboard.app import error_message, keep_on_search
 from dashboard.cache import cache, data_version, memoize
 from dashboard.explorer_state import ExplorerState
@@ -27,6 +26,7 @@ from dashboard.follow_ui import area_follow
 from dashboard.i18n import _
 from layers import charts
 from layers import choropleth as chm
+from layers.basemap import map_settings
 from layers.works_layer import STATUSES, points_update, works_traces
 from queries import alerts as alert_queries
 from queries import explorer
@@ -57,6 +57,9 @@ CLICKS = {"map": f"{P}-map", "status_chart": f"{P}-chart-status",
 GRAPH_CONFIG = {"displayModeBar": False}
 MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
 OPTIONS_SECONDS = 3600
+DISTRICTS = 3
+# Over the streets the areas let them show through (the works' dots stay opaque).
+STREET_OPACITY = {"base": 0.3, "values": 0.55}
 DB_ERRORS = (DatabaseUnavailable, sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
@@ -91,7 +94,7 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
     base, per_capita = chm.split_metric_key(state.metric)
     center, zoom = chm.frame(data.bounds)
     figure = chm.map_figure(data.geojson, data.context_geojson, center, zoom, works_traces(),
-                            **map_tiles())
+                            tiles.configured(), data.view.level == DISTRICTS)
     return html.Div(className="explorer", children=[
         dcc.Location(id=f"{P}-url", refresh=False),
         dcc.Store(id=f"{P}-view"),
@@ -147,17 +150,6 @@ def _chart_card(title: str, name: str, title_id: str | None = None, tall: bool =
         heading, html.Div(className="explorer-chart-box", children=dcc.Graph(
             id=f"{P}-chart-{name}", config=GRAPH_CONFIG, responsive=True,
             figure=charts.empty_figure("Cargando…")))])
-
-
-def map_tiles() -> dict[str, str]:
-    """An optional raster basemap (MIRADOR_TILES, an {z}/{x}/{y} URL; "none" for none).
-    Without tiles, or offline, the map still reads: grey regions on white."""
-    tiles = os.environ.get("MIRADOR_TILES", "none")
-    if tiles.lower() in ("", "none"):
-        return {}
-    return {"tiles": tiles,
-            "tiles_attribution": os.environ.get("MIRADOR_TILES_ATTRIBUTION",
-                                                "© OpenStreetMap · © CARTO")}
 
 
 # -- controls and clicks -> URL -----------------------------------------------------------------
@@ -339,7 +331,9 @@ def rendered(state: ExplorerState, width: float | None, height: float | None
              ) -> dict[str, Any]:
     """render's outputs: built once per data version and state (the shared cache keeps
     them), then framed for this browser's map size."""
-    key = f"explorer:{data_version()}:render:{state.key()}"
+    basemap = tiles.configured()   # the streets are part of the answer
+    key = (f"explorer:{data_version()}:render:{state.key()}"
+           f":{basemap.url if basemap else ''}")
     cached = cache.get(key)
     if cached is None:
         data = view_data(state)
@@ -400,6 +394,17 @@ def map_patch(data: ViewData, metric: chm.Metric) -> Patch:
     for trace in (chm.BASE, chm.VALUES, chm.SELECTED):
         updates[trace]["geojson"] = data.geojson
     updates[chm.VALUES]["marker"] = {"opacity": 0.35 if data.points else 0.9}
+    basemap = tiles.configured()
+    if basemap is not None:
+        streets = view.level == DISTRICTS   # a province's districts: streets under them
+        shown = map_settings(basemap, [], streets)
+        if basemap.is_style:
+            patch["layout"]["map"]["style"] = shown["style"]
+        else:                               # the tiles are the map's first layer
+            patch["layout"]["map"]["layers"][0]["visible"] = streets
+        updates[chm.BASE]["marker"] = {"opacity": STREET_OPACITY["base"] if streets else 1}
+        if streets and not data.points:
+            updates[chm.VALUES]["marker"] = {"opacity": STREET_OPACITY["values"]}
     for index, values in updates.items():
         _assign(patch["data"][index], values)
     patch["layout"]["uirevision"] = view.selected or "pe"  # a new area re-frames the map

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 from flask import request
 
+from dashboard import tiles
 from dashboard.cache import memoize
 from dashboard.citizen_ui import facts, progress_bar, section, status_chip
 from dashboard.follow_ui import follow_section, tracking_link, tracking_note
@@ -266,7 +267,7 @@ def _map(work: dict, area: dict | None = None):
     province = work["ubigeo"][:4]
     area = area or _area(work["ubigeo"])
     bounds = (area["west"], area["south"], area["east"], area["north"]) if area else None
-    return story.location_map(work, geojson_url(3, province), bounds)
+    return story.location_map(work, geojson_url(3, province), bounds, tiles.configured())
 
 
 def _money(work: dict) -> html.Section:

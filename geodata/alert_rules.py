@@ -499,10 +499,10 @@ RULES: tuple[Rule, ...] = (
                 "supervisión, no una calificación: dice que la Contraloría ya examinó a la "
                 "entidad ejecutora y halló personas con presunta responsabilidad, no que esta "
                 "obra tenga un problema."),
-        description=("La entidad ejecutora de la obra (la misma entidad en INFObras y en la "
-                     "Contraloría) tiene informes de control publicados con {umbral_personas} o "
-                     "más personas con presunta responsabilidad. No suma alertas ni monto en "
-                     "riesgo."),
+        description=("Obra no terminada cuya entidad ejecutora (la misma entidad en INFObras y "
+                     "en la Contraloría) tiene informes de control publicados con "
+                     "{umbral_personas} o más personas con presunta responsabilidad: donde la "
+                     "vigilancia aún puede actuar. No suma alertas ni monto en riesgo."),
         amount_at_risk="ninguno (es una señal, no una alerta)",
         basis=N_("Es una señal de control, no una calificación de la obra: una alerta no "
                  "prueba una irregularidad."),

@@ -63,24 +63,24 @@ GROUP BY infobras_code;
 #   (summed as the work page sums them: queries.work_sources._seace_contract_amount).
 SOURCES_SQL = """
 CREATE TEMP TABLE alert_mef ON COMMIT DROP AS
-SELECT cui,
-       (array_agg(status ORDER BY r) FILTER (WHERE status IS NOT NULL))[1] AS status,
-       (array_agg(source ORDER BY r) FILTER (WHERE status IS NOT NULL))[1] AS status_source,
-       (array_agg(day ORDER BY r) FILTER (WHERE status IS NOT NULL))[1] AS status_date,
-       (array_agg(physical ORDER BY r) FILTER (WHERE physical IS NOT NULL))[1] AS physical,
-       (array_agg(alert_jdate(extra->'fecha_avance_fisico') ORDER BY r)
-           FILTER (WHERE physical IS NOT NULL))[1] AS physical_date,
-       (array_agg(accrued ORDER BY r) FILTER (WHERE accrued IS NOT NULL))[1] AS accrued,
-       (array_agg(alert_jdate(extra->'fecha_devengado') ORDER BY r)
-           FILTER (WHERE accrued IS NOT NULL))[1] AS accrued_date,
-       (array_agg(amount_updated ORDER BY r) FILTER (WHERE accrued IS NOT NULL))[1]
-           AS accrued_cost
-FROM (SELECT cui, source, status, extra, amount_updated, investment_source_rank(source) AS r,
-             COALESCE(source_date, last_modified) AS day,
-             alert_jnum(extra->'avance_fisico') AS physical,
-             alert_jnum(extra->'devengado_acumulado') AS accrued
-      FROM investment_source) i
-GROUP BY cui;
+SELECT s.cui, s.status, s.status_source, s.status_date, p.physical, p.physical_date,
+       a.accrued, a.accrued_date, a.accrued_cost
+FROM (SELECT DISTINCT ON (cui) cui, status, source AS status_source,
+             COALESCE(source_date, last_modified) AS status_date
+      FROM investment_source
+      ORDER BY cui, status IS NULL, investment_source_rank(source)) AS s
+LEFT JOIN (SELECT DISTINCT ON (cui) cui, alert_jnum(extra->'avance_fisico') AS physical,
+                  alert_jdate(extra->'fecha_avance_fisico') AS physical_date
+           FROM investment_source
+           WHERE extra ? 'avance_fisico' AND alert_jnum(extra->'avance_fisico') IS NOT NULL
+           ORDER BY cui, investment_source_rank(source)) AS p USING (cui)
+LEFT JOIN (SELECT DISTINCT ON (cui) cui, alert_jnum(extra->'devengado_acumulado') AS accrued,
+                  alert_jdate(extra->'fecha_devengado') AS accrued_date,
+                  amount_updated AS accrued_cost
+           FROM investment_source
+           WHERE extra ? 'devengado_acumulado'
+             AND alert_jnum(extra->'devengado_acumulado') IS NOT NULL
+           ORDER BY cui, investment_source_rank(source)) AS a USING (cui);
 CREATE INDEX ON alert_mef (cui);
 ANALYZE alert_mef;
 
@@ -509,11 +509,11 @@ CROSS JOIN LATERAL (SELECT CASE
              AND o.final_basis = :f12b_paralysis THEN 'paralizada_f12b' END AS variant) AS v
 WHERE v.variant IS NOT NULL
 """,
-    # A signal (kind "senal"): the entity's published reports with persons with presumed
-    # responsibility, newest first (five in the evidence, each with its PDF).
-    "control_entidad": """
+    # A signal (kind "senal") on the works not finished: the entity's published reports with
+    # persons with presumed responsibility, newest first (five in the evidence, with PDFs).
+    "control_entidad": f"""
 WITH rep AS (
-    SELECT entity_id, id, number, title, persons_responsible AS persons, pdf_url,
+    SELECT entity_id, id, number, persons_responsible AS persons, pdf_url,
            COALESCE(published_date, issued_date) AS day,
            row_number() OVER (PARTITION BY entity_id ORDER BY
                COALESCE(published_date, issued_date) DESC NULLS LAST, id) AS n
@@ -521,8 +521,8 @@ WITH rep AS (
     WHERE persons_responsible >= :umbral_personas AND entity_id IS NOT NULL
 ), ent AS (
     SELECT entity_id, count(*) AS reports, sum(persons) AS persons, max(day) AS latest,
-           jsonb_agg(jsonb_build_object('id', id, 'numero', number, 'titulo', left(title, 160),
-                                        'fecha', day, 'personas', persons, 'pdf', pdf_url)
+           jsonb_agg(jsonb_build_object('id', id, 'numero', number, 'fecha', day,
+                                        'personas', persons, 'pdf', pdf_url)
                      ORDER BY n) FILTER (WHERE n <= 5) AS shown
     FROM rep GROUP BY entity_id
 )
@@ -537,6 +537,7 @@ SELECT w.infobras_code, 'informes' AS variant, NULL AS severity, NULL::numeric A
        CASE WHEN e.persons = 1 THEN '1 persona' ELSE e.persons || ' personas' END AS personas,
        COALESCE(alert_date_es(e.latest), 'fecha sin registrar') AS ultimo
 FROM work w JOIN ent e ON e.entity_id = w.entity_id
+WHERE {NOT_FINISHED}     -- where oversight can still act
 """,
 }
 

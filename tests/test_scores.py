@@ -241,9 +241,13 @@ def test_peer_groups_and_ranking_order(scored):
                                                        reverse=True)
     by_name, _ = scores.ranking(scores.Ranking(region="05", order="name", descending=False))
     assert [r["name"] for r in by_name] == sorted(r["name"] for r in by_name)
-    around = scores.peer_neighbours(uno)
-    assert d.UNO_ID in [r["entity_id"] for r in around]
-    assert all((r["peer_level"], r["band"]) == ("distrital", 1) for r in around)
+    me, around = scores.entity_card(d.UNO_ID)
+    assert me == uno and d.UNO_ID in [r["entity_id"] for r in around]
+    assert all((r["peer_level"], r["band"]) == ("distrital", 1)
+               and abs(r["peer_rank"] - uno["peer_rank"]) <= 2 for r in around)
+    assert [r["peer_rank"] for r in around] == sorted(r["peer_rank"] for r in around)
+    assert scores.entity_card(d.TRES_ID)[1] == [] and scores.entity_card("no-existe") == (
+        None, [])
 
 
 def test_a_stale_index_is_computed_live_and_refreshed_with_the_entity_figures(scored):
@@ -255,6 +259,7 @@ def test_a_stale_index_is_computed_live_and_refreshed_with_the_entity_figures(sc
         with scored.connect() as conn:
             assert "scores" not in entity_figures.fresh_parts(conn)
         stale = scores.entity_score(d.UNO_ID)
+        assert scores.entity_card(d.UNO_ID)[0] == stale
         assert stale["paralysed"] == before["paralysed"] + 1
         assert float(stale["score"]) < float(before["score"])
         assert _table(scored)[d.UNO_ID]["paralysed"] == before["paralysed"]  # not yet

@@ -91,10 +91,7 @@ def layout(entidad: str | None = None, **_query) -> html.Div:
 
 def score_data(entity_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The entity's performance index and the peers ranked around it (queries.scores)."""
-    def read() -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        row = scores.entity_score(entity_id)
-        return row, scores.peer_neighbours(row) if row else []
-    return memoize(f"entidad:score:{entity_id}", read)
+    return memoize(f"entidad:score:{entity_id}", lambda: scores.entity_card(entity_id))
 
 
 def _header(entity: dict[str, Any], explorer: str) -> html.Header:

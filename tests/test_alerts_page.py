@@ -82,14 +82,17 @@ def test_table_callback(page):
 
 
 def test_map_is_patched_with_values_only(page):
-    patch = page.district_map(SEARCH, "alerts").to_plotly_json()
-    changes = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
+    patch, table = page.district_map(SEARCH, "alerts")
+    changes = {tuple(op["location"]): op["params"]["value"]
+               for op in patch.to_plotly_json()["operations"]}
     codes = page._district_codes()
     z = changes[("data", 0, "z")]
     assert len(z) == len(codes) and z[codes.index("080108")] == 2
+    rows = table.children.children[2].children       # the map's table: the same figure
+    assert [(getattr(r, "data-key"), r.children[2].children) for r in rows] == [("080108", "2")]
     assert sum(z) == 2                                   # only this selection's alerts
     assert ("data", 0, "geojson") not in changes          # the boundaries never travel
-    zoomed = page.district_map(SEARCH + "&area=0801", "alerts_per_10k").to_plotly_json()
+    zoomed = page.district_map(SEARCH + "&area=0801", "alerts_per_10k")[0].to_plotly_json()
     view = {tuple(op["location"]): op["params"]["value"] for op in zoomed["operations"]}
     assert view[("layout", "map", "zoom")] > 6
     assert view[("data", 0, "colorbar", "title", "text")] == "Alertas por 10 000 hab."

@@ -11,7 +11,7 @@ import pytest
 from geodata.runs import run_cli
 
 MODULES = ("geodata.infobras", "geodata.paralizadas", "geodata.demo", "geodata.boundaries",
-           "geodata.ubigeo", "geodata.alerts")
+           "geodata.ubigeo", "geodata.alerts", "geodata.digest")
 
 
 CLI = {"geodata.demo": "geodata.demo.cli"}   # a package runs its command line from a module

@@ -1,6 +1,8 @@
 """The benchmark (`make bench`): load time, alerts recompute, callback server times, bytes of
-a first view and of a drill-down, and how each grows with the data, on the seeded national
-dataset at several sizes.
+a first view (by kind: JS, CSS, JSON, GeoJSON, fonts, images) and of a drill-down, the time
+to a usable map on an emulated mid-range phone over slow 4G, first and repeat visit
+(scripts/bench_browser.py says what "usable" means), and how each grows with the data, on the
+seeded national dataset at several sizes.
 
     python -m scripts.bench [--sizes 50000,200000,1000000] [--seed 42] [--reload]
                             [--areas 30] [--runs 100] [--no-browser]
@@ -57,6 +59,11 @@ TARGETS = (
     Target("cerca de mí: callback p95", "callbacks.near_me_callback.cold.p95", 20, "ms"),
     Target("primera vista sin bundles Dash/Plotly (gzip)",
            "first_view.beyond_bundles_gzip", 500 * 1024, "B"),
+    Target("primera vista: JavaScript (gzip)", "first_view.by_type.js.gzip", 900 * 1024, "B"),
+    Target("teléfono, 4G lenta: mapa usable en la 1.ª visita", "phone.first.usable_ms", 5000,
+           "ms"),
+    Target("teléfono, 4G lenta: mapa usable en una visita repetida", "phone.repeat.usable_ms",
+           2000, "ms"),
     Target("geometría de límites en callbacks", "geometry_bytes", 0, "B"),
     Target("obra /obra/<código> p95 (sin caché)", "callbacks.work_page.cold.p95", 50, "ms"),
     Target("entidad /entidad/<id> p95 (sin caché)", "callbacks.entity_page.cold.p95", 50, "ms"),
@@ -81,6 +88,7 @@ GROWTH = {
     "tabla de alertas p95 sin caché (ms)": "callbacks.alerts_table.cold.p95",
     "respuesta de drill-down mediana (B gzip)": "callbacks.drilldown_bytes.p50_gzip",
     "primera vista sin bundles (B gzip)": "first_view.beyond_bundles_gzip",
+    "teléfono: mapa usable, 1.ª visita (ms)": "phone.first.usable_ms",
 }
 
 
@@ -161,9 +169,10 @@ def bench_size(works: int, seed: int, reload: bool, n_areas: int, runs: int,
               "callbacks": callbacks}
     geometry = callbacks["checked"]["geometry_bytes"]
     if browser:
-        from scripts.bench_browser import first_view
+        from scripts.bench_browser import first_view, phone_visits
 
         result["first_view"] = first_view(app)
+        result["phone"] = phone_visits(app)
         geometry += result["first_view"]["geometry_bytes"]
     result["geometry_bytes"] = geometry
     print_size(result)
@@ -198,6 +207,15 @@ def print_size(result: dict[str, Any]) -> None:
             print(f"  primera vista {kind:28s} {g['requests']:3d} pedidos "
                   f"{g['gzip'] / 1024:8.1f} KiB gzip ({g['raw'] / 1024:8.1f} KiB)")
         print(f"  primera vista sin bundles: {fv['beyond_bundles_gzip'] / 1024:.1f} KiB gzip")
+        print("  primera vista por tipo: " + ", ".join(
+            f"{kind} {g['gzip'] / 1024:.1f} KiB" for kind, g in sorted(fv["by_type"].items())))
+    if "phone" in result:
+        for visit, label in (("first", "1.ª visita"), ("repeat", "visita repetida")):
+            v = result["phone"][visit]
+            usable = "—" if v["usable_ms"] is None else f"{v['usable_ms'] / 1000:.2f} s"
+            print(f"  teléfono 4G lenta, {label:15s}: mapa usable en {usable}; "
+                  f"{v['transfer'] / 1024:.1f} KiB por la red, {v['from_cache']} de "
+                  f"{v['requests']} pedidos desde la caché")
     print(f"  respuestas revisadas: {c['checked']['responses']}, geometría de límites: "
           f"{result['geometry_bytes']} B; errores: {len(c['checked']['errors'])}")
     for line in c["checked"]["errors"]:

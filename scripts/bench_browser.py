@@ -1,7 +1,15 @@
 """What a first visit costs: serve the app, open "/" in headless Chromium, and add up what
 travelled (the performance API's encoded = gzip sizes), Dash/Plotly bundles apart from the
-rest; every callback response the browser received is read back through CDP and checked for
-boundary geometry.
+rest and by type (JS, CSS, JSON, GeoJSON, fonts, images); every callback response the browser
+received is read back through CDP and checked for boundary geometry.
+
+`phone_visits` times the explorer on an emulated mid-range phone (PHONE viewport, CPU 4x
+slower, SLOW_4G network, all through Chromium's DevTools protocol) for a first visit (empty
+cache) and a repeat visit: the time from the navigation's start until the map is usable,
+which a script injected into the page (USABLE_JS) notes as soon as all of these hold:
+MapLibre has drawn the map (`map.loaded()`), at least one area of the choropleth is painted
+on screen (a rendered feature of a fill layer), the KPIs are written and no Dash component is
+loading (every callback of the first view has answered).
 """
 
 from __future__ import annotations
@@ -15,19 +23,31 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from scripts.dash_calls import UPDATE_URL, geometry_bytes
 
 CHROMIUM = "/usr/bin/chromium"
+# A mid-range Android phone (Moto G Power class: 412 x 915 CSS px) on a slow 4G link: what
+# Lighthouse calls "slow 4G" (1.6 Mbps down, 750 kbps up, 150 ms round trip) and a CPU four
+# times slower than this machine's.
+PHONE = {"width": 412, "height": 915, "deviceScaleFactor": 2.625, "mobile": True}
+SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8,
+           "uploadThroughput": 750_000 / 8}
+CPU_SLOWDOWN = 4
+USABLE_TIMEOUT = 90
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SETTLE_SECONDS = 1.5      # no new request for this long: the view is complete
 MAX_SECONDS = 60
 BUNDLES = "bundles Dash/Plotly"
+TYPES = {".js": "js", ".css": "css", ".woff2": "fonts", ".woff": "fonts", ".ttf": "fonts",
+         ".otf": "fonts", ".png": "images", ".jpg": "images", ".jpeg": "images",
+         ".svg": "images", ".ico": "images", ".webp": "images", ".gif": "images"}
 
 
 def kind(url: str) -> str:
     """Which part of a first view a URL is."""
-    if "/_dash-component-suites/" in url:
+    if "/_dash-component-suites/" in url or ("/assets/" in url and _path(url).endswith(".js")):
         return BUNDLES
     if "/geo/" in url:
         return "límites (GeoJSON)"
@@ -36,6 +56,25 @@ def kind(url: str) -> str:
     if "/assets/" in url:
         return "assets (CSS)"
     return "HTML, layout, dependencias"
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.lower()
+
+
+def content_type(url: str, navigation: bool = False) -> str:
+    """What a URL holds: html, js, css, json, geojson, fonts, images or other."""
+    if navigation:
+        return "html"
+    path = _path(url)
+    if "/geo/" in path:
+        return "geojson"
+    suffix = path[path.rfind("."):] if "." in path.rsplit("/", 1)[-1] else ""
+    if suffix in TYPES:
+        return TYPES[suffix]
+    if path.startswith(("/_dash-", "/api/")) or suffix == ".json":
+        return "json"
+    return "other"
 
 
 @contextmanager
@@ -55,7 +94,9 @@ def served(app) -> Iterator[str]:
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
+def chromium(phone: bool = False) -> Iterator[Any]:
+    """Headless Chromium; with `phone`, PHONE's screen, SLOW_4G and the CPU CPU_SLOWDOWN
+    times slower (DevTools emulation, for every page this driver opens)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -68,6 +109,12 @@ def chromium() -> Iterator[Any]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if phone:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", SLOW_4G)
+        driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
     try:
         yield driver
     finally:
@@ -77,7 +124,22 @@ def chromium() -> Iterator[Any]:
 
 ENTRIES_JS = """return performance.getEntriesByType('navigation')
     .concat(performance.getEntriesByType('resource'))
-    .map(function(e) { return [e.name, e.encodedBodySize, e.decodedBodySize]; });"""
+    .map(function(e) { return [e.name, e.encodedBodySize, e.decodedBodySize, e.transferSize,
+                               e.entryType === 'navigation']; });"""
+
+
+def by_type(entries: list[list]) -> dict[str, dict[str, int]]:
+    """Requests, gzip body bytes (as sent), decoded bytes and bytes that crossed the network
+    (transfer: 0 for what came from the browser's cache) per content type."""
+    out: dict[str, dict[str, int]] = {}
+    for url, encoded, decoded, transfer, navigation in entries:
+        group = out.setdefault(content_type(url, navigation),
+                               {"requests": 0, "gzip": 0, "raw": 0, "transfer": 0})
+        group["requests"] += 1
+        group["gzip"] += int(encoded)
+        group["raw"] += int(decoded)
+        group["transfer"] += int(transfer)
+    return out
 
 
 def _settled(driver) -> list[list]:
@@ -121,14 +183,66 @@ def first_view(app, path: str = "/") -> dict[str, Any]:
             "var k = document.getElementById('explorar-kpis');"
             "return k ? k.innerText.length : -1;")
     groups: dict[str, dict[str, int]] = {}
-    for url, encoded, decoded in entries:
+    for url, encoded, decoded, *_ in entries:
         group = groups.setdefault(kind(url), {"requests": 0, "gzip": 0, "raw": 0})
         group["requests"] += 1
         group["gzip"] += int(encoded)
         group["raw"] += int(decoded)
     geometry = sum(geometry_bytes(json.loads(b)) for b in bodies if b.strip())
-    return {"groups": groups,
+    return {"groups": groups, "by_type": by_type(entries),
             "beyond_bundles_gzip": sum(g["gzip"] for k, g in groups.items() if k != BUNDLES),
             "bundles_gzip": groups.get(BUNDLES, {}).get("gzip", 0),
             "requests": len(entries), "callback_responses": len(bodies),
             "geometry_bytes": geometry, "kpis_rendered": rendered > 0}
+
+
+# Runs in every page before its own scripts: notes (performance.now(), ms from the navigation's
+# start) the first moment the explorer's map is usable; see the module's docstring.
+USABLE_JS = """(function() {
+  function drawn() {
+    var g = document.querySelector('#explorar-map .js-plotly-plot');
+    var sub = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
+    var map = sub && sub.map;
+    if (!map || !map.loaded()) { return false; }
+    var kpis = document.getElementById('explorar-kpis');
+    if (!kpis || !kpis.innerText.trim()) { return false; }
+    if (document.querySelector('[data-dash-is-loading="true"]')) { return false; }
+    var fills = map.getStyle().layers.filter(function(l) { return l.type === 'fill'; })
+        .map(function(l) { return l.id; });
+    return fills.length > 0 && map.queryRenderedFeatures({layers: fills}).length > 0;
+  }
+  var timer = setInterval(function() {
+    try {
+      if (drawn()) { window.__miradorUsable = performance.now(); clearInterval(timer); }
+    } catch (e) { /* the map is being built */ }
+  }, 50);
+})();"""
+
+
+def _visit(driver, url: str) -> dict[str, Any]:
+    """Open `url` and wait until the map is usable: its time (ms) and what travelled."""
+    driver.get(url)
+    deadline = time.monotonic() + USABLE_TIMEOUT
+    usable = None
+    while usable is None and time.monotonic() < deadline:
+        usable = driver.execute_script("return window.__miradorUsable || null;")
+        time.sleep(0.1)
+    entries = _settled(driver)
+    types = by_type(entries)
+    return {"usable_ms": None if usable is None else round(usable),
+            "requests": len(entries),
+            "transfer": sum(g["transfer"] for g in types.values()),
+            "from_cache": sum(1 for e in entries if not e[4] and e[3] == 0 and e[2] > 0),
+            "by_type": types}
+
+
+def phone_visits(app, path: str = "/") -> dict[str, Any]:
+    """A first visit (empty cache) and a repeat visit of `path` on the emulated phone."""
+    with served(app) as base, chromium(phone=True) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": USABLE_JS})
+        driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+        first = _visit(driver, base + path)
+        driver.get("about:blank")
+        repeat = _visit(driver, base + path)
+    return {"device": {**PHONE, "cpu_slowdown": CPU_SLOWDOWN, "network": SLOW_4G},
+            "first": first, "repeat": repeat}

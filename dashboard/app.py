@@ -146,7 +146,8 @@ def shell() -> html.Div:
         html.Footer(className="app-footer", children=[
             html.Span(_("Datos: INFObras (Contraloría General de la República), "
                         "MEF (código único de inversión) e INEI (límites y población).") + " "),
-            dcc.Link(_("Fuentes y calidad de los datos"), href="/datos"),
+            dcc.Link(_("Fuentes y calidad de los datos"), href="/datos"), " · ",
+            dcc.Link(_("Glosario"), href="/glosario"),
         ]),
     ])
 

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # sections, reporting and following, the alert sentences and the words they are built of.
 JOURNEY = ["dashboard/app.py", "dashboard/widgets.py", "dashboard/citizen_ui.py",
            "dashboard/pages/cerca.py", "dashboard/pages/obra.py", "dashboard/source_sections.py",
-           "dashboard/follow_ui.py", "dashboard/pages/reporte.py",
+           "dashboard/follow_ui.py", "dashboard/pages/reporte.py", "dashboard/pages/glosario.py",
+           "layers/glossary.py",
            "layers/work_story.py", "layers/alert_text.py", "layers/format.py", "layers/alerts.py",
            "geodata/alert_rules.py", "geodata/infobras_format.py", "queries/reports.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from geodata import alerts as engine_alerts
 from geodata import digest
 from queries import changes
+from queries import reports as reports_query
 from tests.citizen_data import AS_OF
 
 pytest_plugins = ["tests.citizen_support"]
@@ -151,7 +152,12 @@ def test_subscribe_confirm_digest_unsubscribe(client, mailer, citizen_works, nat
     page = client.get(_link(confirmation, "/seguir/confirmar/"))
     assert page.status_code == 200 and "Listo" in page.get_data(as_text=True)
 
-    # A load that changes the work's status, progress and alerts: exactly one digest.
+    # A moderator answers a citizen report on the work, then a load changes the work's
+    # status, progress and alerts: exactly one digest, with all of it.
+    report = reports_query.submit(reports_query.validate(
+        code, "riesgo", "Hay una zanja abierta sin señalizar frente al colegio.", None), "c" * 64)
+    reports_query.moderate(report["id"], "aprobado", "derivado", "Se derivó a la municipalidad.",
+                           "moderadora")
     _load_changing(engine, code, "en_ejecucion", 47.5, date(2025, 1, 31))
     result = digest.run()
     assert result.comparison.by_kind["estado"] >= 1 and result.sent >= 1
@@ -161,6 +167,8 @@ def test_subscribe_confirm_digest_unsubscribe(client, mailer, citizen_works, nat
     assert "cambió de estado" in body and "«Paralizada», ahora «En ejecución»" in body
     assert "antes 31,0 %, ahora 47,5 %" in body
     assert "nueva alerta «Obra retrasada»" in body and "Debía terminar el" in body
+    assert "respuesta a un reporte ciudadano" in body and "Se derivó a la municipalidad." in body
+    assert f"{PUBLIC}/reporte/{report['tracking_code']}" in body
     unsubscribe = _link(mails[-1], "/seguir/baja/")
     assert mails[-1]["List-Unsubscribe"].strip() == f"<{PUBLIC}{unsubscribe}>"
     assert mails[-1]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from geodata.messages import N_
 from queries import db
 from queries.filters import FilterError
 from queries.parties import parse_entity_id
@@ -44,13 +45,13 @@ def check_email(value: Any) -> str:
     """The address as stored (lower case); SubscriptionError with a Spanish message."""
     email = clean_text(value).lower()
     if not email:
-        raise SubscriptionError("Escriba su correo electrónico.")
+        raise SubscriptionError(N_("Escriba su correo electrónico."))
     if len(email) > CONTACT_MAX:
         raise SubscriptionError(f"El correo es demasiado largo (máximo {CONTACT_MAX} "
                                 "caracteres).")
     if not is_email(email):
-        raise SubscriptionError("Ese correo no parece válido: escríbalo como "
-                                "nombre@dominio.pe, sin espacios.")
+        raise SubscriptionError(N_("Ese correo no parece válido: escríbalo como "
+                                   "nombre@dominio.pe, sin espacios."))
     return email
 
 
@@ -63,9 +64,9 @@ def parse_thing(kind: str, key: Any) -> str:
     if kind == "area":
         value = str(key or "").strip()
         if not (value.isascii() and value.isdigit() and len(value) in UBIGEO_LENGTHS):
-            raise FilterError(f"«{value[:20]}» no es un ubigeo: 2, 4 o 6 dígitos, como 1501.")
+            raise FilterError(N_("Ese no es un ubigeo: son 2, 4 o 6 dígitos, como 1501."))
         return value
-    raise FilterError("Solo se puede seguir una obra, un área o una entidad.")
+    raise FilterError(N_("Solo se puede seguir una obra, un área o una entidad."))
 
 
 _NAMES = {

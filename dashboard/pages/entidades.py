@@ -14,13 +14,12 @@ import dash
 from dash import dcc, html
 
 from dashboard import scorecard_ui as sc
-from dashboard.cache import memoize
 from dashboard.citizen_ui import section
 from dashboard.i18n import N_, _
 from dashboard.party_ui import entity_href, table
 from dashboard.wire import element, link
 from layers import format as fmt
-from queries import api_areas, scores
+from queries import api_areas, db, scores
 
 dash.register_page(__name__, path="/entidades", name=N_("Entidades"), order=4,
                    title=lambda **_q: _("Ranking de entidades — Mirador de Obras"),
@@ -28,9 +27,15 @@ dash.register_page(__name__, path="/entidades", name=N_("Entidades"), order=4,
                                   "desempeño como ejecutoras de obras, entre sus pares."))
 
 
+_REGIONS: dict[str, dict[str, str]] = {}   # by database: INEI's regions do not change
+
+
 def regions() -> dict[str, str]:
-    return memoize("entidades:regions", lambda: {a["ubigeo"]: a["name"]
-                                                 for a in api_areas.areas(1)})
+    """The regions' names by ubigeo (read once per database and process)."""
+    url = db.read_database_url()
+    if not _REGIONS.get(url):
+        _REGIONS[url] = {a["ubigeo"]: a["name"] for a in api_areas.areas(1)}
+    return _REGIONS[url]
 
 
 def parse(query: dict[str, Any]) -> tuple[scores.Ranking, str]:
@@ -110,6 +115,9 @@ def _header(label: str, key: str, r: scores.Ranking) -> Any:
 
 def _table(rows: list[dict[str, Any]], r: scores.Ranking) -> Any:
     levels, names = sc.level_names(), regions()
+    bands = {(level, band): sc.band_label(level, band) for level in scores.LEVELS
+             for band in (0, 1, 2, None)}
+    of = _("{r} de {n}")
     columns = [
         (_header(_("Índice"), "score", r), lambda e: element("Strong", sc.score_text(
             e["score"])), "num"),
@@ -117,10 +125,10 @@ def _table(rows: list[dict[str, Any]], r: scores.Ranking) -> Any:
                                                           entity_href(e["entity_id"])), "wide"),
         (_("Nivel"), lambda e: levels[e["peer_level"]], ""),
         (_("Región"), lambda e: names.get(e.get("region_ubigeo") or "", fmt.MISSING), ""),
-        (_("Puesto entre pares"), lambda e: _("{r} de {n}", r=fmt.number(e["peer_rank"]),
-                                               n=fmt.number(e["peers"]))
+        (_("Puesto entre pares"), lambda e: of.format(r=fmt.number(e["peer_rank"]),
+                                                       n=fmt.number(e["peers"]))
          if e.get("peer_rank") else fmt.MISSING, "num"),
-        (_("Banda"), lambda e: sc.band_label(e["peer_level"], e["band"]), ""),
+        (_("Banda"), lambda e: bands[e["peer_level"], e["band"]], ""),
         (_header(_("Obras"), "works", r), lambda e: fmt.number(e["works"]), "num"),
         (_header(_("Inversión"), "investment", r), lambda e: fmt.money(e["investment"]), "num"),
         (_header(_("Por habitante"), "per_inhabitant", r),

@@ -20,7 +20,8 @@ from layers.figures import checked
 from layers.map_table import Cell, sortable_table
 
 SEVERITY_LABELS = {"alta": N_("Alta"), "media": N_("Media"), "baja": N_("Baja")}
-STATE_LABELS = {"alerta": N_("Alerta"), "no_calculable": N_("No calculable")}
+STATE_LABELS = {"alerta": N_("Alerta"), "no_calculable": N_("No calculable"),
+                "senal": N_("Señal de control")}
 COLORSCALE = "OrRd"
 BAR_COLOR = "#c0392b"
 MAP_SIZE = (640, 560)  # width, height in pixels, to frame an area
@@ -200,5 +201,7 @@ def table_records(rows: Sequence[Mapping]) -> list[dict]:
         "region": r["region"] or "",
         "entity": r["entity"] or "",
         "status": STATUS_LABELS.get(r["status"], r["status"]),
-        "link": f"[Ver obra {int(r['infobras_code'])}](/obra/{int(r['infobras_code'])})",
+        "link": (f"[Ver informes de control](/obra/{int(r['infobras_code'])}#obra-control)"
+                 if r["state"] == "senal" else
+                 f"[Ver obra {int(r['infobras_code'])}](/obra/{int(r['infobras_code'])})"),
     } for r in rows]

@@ -20,7 +20,7 @@ from queries import db
 from queries.filters import MAX_TEXT, FilterError, Filters, _choices, _float, _getter
 from queries.tables import area, load_run, work
 
-STATES = ("alerta", "no_calculable")
+STATES = ("alerta", "no_calculable", "senal")   # senal: the control signal, no alert
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 TOP = 10

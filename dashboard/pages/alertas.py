@@ -35,7 +35,8 @@ CLAMPED = ("display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: ver
 RULE_OPTIONS = [{"label": r.name, "value": r.code} for r in RULES]
 SEVERITY_OPTIONS = [{"label": alerts_layer.SEVERITY_LABELS[s], "value": s} for s in SEVERITIES]
 STATE_OPTIONS = [{"label": "Alertas", "value": "alerta"},
-                 {"label": "Reglas no calculables", "value": "no_calculable"}]
+                 {"label": "Reglas no calculables", "value": "no_calculable"},
+                 {"label": "Señales de control (no son alertas)", "value": "senal"}]
 MEASURE_OPTIONS = [{"label": m.label, "value": m.key} for m in alerts_layer.MEASURES]
 
 
@@ -259,6 +260,10 @@ def _summary_text(selection: alerts.AlertSelection, totals: dict) -> str:
     if selection.state == "no_calculable":
         rules = fmt.count_label(totals["alerts"], "regla no se pudo", "reglas no se pudieron")
         return f"{rules} calcular en {works} por falta de datos."
+    if selection.state == "senal":
+        return _("{n} obras no terminadas cuya entidad ejecutora tiene informes de control con "
+                 "personas con presunta responsabilidad: una señal de control, no una alerta "
+                 "(no suma monto en riesgo).", n=fmt.number(totals["works"]))
     text = (f"{fmt.count_label(totals['alerts'], 'alerta', 'alertas')} en {works}; monto en "
             f"riesgo: {fmt.money(totals['amount_at_risk'])} (cada obra cuenta una vez, con su "
             "mayor monto en riesgo).")

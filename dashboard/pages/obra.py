@@ -281,6 +281,8 @@ def _money(work: dict) -> html.Section:
                                     "el costo (expediente técnico, contrato y costo "
                                     "actualizado)."), className="muted"))
     return section(_("¿Cuánto cuesta?"), html.Ul(rows, className="citizen-money"),
+                   html.P(dcc.Link(_("¿Qué significa cada término? Véalo en el glosario"),
+                                   href="/glosario"), className="muted"),
                    html.H3(_("Del expediente técnico al costo actualizado")), chart)
 
 
@@ -332,15 +334,29 @@ def _alerts(code: int, found: tuple[bool, list[dict]] | None = None,
                                             className="muted"), id="obra-alerts")
     active = [_alert_item(a, place) for a in rows if a["state"] == "alerta"]
     pending = [html.Li([html.Strong(_rule_name(a)), f": {alert_text.sentence(a, place)}"])
-               for a in rows if a["state"] != "alerta"]
+               for a in rows if a["state"] == "no_calculable"]
     body = [html.P(_(ALERTS_INTRO), className="muted"),
             html.Ul(active, className="citizen-alerts") if active else
-            html.P(_("Esta obra no activa ninguna alerta."), className="citizen-note ok")]
+            html.P(_("Esta obra no activa ninguna alerta."), className="citizen-note ok"),
+            *(_signal_item(a, place) for a in rows if a["state"] == "senal")]
     if pending:
         body.append(html.Details([html.Summary(_(
             "Reglas que no se pudieron evaluar por falta de datos ({n})", n=len(pending))),
             html.Ul(pending)]))
     return section(_("Alertas"), *body, id="obra-alerts")
+
+
+def _signal_item(a: dict, place: str = "") -> html.Div:
+    """The control signal: not an alert (no severity, no amount), with the entity's newest
+    reports one click away (their PDFs) and the control section below."""
+    reports = (a.get("evidence") or {}).get("informes_recientes") or []
+    return html.Div(className="citizen-note obra-signal", id="obra-signal", children=[
+        html.Strong(_("Señal de control (no es una alerta)")),
+        html.P(alert_text.sentence(a, place)),
+        html.Ul([html.Li(html.A(_("Informe {numero}", numero=r.get("numero") or r.get("id")),
+                                href=r["pdf"], target="_blank", rel="noopener"))
+                 for r in reports if r.get("pdf")]) if reports else None,
+        html.A(_("Ver los informes de control de su entidad"), href="#obra-control")])
 
 
 def _rule_name(alert: dict) -> str:

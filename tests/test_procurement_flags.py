@@ -414,3 +414,43 @@ def test_flag_carried_to_linked_work(edges):
     assert [(r[0], r[1]) for r in rows] == [("adjudicaciones_repetidas", "media")]
     assert "Proveedor repetido" in rows[0][2]
     assert works == [str(code)]
+
+
+# -- the open-data routes and the alerts page's view -------------------------------------------
+@pytest.fixture(scope="module")
+def client(edges):
+    from dashboard.app import app
+
+    return app.server.test_client()
+
+
+def test_flags_api_and_csv(client):
+    body = client.get("/api/v1/procurement-flags?rule=plazo_corto&per_page=500").get_json()
+    assert "zzflag-lp-holiday" in {f["subject_key"] for f in body["flags"]}
+    assert "zzflag-lp-ok" not in {f["subject_key"] for f in body["flags"]}
+    assert [r["rule_code"] for r in body["rules"]] == [  # every rule, zero or not
+        "postor_unico", "plazo_corto", "contrato_vs_adjudicado", "adjudicado_vs_referencial",
+        "adicionales_contrato", "adjudicaciones_repetidas", "proveedor_sancionado",
+        "precios_identicos"]
+    assert body["total"] == next(r["flags"] for r in body["rules"]
+                                 if r["rule_code"] == "plazo_corto")
+    csv_text = client.get("/api/v1/procurement-flags.csv?rule=precios_identicos").get_data(
+        as_text=True)
+    assert csv_text.startswith("\ufeffrule_code,rule_name,severity")
+    assert "zzflag-same-price" in csv_text
+    bad = client.get("/api/v1/procurement-flags?rule=inventada")
+    assert bad.status_code == 400
+    assert "Regla de contratación desconocida" in bad.get_json()["error"]
+    assert client.get("/api/v1/procurement-flags?region=Lima").status_code == 400
+
+
+def test_view_tables(edges):
+    from layers import procurement_flags as layer
+    from queries import procurement_flags as flags
+
+    page = flags.flags_page(flags.FlagSelection(rule="precios_identicos"))
+    records = layer.flag_records(page["rows"])
+    mine = [r for r in records if r["process"] == "zzflag-same-price"]
+    assert mine and mine[0]["severity"] == "Alta"
+    counts = layer.counts_table(flags.rule_counts(flags.FlagSelection()), flags.coverage())
+    assert len(counts.children[1].children) == len(procurement_flags.CODES)

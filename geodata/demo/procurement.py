@@ -59,6 +59,12 @@ AMOUNT_DIFFERENT_SHARE = 0.03     # works contracts whose amount differs from IN
 PENALTY_SHARE = (0.08, 0.35, 0.03)  # contracts with penalties: works, paralysed works, others
 SANCTIONED_SHARE = 0.02           # winners with a Tribunal sanction
 LP_THRESHOLD = 2_800_000          # above: Licitación Pública; below: Adjudicación Simplificada
+# Procurement red flags the demo shows (geodata/procurement_rules.py), drawn from the codes (a
+# hash, not the random stream, so the rest of the file is unchanged): shares of processes.
+SHORT_TENDER_SHARE = (0.06, 0.04)   # public tenders / simplified awards with a short period
+FAR_FROM_REFERENCE_SHARE = (0.04, 0.015)   # works outside 90-110 %, others far outside
+CONTRACT_OFF_AWARD_SHARE = 0.02     # single-item contracts ±35-40 % off the award
+FAVOURED_ENTITIES, FAVOURED_SHARE = 12, 0.6   # busiest entities: one firm wins their goods
 OBJECTS = ("Bien", "Servicio", "Consultoría de Obra")
 OBJECT_SHARES = (0.6, 0.28, 0.12)
 GOODS = (("CEMENTO PORTLAND TIPO IP X 42.5 KG", "Bolsa", "00012953"),
@@ -105,10 +111,11 @@ def build_procurement(works: pd.DataFrame, places: pd.DataFrame, seed: int,
     proc = _processes(works, places, rng, chosen, total - len(chosen), cut)
     proc["entity"] = entity_of[proc["work"].to_numpy()]
     proc["place"] = works["place"].to_numpy()[proc["work"].to_numpy()]
+    _flag_processes(proc)
     item = _items(proc, works, rng)
     firms = _firms(works, rng, max(500, total // 20))
     contractor = works["contractor_ruc"].to_numpy(object)[item["work"].to_numpy()]
-    bid = _bids(item, firms, contractor, rng)
+    bid = _bids(item, firms, contractor, rng, _favoured(proc, item, len(firms)))
     pen = _penalties(item, works, rng)
     san = _sanctions(item, rng, cut)
     conosce = _rows(proc, item, bid, pen, san, entities, places, firms,
@@ -123,6 +130,45 @@ def build_procurement(works: pd.DataFrame, places: pd.DataFrame, seed: int,
     }
     conosce.summary = summary
     return conosce
+
+
+def _unit(keys: np.ndarray, salt: int) -> np.ndarray:
+    """A uniform number in [0, 1) per integer key, without drawing from the random stream."""
+    mixed = (np.asarray(keys, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+             + np.uint64(salt * 0xBF58476D1CE4E5B9 % 2**64))   # arrays wrap around silently
+    return (mixed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def _flag_processes(proc: pd.DataFrame) -> None:
+    """The submission date (public tenders 35 calendar days after the call, others 20; a share
+    shorter than the legal minimum) and a share of awards far from the reference value."""
+    code, call = proc["code"].to_numpy(), proc["call"].to_numpy("datetime64[D]")
+    kind = proc["procedure"].to_numpy()
+    tender = (kind == "Licitación Pública") | (kind == "Concurso Público")
+    simplified = kind == "Adjudicación Simplificada"
+    u = _unit(code, 1)
+    days = np.where(tender, np.where(u < SHORT_TENDER_SHARE[0], 20, 35),
+                    np.where(simplified & (u < SHORT_TENDER_SHARE[1]), 11, 20))
+    proc["submission"] = call + days * DAY
+    u = _unit(code, 2)
+    works = proc["object"].to_numpy() == "Obra"
+    goods = np.isin(proc["object"].to_numpy(), ("Bien", "Servicio"))
+    ratio = np.where(works & (u < FAR_FROM_REFERENCE_SHARE[0]), 0.82,
+                     np.where(goods & (u < FAR_FROM_REFERENCE_SHARE[1]), 0.5, 0.0))
+    proc["reference"] = np.where(ratio > 0, np.round(proc["awarded"] / np.maximum(ratio, 0.01),
+                                                     2), proc["reference"])
+
+
+def _favoured(proc: pd.DataFrame, item: pd.DataFrame, firms: int) -> np.ndarray:
+    """Per item, the firm that wins it whatever the bids (-1: none): the busiest entities
+    award most of their goods and services to one firm each (repeat awards)."""
+    entity = proc["entity"].to_numpy()
+    busiest = pd.Series(entity[~proc["is_work"].to_numpy()]).value_counts().index[
+        :FAVOURED_ENTITIES].to_numpy()
+    p = item["process"].to_numpy()
+    chosen = (np.isin(entity[p], busiest) & ~item["is_work"].to_numpy()
+              & (_unit(proc["code"].to_numpy()[p], 3) < FAVOURED_SHARE))
+    return np.where(chosen, firms - 1 - entity[p] % min(firms, 50), -1)
 
 
 def _entities(works: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generator
@@ -234,7 +280,8 @@ def _items(proc: pd.DataFrame, works: pd.DataFrame, rng: np.random.Generator) ->
     work = proc["work"].to_numpy()[p]
     contracted = is_work | (rng.random(n) > 0.03)
     call = proc["call"].to_numpy()[p]
-    award = call + rng.integers(15, 40, n) * DAY
+    award = np.maximum(call + rng.integers(15, 40, n) * DAY,   # after the offers
+                       proc["submission"].to_numpy("datetime64[D]")[p] + 3 * DAY)
     signed = award + rng.integers(10, 30, n) * DAY
     plazo = np.where(is_work, works["plazo"].to_numpy()[work], rng.integers(10, 365, n))
     end = signed + 1 + plazo * DAY
@@ -298,7 +345,7 @@ def _firms(works: pd.DataFrame, rng: np.random.Generator, extra: int) -> pd.Data
 
 
 def _bids(item: pd.DataFrame, firms: pd.DataFrame, contractor: np.ndarray,
-          rng: np.random.Generator) -> pd.DataFrame:
+          rng: np.random.Generator, favoured: np.ndarray) -> pd.DataFrame:
     """One row per item and bidder (with the committee member CONOSCE writes beside it), the
     winner among them: for a works item, the work's `contractor`; else a random firm. Sets
     item['winner'] (a row of `firms`) and item['bidders']."""
@@ -307,6 +354,7 @@ def _bids(item: pd.DataFrame, firms: pd.DataFrame, contractor: np.ndarray,
     winner = rng.integers(0, len(firms), n)
     is_work = item["is_work"].to_numpy()
     winner[is_work] = index.loc[contractor[is_work]].to_numpy()
+    winner = np.where(favoured >= 0, favoured, winner)
     count = np.where(is_work, np.where(rng.random(n) < SINGLE_BIDDER_SHARE, 1,
                                        1 + np.minimum(rng.geometric(0.3, n), 14)),
                      np.minimum(rng.geometric(0.45, n), 10))
@@ -476,9 +524,9 @@ def _process_cells(proc, entities, places) -> dict[str, np.ndarray]:
         "moneda": np.full(len(proc), "Soles", dtype=object),
         "fecha_convocatoria": us_date(call),
         "fechaintegracionbases": integration,
-        "fechapresentacionpropuesta": us_date(call + 20 * DAY),
+        "fechapresentacionpropuesta": us_date(proc["submission"].to_numpy("datetime64[D]")),
         "fechaconvocatoria": us_date(call),
-        "fecha_presentacion_propuesta": us_date(call + 20 * DAY),
+        "fecha_presentacion_propuesta": us_date(proc["submission"].to_numpy("datetime64[D]")),
     }
     place = proc["place"].to_numpy()
     return per_process | {
@@ -504,6 +552,12 @@ def _item_cells(item, proc, entities, firms) -> dict[str, np.ndarray]:
     contract = item["contract"].to_numpy(object)
     conv = proc["code"].to_numpy()[p]
     awarded = item["awarded"].to_numpy()
+    # A share of the contracts of single-item processes signed far from the award.
+    u = _unit(conv * 8 + item["item_no"].to_numpy(), 4)
+    single = proc["items"].to_numpy()[p] == 1
+    signed_amount = np.round(awarded * np.where(
+        single & (u < CONTRACT_OFF_AWARD_SHARE / 2), 1.35,
+        np.where(single & (u < CONTRACT_OFF_AWARD_SHARE), 0.6, 1.0)), 2)
     stamp = np.char.zfill((np.arange(len(item)) * 7919 % 10**9).astype(str), 9)
 
     def when_contracted(values):
@@ -537,8 +591,8 @@ def _item_cells(item, proc, entities, firms) -> dict[str, np.ndarray]:
         "num_contrato": when_contracted(
             np.char.zfill((item["item_no"].to_numpy() + p % 97).astype(str), 3).astype(object)
             + "-" + year),
-        "monto_contratado_total": when_contracted(number_text(awarded).astype(object)),
-        "monto_contratado_item": when_contracted(number_text(awarded).astype(object)),
+        "monto_contratado_total": when_contracted(number_text(signed_amount).astype(object)),
+        "monto_contratado_item": when_contracted(number_text(signed_amount).astype(object)),
         "monto_adicional": when_contracted(number_text(item["additional"]).astype(object)),
         "monto_reduccion": when_contracted(number_text(item["reduction"]).astype(object)),
         "monto_prorroga": when_contracted(np.full(len(item), "0", dtype=object)),

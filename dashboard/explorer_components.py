@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard import widgets
 from dashboard.explorer_state import ExplorerState, href
-from dashboard.i18n import _
+from dashboard.i18n import N_, _, ngettext
 from dashboard.routes.exports import aggregate_urls, download_urls, query_suffix
 from geodata.infobras_format import STATUS_LABELS
 from layers import choropleth as chm
@@ -20,8 +20,8 @@ from layers.map_table import Cell, sortable_table
 from layers.works_layer import STATUS_COLORS
 from queries.explorer import POINTS_LIMIT, View
 
-LEVEL_NAMES = {1: "región", 2: "provincia", 3: "distrito"}
-LEVEL_PLURALS = {1: "regiones", 2: "provincias", 3: "distritos"}
+LEVEL_NAMES = {1: N_("región"), 2: N_("provincia"), 3: N_("distrito")}
+LEVEL_PLURALS = {1: N_("regiones"), 2: N_("provincias"), 3: N_("distritos")}
 ID = "explorar"
 
 
@@ -32,8 +32,8 @@ def _id(name: str) -> str:
 # -- controls ------------------------------------------------------------------------------
 def metric_controls(base: str, per_capita: bool) -> html.Div:
     return html.Div(className="explorer-metric", children=[
-        html.Label("Mostrar en el mapa", htmlFor=_id("metric")),
-        widgets.dropdown(id=_id("metric"), options=[{"label": m.label, "value": m.base}
+        html.Label(_("Mostrar en el mapa"), htmlFor=_id("metric")),
+        widgets.dropdown(id=_id("metric"), options=[{"label": _(m.label), "value": m.base}
                                                for m in BASES],
                      value=base, clearable=False, searchable=False),
         dcc.Checklist(id=_id("per-capita"), className="explorer-switch",
@@ -43,9 +43,9 @@ def metric_controls(base: str, per_capita: bool) -> html.Div:
 
 
 def per_capita_options(base: str) -> list[dict[str, Any]]:
-    return [{"label": "Por habitante", "value": "hab", "disabled": base in NO_PER_CAPITA,
-             "title": "El promedio de avance no se reparte por habitante"
-             if base in NO_PER_CAPITA else "Dividido por la población 2025 (INEI)"}]
+    return [{"label": _("Por habitante"), "value": "hab", "disabled": base in NO_PER_CAPITA,
+             "title": _("El promedio de avance no se reparte por habitante")
+             if base in NO_PER_CAPITA else _("Dividido por la población 2025 (INEI)")}]
 
 
 def _group(label: str, control, target: str) -> html.Div:
@@ -58,39 +58,39 @@ def filters_panel(options: Mapping[str, Any]) -> html.Details:
     years = (options.get("year_min"), options.get("year_max"))
     year_min, year_max = (years if None not in years else (2000, 2030))
     return html.Details(id=_id("filters"), className="explorer-filters", open=True, children=[
-        html.Summary([html.Span("Filtros", className="explorer-filters-title"),
+        html.Summary([html.Span(_("Filtros"), className="explorer-filters-title"),
                       html.Span(id=_id("filter-count"), className="explorer-filter-count")]),
-        _group("Buscar obra, entidad o contratista", dcc.Input(
+        _group(_("Buscar obra, entidad o contratista"), dcc.Input(
             id=_id("q"), type="search", debounce=True, maxLength=120,
-            placeholder="Nombre, código, CUI o RUC", className="explorer-input"),
+            placeholder=_("Nombre, código, CUI o RUC"), className="explorer-input"),
             _id("q")),
         html.Div(id=_id("found"), className="party-found", **{"aria-live": "polite"}),
-        _group("Estado", dcc.Checklist(
+        _group(_("Estado"), dcc.Checklist(
             id=_id("status"), options=[{"label": html.Span(
                 [html.Span(className="explorer-dot",
-                           style={"backgroundColor": STATUS_COLORS[k]}), v]), "value": k}
+                           style={"backgroundColor": STATUS_COLORS[k]}), _(v)]), "value": k}
                 for k, v in STATUS_LABELS.items()], value=[],
             className="explorer-checklist"), _id("status")),
-        _group("Nivel de gobierno", dcc.Checklist(
+        _group(_("Nivel de gobierno"), dcc.Checklist(
             id=_id("government_level"), options=_choices(options.get("government_level", [])),
             value=[], className="explorer-checklist"), _id("government_level")),
-        _group("Sector", widgets.dropdown(
+        _group(_("Sector"), widgets.dropdown(
             id=_id("sector"), options=_choices(options.get("sector", [])), multi=True, value=[],
-            placeholder="Todos los sectores"), _id("sector")),
-        _group("Modalidad", dcc.Checklist(
+            placeholder=_("Todos los sectores")), _id("sector")),
+        _group(_("Modalidad"), dcc.Checklist(
             id=_id("modality"), options=_choices(options.get("modality", [])), value=[],
             className="explorer-checklist"), _id("modality")),
-        _group("Año de inicio", dcc.RangeSlider(
+        _group(_("Año de inicio"), dcc.RangeSlider(
             id=_id("years"), min=year_min, max=year_max, step=1, value=[year_min, year_max],
             marks=year_marks(year_min, year_max),
             allowCross=False, tooltip={"placement": "bottom"}), _id("years")),
-        _group("Inversión de la obra (S/)", html.Div(className="explorer-range", children=[
+        _group(_("Inversión de la obra (S/)"), html.Div(className="explorer-range", children=[
             dcc.Input(id=_id("amount-min"), type="text", inputMode="decimal", debounce=True,
-                      placeholder="desde", className="explorer-input"),
+                      placeholder=_("desde"), className="explorer-input"),
             dcc.Input(id=_id("amount-max"), type="text", inputMode="decimal", debounce=True,
-                      placeholder="hasta", className="explorer-input"),
+                      placeholder=_("hasta"), className="explorer-input"),
         ]), _id("amount-min")),
-        html.Button("Quitar filtros", id=_id("clear"), n_clicks=0,
+        html.Button(_("Quitar filtros"), id=_id("clear"), n_clicks=0,
                     className="explorer-clear"),
     ])
 
@@ -113,15 +113,15 @@ def _choices(values: list[str]) -> list[dict[str, str]]:
 def filter_count(state: ExplorerState) -> str:
     query = state.filters.to_query()
     query.pop("area", None)
-    return f"{len(query)} activos" if query else ""
+    return _("{n} activos", n=len(query)) if query else ""
 
 
 # -- what the view shows -----------------------------------------------------------------------
 def title(view: View, breadcrumb: Sequence[tuple[str | None, str]]) -> list:
     name = breadcrumb[-1][1]
     if view.selected is None:
-        return [name, html.Small("obras públicas por región")]
-    kind = LEVEL_NAMES[len(view.selected) // 2]
+        return [name, html.Small(_("obras públicas por región"))]
+    kind = _(LEVEL_NAMES[len(view.selected) // 2])
     return [name, html.Small(kind + (f" · {breadcrumb[1][1]}" if len(breadcrumb) > 2 else ""))]
 
 
@@ -156,43 +156,50 @@ def kpis(totals: Mapping[str, Any], population: int | None) -> list[html.Div]:
     works = totals.get("works") or 0
     investment, accrued = totals.get("investment"), totals.get("accrued")
     paralysed = totals.get("paralysed") or 0
-    per_capita = (f"{fmt.money(investment / population)} por habitante"
+    per_capita = (_("{amount} por habitante", amount=fmt.money(investment / population))
                   if investment and population else "")
-    accrued_share = (f"{fmt.percent(accrued / investment * 100)} de la inversión"
+    accrued_share = (_("{share} de la inversión", share=fmt.percent(accrued / investment * 100))
                      if investment and accrued is not None else "")
-    paralysed_share = (f"{fmt.percent(paralysed / works * 100)} de las obras · "
-                       f"{fmt.money(totals.get('paralysed_investment') or 0)}" if works else "")
+    paralysed_share = (_("{share} de las obras", share=fmt.percent(paralysed / works * 100))
+                       + f" · {fmt.money(totals.get('paralysed_investment') or 0)}"
+                       if works else "")
     progress = (totals["progress_sum"] / totals["progress_n"]
                 if totals.get("progress_n") else None)
     return [
-        _kpi("Obras", fmt.number(works),
-             f"{fmt.decimal(works / population * 10_000, 1)} por 10 000 hab."
+        _kpi(_("Obras"), fmt.number(works),
+             _("{n} por 10 000 hab.", n=fmt.decimal(works / population * 10_000, 1))
              if population else ""),
-        _kpi("Inversión", fmt.money(investment or 0), per_capita),
-        _kpi("Devengado", fmt.money(accrued or 0), accrued_share),
-        _kpi("Obras paralizadas", fmt.number(paralysed), paralysed_share, "is-alert"),
-        _kpi("Avance físico promedio", fmt.percent(progress),
-             f"de {fmt.count_label(totals.get('progress_n') or 0, 'obra', 'obras')}"
-             if progress is not None else "sin datos de avance"),
+        _kpi(_("Inversión"), fmt.money(investment or 0), per_capita),
+        _kpi(_("Devengado"), fmt.money(accrued or 0), accrued_share),
+        _kpi(_("Obras paralizadas"), fmt.number(paralysed), paralysed_share, "is-alert"),
+        _kpi(_("Avance físico promedio"), fmt.percent(progress),
+             ngettext("de {count} obra", "de {count} obras", totals.get("progress_n") or 0,
+                      count=fmt.number(totals.get("progress_n") or 0))
+             if progress is not None else _("sin datos de avance")),
     ]
 
 
 def map_note(total: int, shows_points: bool, located: int, view: View) -> str:
     """What the map shows: the works one by one (how many have a location) or the sums."""
     if total == 0:
-        return "Ninguna obra coincide con los filtros en esta área."
+        return _("Ninguna obra coincide con los filtros en esta área.")
     if shows_points:
         unlocated = total - located
-        missing = (f" {fmt.count_label(unlocated, 'obra no tiene', 'obras no tienen')} "
-                   "ubicación y no aparece en el mapa." if unlocated else "")
-        return (f"{fmt.count_label(total, 'obra', 'obras')} en esta vista, por estado; el "
-                "tamaño del punto indica la inversión. Haga clic en una obra para ver su "
-                "ficha. Las obras sin coordenadas se ubican en la capital de su distrito."
-                + missing)
-    level = LEVEL_PLURALS[view.level]
-    return (f"{fmt.number(total)} obras: el mapa las suma por {level}. Haga clic en un área "
-            f"para acercarse, o filtre hasta {fmt.number(POINTS_LIMIT)} obras o menos para "
-            "verlas una por una. Gris: sin datos.")
+        missing = (" " + ngettext("{count} obra no tiene ubicación y no aparece en el mapa.",
+                                  "{count} obras no tienen ubicación y no aparecen en el mapa.",
+                                  unlocated, count=fmt.number(unlocated))
+                   if unlocated else "")
+        return ngettext(
+            "{count} obra en esta vista, por estado; el tamaño del punto indica la inversión. "
+            "Haga clic en una obra para ver su ficha. Las obras sin coordenadas se ubican en "
+            "la capital de su distrito.",
+            "{count} obras en esta vista, por estado; el tamaño del punto indica la inversión. "
+            "Haga clic en una obra para ver su ficha. Las obras sin coordenadas se ubican en "
+            "la capital de su distrito.", total, count=fmt.number(total)) + missing
+    return _("{total} obras: el mapa las suma por {level}. Haga clic en un área para "
+             "acercarse, o filtre hasta {limit} obras o menos para verlas una por una. Gris: "
+             "sin datos.", total=fmt.number(total), level=_(LEVEL_PLURALS[view.level]),
+             limit=fmt.number(POINTS_LIMIT))
 
 
 def downloads(state: ExplorerState, total: int, view: View, name: str) -> list:
@@ -202,15 +209,17 @@ def downloads(state: ExplorerState, total: int, view: View, name: str) -> list:
         return []
     works = download_urls(state.filters)
     areas = aggregate_urls(state.filters, view.level, view.parent)
-    what = "esta obra" if total == 1 else f"estas {fmt.number(total)} obras"
-    out: list = [html.Span(f"Descargar {what}: ", className="explorer-downloads-label"),
+    what = (_("Descargar esta obra:") if total == 1 else
+            _("Descargar estas {n} obras:", n=fmt.number(total)))
+    out: list = [html.Span(what + " ", className="explorer-downloads-label"),
                  *_links(works, ("CSV", "GeoJSON", "GeoPackage", "OC4IDS")),
-                 html.Span(f"Indicadores por {LEVEL_NAMES[view.level]}: ",
+                 html.Span(_("Indicadores por {level}:", level=_(LEVEL_NAMES[view.level])) + " ",
                            className="explorer-downloads-label"),
                  *_links(areas, ("CSV", "GeoJSON", "GeoPackage"))]
     if view.selected:
         suffix = query_suffix(state.filters.with_area(None).to_query())
-        out.append(html.A(f"Informe de {name} (PDF)", href=f"/informe/{view.selected}{suffix}",
+        out.append(html.A(_("Informe de {name} (PDF)", name=name),
+                          href=f"/informe/{view.selected}{suffix}",
                           className="explorer-briefing-link"))
     return out
 
@@ -222,8 +231,9 @@ def _links(urls: Mapping[str, str], names: Sequence[str]) -> list:
 def top_title(view: View, metric: Metric) -> str:
     plural = LEVEL_PLURALS[view.level]
     if view.is_district:
-        return f"Los distritos de la provincia por {metric.title.lower()}"
-    return f"Las 10 {plural} con mayor {metric.title.lower()}"
+        return _("Los distritos de la provincia por {metric}", metric=metric.title.lower())
+    return _("Las 10 {areas} con mayor {metric}", areas=_(plural),
+             metric=metric.title.lower())
 
 
 # -- the map's table ----------------------------------------------------------------------------
@@ -237,7 +247,7 @@ def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: 
     paralysed share and progress. The values are the map's (layers.choropleth.area_value)."""
     others = [chm.METRICS[k] for k in TABLE_METRICS if k != metric.key]
     columns = [metric, *others]
-    headers = [LEVEL_NAMES[view.level].capitalize(),
+    headers = [_(LEVEL_NAMES[view.level]).capitalize(),
                *(m.title if m.unit in m.title else f"{m.title} ({m.unit})" for m in columns)]
     body, selected = [], None
     for n, row in enumerate(rows):
@@ -253,7 +263,7 @@ def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: 
         body.append(cells)
     caption = _("Tabla del mapa: {metrica} por {nivel}. Elija un nombre para acercarse; "
                 "ordene con los botones de cada columna.",
-                metrica=metric.title.lower(), nivel=LEVEL_NAMES[view.level])
+                metrica=metric.title.lower(), nivel=_(LEVEL_NAMES[view.level]))
     return sortable_table(caption, headers, body, _id("table"), selected,
                           numeric=range(1, len(columns) + 1), keys=[r["ubigeo"] for r in rows])
 
@@ -267,32 +277,32 @@ def work_card(work: Mapping[str, Any], alerts: Sequence[Mapping[str, Any]] | Non
                                   work.get("region_name")) if x)
     raised = [a for a in (alerts or []) if a.get("state") == "alerta"]
     if alerts is None:
-        alert_line = "Alertas: no calculadas"
+        alert_line = _("Alertas: no calculadas")
     elif raised:
-        first = raised[0].get("rule_name") or raised[0].get("rule_code")
-        more = f" y {len(raised) - 1} más" if len(raised) > 1 else ""
-        alert_line = f"Alertas: {first}{more}"
+        first = _(raised[0].get("rule_name") or raised[0].get("rule_code"))
+        more = " " + _("y {n} más", n=len(raised) - 1) if len(raised) > 1 else ""
+        alert_line = _("Alertas:") + f" {first}{more}"
     else:
-        alert_line = "Sin alertas"
+        alert_line = _("Sin alertas")
     facts = [
-        ("Entidad", work.get("entity") or "—"),
-        ("Contratista", work.get("contractor_name") or "no registrado"),
-        ("Inversión", fmt.money(work.get("investment"), exact=True)),
-        ("Devengado", fmt.money(work.get("accrued"), exact=True)),
-        ("Avance físico", fmt.percent(work.get("physical_progress"))),
-        ("Ubicación", place + (" (capital del distrito)"
-                               if work.get("geom_source") == "district_capital" else "")),
+        (_("Entidad"), work.get("entity") or "—"),
+        (_("Contratista"), work.get("contractor_name") or _("no registrado")),
+        (_("Inversión"), fmt.money(work.get("investment"), exact=True)),
+        (_("Devengado"), fmt.money(work.get("accrued"), exact=True)),
+        (_("Avance físico"), fmt.percent(work.get("physical_progress"))),
+        (_("Ubicación"), place + (" " + _("(capital del distrito)")
+                                  if work.get("geom_source") == "district_capital" else "")),
     ]
     return [
         html.Button("×", id=_id("card-close"), n_clicks=0, className="explorer-card-close",
-                    title="Cerrar", **{"aria-label": "Cerrar la ficha"}),
-        html.Span(STATUS_LABELS.get(status, status), className="explorer-status",
+                    title=_("Cerrar"), **{"aria-label": _("Cerrar la ficha")}),
+        html.Span(_(STATUS_LABELS.get(status, status)), className="explorer-status",
                   style={"backgroundColor": STATUS_COLORS.get(status, "#666")}),
         html.H3(work["name"]),
         html.Dl([item for label, value in facts for item in (html.Dt(label), html.Dd(value))]),
         html.P(alert_line, className="explorer-card-alerts" + (" has-alerts" if raised else "")),
-        dcc.Link("Ver la ficha completa de la obra →", href=f"/obra/{work['infobras_code']}",
+        dcc.Link(_("Ver la ficha completa de la obra →"), href=f"/obra/{work['infobras_code']}",
                  className="explorer-card-link"),
-        html.Small(f"Código INFObras {work['infobras_code']}"
+        html.Small(_("Código INFObras {code}", code=work["infobras_code"])
                    + (f" · CUI {work['cui']}" if work.get("cui") else "")),
     ]

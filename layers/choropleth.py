@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.colors import sequential
 
+from dashboard.i18n import N_, _
 from layers import format as fmt
 from layers.basemap import Basemap, map_settings
 from layers.figures import checked, template
@@ -60,18 +61,19 @@ class Metric:
 
     @property
     def title(self) -> str:
+        """In the current language (the label is a catalog entry)."""
         if not self.per_capita:
-            return self.label
-        return f"{self.label} por habitante" if self.kind == "money" else (
-            f"{self.label} por 10 000 habitantes")
+            return _(self.label)
+        return _("{label} por habitante", label=_(self.label)) if self.kind == "money" else (
+            _("{label} por 10 000 habitantes", label=_(self.label)))
 
     @property
     def unit(self) -> str:
         if self.kind == "money":
-            return "S/ por habitante" if self.per_capita else "S/"
+            return _("S/ por habitante") if self.per_capita else "S/"
         if self.kind == "percent":
             return "%"
-        return "por 10 000 hab." if self.per_capita else self.short
+        return _("por 10 000 hab.") if self.per_capita else _(self.short)
 
     def format(self, value: float | None) -> str:
         if value is None:
@@ -86,15 +88,15 @@ class Metric:
 # Base metrics; each has a per-inhabitant variant except the percentages and averages, whose
 # per-inhabitant reading is that of their numerator (paralysed works per 10 000 inhabitants).
 BASES: tuple[Metric, ...] = (
-    Metric("works", "Número de obras", "obras", "count", "blue"),
-    Metric("investment", "Inversión total", "S/", "money", "blue"),
-    Metric("accrued", "Devengado acumulado", "S/", "money", "blue"),
-    Metric("paralysed_pct", "Obras paralizadas", "%", "percent", "red"),
-    Metric("progress", "Avance físico promedio", "%", "percent", "green"),
-    Metric("alerts", "Alertas", "alertas", "count", "red"),
+    Metric("works", N_("Número de obras"), N_("obras"), "count", "blue"),
+    Metric("investment", N_("Inversión total"), "S/", "money", "blue"),
+    Metric("accrued", N_("Devengado acumulado"), "S/", "money", "blue"),
+    Metric("paralysed_pct", N_("Obras paralizadas"), "%", "percent", "red"),
+    Metric("progress", N_("Avance físico promedio"), "%", "percent", "green"),
+    Metric("alerts", N_("Alertas"), N_("alertas"), "count", "red"),
 )
-_PER_CAPITA_OF = {"paralysed_pct": Metric("paralysed", "Obras paralizadas", "obras", "count",
-                                          "red", per_capita=True)}
+_PER_CAPITA_OF = {"paralysed_pct": Metric("paralysed", N_("Obras paralizadas"), N_("obras"),
+                                          "count", "red", per_capita=True)}
 NO_PER_CAPITA = frozenset({"progress"})
 DEFAULT_METRIC = "works"
 
@@ -223,9 +225,10 @@ def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, f
         *works_traces,
     ], _validate=False)
     layers = []
-    if context_url:
+    if context_url:   # the fill would hide the streets: it goes while they show
         layers.append(dict(sourcetype="geojson", source=context_url, type="fill",
-                           color="#eeeeee", below="traces"))
+                           color="#eeeeee", below="traces",
+                           visible=not (basemap and streets)))
         layers.append(dict(sourcetype="geojson", source=context_url, type="line",
                            color="#c8c8c8", line=dict(width=0.8), below="traces"))
     fig.update_layout(
@@ -242,6 +245,16 @@ def map_figure(geojson_url: str, context_url: str | None, center: Mapping[str, f
         hoverlabel=dict(bgcolor="white", font=dict(size=13)),
     )
     return fig
+
+
+def streets_update(basemap: Basemap, streets: bool) -> dict[str, Any]:
+    """What changes in the `map` of map_figure(basemap, context_url=...) when the streets
+    are shown or hidden: its style, or the visibility of its layers by index (the tiles
+    first, then the neighbouring regions' fill, which would cover them)."""
+    settings = map_settings(basemap, [], streets)
+    if basemap.is_style:
+        return {"style": settings["style"], "layers": {0: not streets}}
+    return {"layers": {0: streets, 1: not streets}}
 
 
 def choropleth_update(rows: Sequence[Mapping[str, Any]], metric: Metric,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from geodata.alert_rules import RULES
 from geodata.infobras_format import COMPANIONS
 from queries import db
 from queries.source_tables import source_link
@@ -238,6 +239,36 @@ def rule_coverage() -> dict:
             return {"works": 0, "rules": []}
         works = conn.execute(sa.select(sa.func.count()).select_from(work)).scalar_one()
     for row in rows:
+        row["unit"] = "obras"
         row["evaluated"] = (0 if row["needs_loaded"] is False
                             else max(works - row["not_computable"], 0))
+    _procurement_coverage(rows)
+    order = {code: i for i, code in enumerate(r.code for r in RULES)}
+    rows.sort(key=lambda r: (order.get(r["code"], len(order)), r["code"]))
     return {"works": works, "rules": rows}
+
+
+def _procurement_coverage(rows: list[dict]) -> None:
+    """The SEACE red flags judge processes and contracts, not works: their figures come from
+    what the flags' recompute recorded (queries.procurement_flags), summed over sources."""
+    from queries import procurement_flags as flags
+
+    try:
+        coverage = flags.coverage()
+        with db.read_engine().connect() as conn:
+            counts = dict(conn.execute(
+                sa.select(flags.f.rule_code, sa.func.count()).group_by(flags.f.rule_code)).all())
+    except sa.exc.ProgrammingError:   # the flags' tables are not there yet
+        return
+    by_rule: dict[str, list[dict]] = {}
+    for c in coverage:
+        by_rule.setdefault(c["rule_code"], []).append(c)
+    for row in rows:
+        if (found := by_rule.get(row["code"])) is None:
+            continue
+        row["unit"] = found[0]["unit"]
+        row["evaluated"] = sum(c["evaluated"] for c in found)
+        row["not_computable"] = sum(c["not_evaluable"] for c in found)
+        row["alerts"] = counts.get(row["code"], 0)
+        row["needs"] = "procesos del SEACE"
+        row["needs_loaded"] = bool(row["evaluated"] or row["not_computable"])

@@ -218,26 +218,28 @@ def rules_section(coverage: dict) -> html.Section:
             state = html.Strong(_("No evaluable: falta {fuente}", fuente=r["needs"]),
                                 className="datos-rule-missing")
         elif r["not_computable"]:
-            state = _("Evaluada; no calculable en {n} obras por falta de datos",
-                      n=fmt.number(r["not_computable"]))
+            state = _("Evaluada; no calculable en {n} {unidad} por falta de datos",
+                      n=fmt.number(r["not_computable"]), unidad=r["unit"])
         else:
             state = _("Evaluada")
         found = (_("{n} señales", n=fmt.number(r["signals"])) if r["kind"] == "senal"
                  else fmt.number(r["alerts"]))
         rows.append([html.A(r["name"], href=f"/alertas?rule={r['code']}"),
                      r["needs"] or _("la obra (su propia fuente)"),
-                     fmt.number(r["evaluated"]), found, fmt.number(r["not_computable"]), state])
+                     f"{fmt.number(r['evaluated'])} {r['unit']}", found,
+                     fmt.number(r["not_computable"]), state])
     missing = [r for r in coverage["rules"] if r["needs_loaded"] is False]
     return html.Section(id="datos-rules", children=[
         html.H2(_("Reglas de alerta: qué se pudo evaluar")),
-        html.P(_("Cada regla sobre las {n} obras cargadas. «No calculable»: a la obra le falta "
-                 "un dato que la regla necesita (se dice cuál en la obra; nunca se toma por "
-                 "«sin alerta»). «No evaluable»: no se cargó ningún dato de la fuente con la "
-                 "que la regla compara.", n=fmt.number(coverage["works"]))),
+        html.P(_("Cada regla sobre las {n} obras cargadas (las de contrataciones, sobre los "
+                 "procesos y contratos del SEACE). «No calculable»: a la obra o al proceso le "
+                 "falta un dato que la regla necesita (se dice cuál; nunca se toma por «sin "
+                 "alerta»). «No evaluable»: no se cargó ningún dato de la fuente con la que la "
+                 "regla compara.", n=fmt.number(coverage["works"]))),
         html.P(_("No se pudieron evaluar por falta de datos: {reglas}.",
                  reglas=", ".join(r["name"] for r in missing)),
                className="citizen-note warn") if missing else None,
-        _table([_("Regla"), _("Compara con"), _("Obras evaluadas"), _("Alertas"),
+        _table([_("Regla"), _("Compara con"), _("Evaluadas"), _("Alertas"),
                 _("No calculables"), _("Estado")], rows)
         if rows else html.P(_("Las alertas todavía no se han calculado."),
                             className="officials-empty")])

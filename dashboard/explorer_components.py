@@ -261,11 +261,12 @@ def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: 
             value = chm.area_value(row, m, alerts)
             cells.append(Cell(m.format(value), value))
         body.append(cells)
-    caption = _("Tabla del mapa: {metrica} por {nivel}. Elija un nombre para acercarse; "
-                "ordene con los botones de cada columna.",
-                metrica=metric.title.lower(), nivel=_(LEVEL_NAMES[view.level]))
+    caption = _("{metrica} por {nivel}", metrica=metric.title,
+                nivel=_(LEVEL_NAMES[view.level]))
     return sortable_table(caption, headers, body, _id("table"), selected,
-                          numeric=range(1, len(columns) + 1), keys=[r["ubigeo"] for r in rows])
+                          numeric=range(1, len(columns) + 1), keys=[r["ubigeo"] for r in rows],
+                          note=_("Elija un nombre para acercarse; ordene con el botón de cada "
+                                 "columna."))
 
 
 # -- one work ---------------------------------------------------------------------------------

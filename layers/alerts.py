@@ -128,16 +128,17 @@ def map_table(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Meas
              Cell(fmt.money(row.get("amount_at_risk") or 0), row.get("amount_at_risk") or 0)]
             for value, a, row in shown]
     if not rows:
-        caption = _("Tabla del mapa: ningún distrito tiene alertas en esta selección.")
+        note = _("Ningún distrito tiene alertas en esta selección.")
     elif len(rows) > len(shown):
-        caption = _("Tabla del mapa: los {n} distritos con más {medida} de {total} con "
-                    "alertas; los demás distritos del mapa tienen 0.", n=len(shown),
-                    medida=measure.label.lower(), total=fmt.number(len(rows)))
+        note = _("Los {n} distritos con más {medida} de {total} con alertas; los demás "
+                 "distritos del mapa tienen 0.", n=len(shown), medida=measure.label.lower(),
+                 total=fmt.number(len(rows)))
     else:
-        caption = _("Tabla del mapa: los {n} distritos con alertas en esta selección; los "
-                    "demás distritos del mapa tienen 0.", n=fmt.number(len(rows)))
-    return sortable_table(caption, headers, body, "alertas-map-table",
-                          numeric=(2, 3, 4, 5), keys=[a["ubigeo"] for _v, a, _r in shown])
+        note = _("Los {n} distritos con alertas en esta selección; los demás distritos del "
+                 "mapa tienen 0.", n=fmt.number(len(rows)))
+    return sortable_table(_("{medida} por distrito", medida=measure.label), headers, body,
+                          "alertas-map-table", numeric=(2, 3, 4, 5),
+                          keys=[a["ubigeo"] for _v, a, _r in shown], note=note)
 
 
 # -- where the money at risk is --------------------------------------------------------------

@@ -27,11 +27,12 @@ class Cell:
 
 def sortable_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]],
                    table_id: str, selected: int | None = None,
-                   numeric: Sequence[int] = (), keys: Sequence[str] | None = None
-                   ) -> html.Div:
-    """A scrollable, focusable box holding the table. `numeric` columns carry their value in
-    data-sort and data-value, and each row its `keys` entry in data-key (the browser tests
-    compare them with the map's locations and values)."""
+                   numeric: Sequence[int] = (), keys: Sequence[str] | None = None,
+                   note: str = "") -> html.Div:
+    """`note` (how to use it, what it leaves out) above a scrollable, focusable box holding
+    the table, whose caption names it. `numeric` columns carry their value in data-sort and
+    data-value, and each row its `keys` entry in data-key (the browser tests compare them
+    with the map's locations and values)."""
     head = html.Thead(html.Tr([
         html.Th(html.Button(h, type="button", title=_("Ordenar por {columna}", columna=h)),
                 scope="col") for h in headers]))
@@ -40,10 +41,12 @@ def sortable_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence
                 className="is-selected" if n == selected else None,
                 **({"data-key": keys[n]} if keys else {}))
         for n, row in enumerate(rows)])
-    return html.Div(
-        html.Table([html.Caption(caption), head, body], id=table_id,
-                   className="a11y-table a11y-sortable"),
-        className="map-table-wrap", tabIndex=0, role="region", **{"aria-label": caption})
+    return html.Div([
+        html.P(note, className="map-table-note") if note else None,
+        html.Div(html.Table([html.Caption(caption), head, body], id=table_id,
+                            className="a11y-table a11y-sortable"),
+                 className="map-table-wrap", tabIndex=0, role="region",
+                 **{"aria-label": caption})])
 
 
 def _cell(cell: Cell, index: int, numeric: bool) -> html.Td | html.Th:

@@ -126,7 +126,7 @@ def works_table(works: Sequence[Mapping[str, Any]]):
              Cell(fmt.money(w.get("amount_investment")), w.get("amount_investment")),
              Cell(fmt.percent(w.get("physical_progress")), w.get("physical_progress"))]
             for w in works]
-    caption = _("Tabla del mapa: las {n} obras del mapa, de la más cercana a la más lejana.",
-                n=fmt.number(len(works)))
-    return sortable_table(caption, headers, rows, "cerca-map-table", numeric=(2, 3, 4),
-                          keys=[str(w["infobras_code"]) for w in works])
+    return sortable_table(_("Obras del mapa"), headers, rows, "cerca-map-table",
+                          numeric=(2, 3, 4), keys=[str(w["infobras_code"]) for w in works],
+                          note=_("Las {n} obras del mapa, de la más cercana a la más lejana.",
+                                 n=fmt.number(len(works))))

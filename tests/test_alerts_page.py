@@ -88,7 +88,7 @@ def test_map_is_patched_with_values_only(page):
     codes = page._district_codes()
     z = changes[("data", 0, "z")]
     assert len(z) == len(codes) and z[codes.index("080108")] == 2
-    rows = table.children.children[2].children       # the map's table: the same figure
+    rows = table.children[1].children.children[2].children   # the map's table: same figure
     assert [(getattr(r, "data-key"), r.children[2].children) for r in rows] == [("080108", "2")]
     assert sum(z) == 2                                   # only this selection's alerts
     assert ("data", 0, "geojson") not in changes          # the boundaries never travel

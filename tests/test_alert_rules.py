@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from geodata import alert_rules, alerts
+from geodata import alert_rules, alerts, procurement_flags
 from geodata.runs import run_cli
 from tests.alerts_support import AS_OF, insert_works, ruc
 
@@ -365,7 +365,7 @@ def test_command_line(computed, capsys):
 def test_every_sentence_is_complete(rule):
     """Thresholds are written in; every other placeholder is a figure the rule's SQL names."""
     assert rule.severity in alert_rules.SEVERITIES and rule.source and rule.amount_at_risk
-    sql = alerts.RULE_SQL[rule.code]
+    sql = {**alerts.RULE_SQL, **procurement_flags.RULE_SQL}[rule.code]  # works or SEACE
     for column in rule.columns():
         assert re.search(rf"\bAS {column}\b", sql), column
     for variant in rule.messages:

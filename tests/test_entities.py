@@ -306,7 +306,7 @@ def test_figures_computed_ahead_equal_the_live_ones_on_real_files(real_sources):
 
     alerts.recompute(real_sources, as_of=d.AS_OF)
     with real_sources.connect() as conn:
-        assert entity_figures.fresh_parts(conn) == {"sources", "alerts"}
+        assert entity_figures.fresh_parts(conn) == {"sources", "alerts", "scores"}
         assert conn.execute(sa.text("SELECT count(*) FROM entity_alerts WHERE kind = 'top'"
                                     )).scalar() > 0
     compared = _compared_entities(real_sources)

@@ -269,6 +269,29 @@ def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: 
                                  "columna."))
 
 
+WORK_ROWS = 300   # works in the table (largest first); the downloads hold them all
+
+
+def works_table(points: Mapping[str, Sequence[Any]]) -> html.Div | None:
+    """The works the map draws one by one, as a table: name (a link to its page), status
+    in words and investment, largest first (queries.explorer.Points' order)."""
+    codes = points.get("infobras_code") or []
+    if not codes:
+        return None
+    shown = range(min(len(codes), WORK_ROWS))
+    names, status, amounts = (points.get(k) or [] for k in ("name", "status", "investment"))
+    rows = [[Cell(dcc.Link(names[i] or str(codes[i]), href=f"/obra/{codes[i]}"), names[i]),
+             Cell(_(STATUS_LABELS.get(status[i], status[i])), status[i]),
+             Cell(fmt.money(amounts[i]), amounts[i])] for i in shown]
+    note = (_("Las {n} obras de mayor inversión de las {total} del mapa.", n=len(shown),
+              total=fmt.number(len(codes))) if len(codes) > len(shown)
+            else _("Las {n} obras del mapa, de mayor a menor inversión.",
+                   n=fmt.number(len(codes))))
+    return sortable_table(_("Obras del mapa"), [_("Obra"), _("Estado"), _("Inversión")], rows,
+                          _id("works-table"), numeric=(2,), note=note,
+                          keys=[str(codes[i]) for i in shown])
+
+
 # -- one work ---------------------------------------------------------------------------------
 def work_card(work: Mapping[str, Any], alerts: Sequence[Mapping[str, Any]] | None
               ) -> list:
@@ -297,8 +320,9 @@ def work_card(work: Mapping[str, Any], alerts: Sequence[Mapping[str, Any]] | Non
     return [
         html.Button("×", id=_id("card-close"), n_clicks=0, className="explorer-card-close",
                     title=_("Cerrar"), **{"aria-label": _("Cerrar la ficha")}),
-        html.Span(_(STATUS_LABELS.get(status, status)), className="explorer-status",
-                  style={"backgroundColor": STATUS_COLORS.get(status, "#666")}),
+        html.Span([html.Span(className="explorer-dot", **{"aria-hidden": "true"},
+                             style={"backgroundColor": STATUS_COLORS.get(status, "#666")}),
+                   _(STATUS_LABELS.get(status, status))], className="explorer-status"),
         html.H3(work["name"]),
         html.Dl([item for label, value in facts for item in (html.Dt(label), html.Dd(value))]),
         html.P(alert_line, className="explorer-card-alerts" + (" has-alerts" if raised else "")),

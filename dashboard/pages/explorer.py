@@ -373,7 +373,8 @@ def view_values(data: ViewData) -> dict[str, Any]:
         "filter_count": parts.filter_count(data.state),
         "downloads": parts.downloads(data.state, data.total_works, view,
                                      data.breadcrumb[-1][1]),
-        "table": parts.area_table(data.state, summary.children, metric, data.alerts, view),
+        "table": [parts.area_table(data.state, summary.children, metric, data.alerts, view),
+                  parts.works_table(data.points.columns) if data.shows_points else None],
     }
 
 

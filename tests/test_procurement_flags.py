@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import holidays
 import numpy as np
@@ -53,28 +56,53 @@ def _recompute(engine: sa.Engine) -> dict[str, int]:
         return procurement_flags.compute(conn, alert_rules.RULES, now, {})
 
 
-@pytest.fixture(scope="module")
-def real_db(database_url: str):
-    """A database of its own holding only the real file (the fences and the 365-day windows
-    read every process loaded, so other modules' processes must not be there)."""
-    if not REAL.exists():
-        pytest.skip(f"falta el archivo real {REAL}")
+@contextmanager
+def _own_database(database_url: str, *paths: Path) -> Iterator[sa.Engine]:
+    """A database of its own with the areas and the SEACE files `paths`, flags computed (the
+    fences and the 365-day windows read every process loaded: other modules' must not be
+    there); dropped afterwards."""
     from geodata import boundaries, ubigeo
 
     url = make_url(database_url).set(database=f"mirador_test_{uuid.uuid4().hex[:10]}")
     text = url.render_as_string(hide_password=False)
     migrate.migrate(text)
     engine = sa.create_engine(text)
-    boundaries.load(engine=engine)
-    ubigeo.load(engine=engine)
-    seace.load(REAL, engine=engine, relink=False)
-    counts = _recompute(engine)
-    yield engine, counts
-    engine.dispose()
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        boundaries.load(engine=engine)
+        ubigeo.load(engine=engine)
+        for path in paths:
+            seace.load(path, engine=engine, relink=False)
+        yield engine
+    finally:
+        engine.dispose()
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def real_db(database_url: str):
+    """The real file alone, flags computed."""
+    if not REAL.exists():
+        pytest.skip(f"falta el archivo real {REAL}")
+    with _own_database(database_url, REAL) as engine:
+        yield engine, _recompute(engine)
+
+
+def test_demo_trips_every_rule_conosce_can_show(database_url, tmp_path):
+    """The demo generator's SEACE file shows each rule at least once (identical bid prices
+    need bid prices, which the CONOSCE layout does not carry: not evaluable, stated)."""
+    from geodata.demo.dataset import generate, write
+
+    paths = write(generate(8000, 7), tmp_path, "csv")
+    with _own_database(database_url, paths["conosce"]) as engine:
+        counts = _recompute(engine)
+        with engine.connect() as conn:
+            coverage = dict(conn.execute(sa.text(
+                "SELECT rule_code, evaluated FROM procurement_rule_coverage")).all())
+    assert set(counts) == procurement_flags.CODES - {"precios_identicos"}
+    assert coverage["precios_identicos"] == 0
 
 
 def _flagged(engine: sa.Engine, rule: str) -> set[str]:

@@ -9,6 +9,7 @@ notices by mail are off here and stores nothing; the feed still works.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -31,6 +32,11 @@ WINDOW = timedelta(minutes=10)        # ... in this window
 log = logging.getLogger(__name__)
 
 
+def dom_id(component_id: dict) -> str:
+    """A pattern-matching id as Dash writes it in the page (a label's `for` needs it)."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
 def feed_path(kind: str, key: str) -> str:
     return f"/feeds/{kind}/{key}.atom"
 
@@ -50,7 +56,7 @@ def follow_section(kind: str, key: str, name: str) -> html.Section:
                       title=_("Feed Atom de los cambios de «{nombre}»", nombre=name[:120]),
                       className="follow-feed", id={"type": "follow-feed", "thing": thing})),
         html.Label(_("Recibir un correo cuando algo cambie"),
-                   htmlFor={"type": "follow-email", "thing": thing}),
+                   htmlFor=dom_id({"type": "follow-email", "thing": thing})),
         html.Div(className="follow-row", children=[
             dcc.Input(id={"type": "follow-email", "thing": thing}, type="email",
                       autoComplete="email", inputMode="email", maxLength=120,

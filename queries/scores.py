@@ -137,11 +137,15 @@ WITH w AS (
                AS filled,
            CASE WHEN w.status = 'sin_ejecucion' THEN 4 ELSE 6 END AS expected
     FROM work w WHERE w.entity_id IS NOT NULL {where}),
+-- A work's active alerts and rules from their rollup (alert_work, one row per work with
+-- alerts), not from every alert; the works the rule «registro desactualizado» names (alert
+-- or not computable) from its index.
 a AS (
-    SELECT a.infobras_code, count(*) FILTER (WHERE a.state = 'alerta') AS alerts,
-           bool_or(a.rule_code = 'retrasada' AND a.state = 'alerta') AS late,
-           bool_or(a.rule_code = 'registro_desactualizado') AS stale
-    FROM alert a JOIN w USING (infobras_code) GROUP BY a.infobras_code),
+    SELECT aw.infobras_code, aw.alerts, 'retrasada' = ANY (aw.rules) AS late
+    FROM alert_work aw JOIN w USING (infobras_code)),
+s AS (
+    SELECT DISTINCT x.infobras_code FROM alert x JOIN w USING (infobras_code)
+    WHERE x.rule_code = 'registro_desactualizado'),
 r AS (
     SELECT c.infobras_code, count(*) AS reports,
            count(*) FILTER (WHERE c.status IN ('derivado', 'cerrado')) AS answered
@@ -178,10 +182,11 @@ per AS (
            COALESCE(sum(a.alerts), 0) AS alerts,
            count(*) FILTER (WHERE w.status = 'en_ejecucion' AND w.real_end IS NULL) AS running,
            count(*) FILTER (WHERE w.status = 'en_ejecucion' AND w.real_end IS NULL
-                            AND NOT COALESCE(a.stale, false)) AS current,
+                            AND s.infobras_code IS NULL) AS current,
            sum(w.filled) AS filled, sum(w.expected) AS expected,
            COALESCE(sum(r.reports), 0) AS reports, COALESCE(sum(r.answered), 0) AS answered
     FROM w LEFT JOIN a USING (infobras_code) LEFT JOIN r USING (infobras_code)
+    LEFT JOIN s USING (infobras_code)
     GROUP BY w.entity_id),
 lvl AS (
     SELECT per.*, seat.district, seat.province, seat.region,

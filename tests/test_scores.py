@@ -327,6 +327,15 @@ def test_ranking_and_scorecard_in_chromium(score_app, live_server, browser):
     screenshot(browser, "entidades-ranking")
     browser.find_element(By.LINK_TEXT, "Obras").click()          # sort by works
     wait.until(lambda b: "orden=works" in b.current_url)
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(browser.current_url)                               # the sorted page, settled
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#entidades-ranking table"))
+    Select(browser.find_element(By.ID, "entidades-nivel")).select_by_value("nacional")
+    browser.find_element(By.ID, "entidades-apply").click()        # the form, by GET
+    wait.until(lambda b: "nivel=nacional" in b.current_url and "orden=works" in b.current_url)
+    wait.until(lambda b: d.NACIONAL_ID in b.find_element(By.ID, "entidades-ranking").get_attribute(
+        "innerHTML"))
     browser.get(f"{live_server}/entidad/{d.UNO_ID}")
     score = wait.until(lambda b: b.find_elements(By.ID, "entidad-score"))[0]
     assert score.text == f"{float(scores.entity_score(d.UNO_ID)['score']):.1f}".replace(".", ",")

@@ -23,10 +23,9 @@ from dashboard.cache import cache, data_version, memoize
 from dashboard.explorer_state import ExplorerState
 from dashboard.explorer_view import ViewData, view_data
 from dashboard.follow_ui import area_follow
-from dashboard.i18n import _
+from dashboard.i18n import N_, _, current
 from layers import charts
 from layers import choropleth as chm
-from layers.basemap import map_settings
 from layers.works_layer import STATUSES, points_update, works_traces
 from queries import alerts as alert_queries
 from queries import explorer
@@ -36,7 +35,7 @@ from queries.explorer import View
 from queries.filters import FilterError, Filters
 
 TITLE = "Explorar obras públicas — Mirador de Obras"
-dash.register_page(__name__, path="/", name="Explorar", order=0, title=TITLE,
+dash.register_page(__name__, path="/", name=N_("Explorar"), order=0, title=TITLE,
                    description="Mapa de las obras públicas del Perú por región, provincia y "
                                "distrito, con su inversión, avance y obras paralizadas.")
 log = logging.getLogger(__name__)
@@ -333,7 +332,7 @@ def rendered(state: ExplorerState, width: float | None, height: float | None
     them), then framed for this browser's map size."""
     basemap = tiles.configured()   # the streets are part of the answer
     key = (f"explorer:{data_version()}:render:{state.key()}"
-           f":{basemap.url if basemap else ''}")
+           f":{basemap.url if basemap else ''}:{current()}")   # its texts are in a language
     cached = cache.get(key)
     if cached is None:
         data = view_data(state)
@@ -398,11 +397,11 @@ def map_patch(data: ViewData, metric: chm.Metric) -> Patch:
     basemap = tiles.configured()
     if basemap is not None:
         streets = view.level == DISTRICTS   # a province's districts: streets under them
-        shown = map_settings(basemap, [], streets)
-        if basemap.is_style:
+        shown = chm.streets_update(basemap, streets)
+        if "style" in shown:
             patch["layout"]["map"]["style"] = shown["style"]
-        else:                               # the tiles are the map's first layer
-            patch["layout"]["map"]["layers"][0]["visible"] = streets
+        for index, visible in shown["layers"].items():
+            patch["layout"]["map"]["layers"][index]["visible"] = visible
         updates[chm.BASE]["marker"] = {"opacity": STREET_OPACITY["base"] if streets else 1}
         if streets and not data.points:
             updates[chm.VALUES]["marker"] = {"opacity": STREET_OPACITY["values"]}

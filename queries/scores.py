@@ -275,6 +275,19 @@ def refresh(conn: sa.Connection) -> None:
 
 # -- reading ------------------------------------------------------------------------------------
 _TABLE = sa.table("entity_score", *(sa.column(c) for c in COLUMNS))
+# While the table is stale (a report moderated since the last refresh, a hand edit), every
+# entity's row computed live, kept per database and change count: the first page after a
+# change pays for it (seconds at 200k works), the next ones read it, and any change renews it.
+_LIVE: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+_CHANGES = sa.text("SELECT n FROM entity_changes WHERE part = 'scores'")
+
+
+def _live(conn: sa.Connection) -> list[dict[str, Any]]:
+    url = conn.engine.url.render_as_string(hide_password=True)
+    changes = conn.execute(_CHANGES).scalar()
+    if url not in _LIVE or _LIVE[url][0] != changes:
+        _LIVE[url] = (changes, compute_all(conn))
+    return _LIVE[url][1]
 
 
 def _fresh(conn: sa.Connection) -> bool:
@@ -330,7 +343,7 @@ def ranking(r: Ranking) -> tuple[list[dict[str, Any]], int]:
     """A page of the ranking and how many entities it has in all."""
     with db.read_engine().connect() as conn:
         if not _fresh(conn):
-            rows = _frame_filter(compute_all(conn), r)
+            rows = _frame_filter(_live(conn), r)
             rows.sort(key=_sort_key(r.order))
             if r.descending:
                 known = [x for x in rows if x[r.order] is not None][::-1]
@@ -362,7 +375,7 @@ def entity_scores(entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
             rows = conn.execute(sa.select(*(t[c] for c in COLUMNS))
                                 .where(t.entity_id.in_(list(entity_ids)))).mappings()
             return {r["entity_id"]: dict(r) for r in rows}
-        return {r["entity_id"]: r for r in compute_all(conn) if r["entity_id"] in entity_ids}
+        return {r["entity_id"]: r for r in _live(conn) if r["entity_id"] in entity_ids}
 
 
 def entity_score(entity_id: str) -> dict[str, Any] | None:
@@ -398,7 +411,7 @@ def entity_card(entity_id: str, around: int = 2
     peer group ranked just above and below it (itself included; none without a place)."""
     with db.read_engine().connect() as conn:
         if not _fresh(conn):
-            rows = compute_all(conn)
+            rows = _live(conn)
             me = next((r for r in rows if r["entity_id"] == entity_id), None)
             if me is None or me["peer_rank"] is None:
                 return me, []

@@ -128,9 +128,9 @@ ANALYZE alert_seace;
 
 def _why_no_mef(figure: str) -> str:
     """SQL for the reason a work lacks MEF's `figure` (reads w and o = alert_other)."""
-    return f"""CASE WHEN cui_key(w.cui) IS NULL THEN 'la obra no tiene CUI'
-            WHEN w.source = ANY(:sources_financial_mef) AND NOT COALESCE(o.in_mef, false)
+    return f"""CASE WHEN w.source = ANY(:sources_financial_mef) AND NOT COALESCE(o.in_mef, false)
                 THEN 'su fuente (' || w.source || ') no trae {figure} de esta obra'
+            WHEN cui_key(w.cui) IS NULL THEN 'la obra no tiene CUI'
             WHEN NOT COALESCE(o.in_mef, false)
                 THEN 'su CUI (' || cui_key(w.cui) || ') no está en las fuentes del MEF cargadas'
             ELSE 'las fuentes del MEF cargadas no traen {figure} de su CUI ('

@@ -14,6 +14,7 @@ from dash import html
 from dashboard.i18n import _
 from geodata.infobras_format import STATUS_LABELS
 from geodata.messages import N_
+from layers import alert_text
 from layers import format as fmt
 from layers.choropleth import frame
 from layers.figures import checked
@@ -45,10 +46,10 @@ class Measure:
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("alerts", "Alertas", "alerts", None, fmt.number),
-    Measure("alerts_per_10k", "Alertas por 10 000 hab.", "alerts", 10_000, fmt.decimal),
-    Measure("amount_at_risk", "Monto en riesgo", "amount_at_risk", None, fmt.money),
-    Measure("amount_per_capita", "Monto en riesgo por habitante", "amount_at_risk", 1,
+    Measure("alerts", N_("Alertas"), "alerts", None, fmt.number),
+    Measure("alerts_per_10k", N_("Alertas por 10 000 hab."), "alerts", 10_000, fmt.decimal),
+    Measure("amount_at_risk", N_("Monto en riesgo"), "amount_at_risk", None, fmt.money),
+    Measure("amount_per_capita", N_("Monto en riesgo por habitante"), "amount_at_risk", 1,
             fmt.money),
 )
 MEASURE_BY_KEY = {m.key: m for m in MEASURES}
@@ -71,7 +72,7 @@ def map_figure(geojson_url: str, locations: Sequence[str], measure: Measure,
         z=[0] * len(locations), zmin=0, zmax=1, colorscale=COLORSCALE,
         marker={"line": {"width": 0.2, "color": "#ffffff"}},
         # Shorter than the map and from its foot: the top corner is the modebar's.
-        colorbar={"title": {"text": measure.label, "side": "right"}, "thickness": 12,
+        colorbar={"title": {"text": _(measure.label), "side": "right"}, "thickness": 12,
                   "len": 0.88, "y": 0, "yanchor": "bottom"},
         hoverinfo="text", text=[""] * len(locations)), _validate=False)
     # "white-bg": no tile server needed, the district shapes are the map.
@@ -94,11 +95,11 @@ def map_values(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Mea
         value = measure.value(row, a.get("population"))
         z.append(value)
         text.append(f"{escape(a['name'])} ({escape(a.get('region_name') or '')})<br>"
-                    f"{measure.label}: {measure.formatter(value)}<br>"
+                    f"{_(measure.label)}: {measure.formatter(value)}<br>"
                     f"Obras con alertas: {fmt.number(row.get('works_with_alerts') or 0)}")
     positive = sorted(v for v in z if v > 0)
     top = positive[min(len(positive) - 1, int(0.95 * len(positive)))] if positive else 1.0
-    return {"z": z, "text": text, "zmax": top, "title": measure.label}
+    return {"z": z, "text": text, "zmax": top, "title": _(measure.label)}
 
 
 TABLE_ROWS = 150   # districts in the map's table (the downloads hold every alert)
@@ -117,7 +118,7 @@ def map_table(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Meas
             rows.append((measure.value(row, a.get("population")), a, row))
     rows.sort(key=lambda r: (-r[0], r[1]["ubigeo"]))
     shown = rows[:TABLE_ROWS]
-    headers = [_("Distrito"), _("Región"), measure.label, _("Alertas"), _("Obras con alertas"),
+    headers = [_("Distrito"), _("Región"), _(measure.label), _("Alertas"), _("Obras con alertas"),
                _("Monto en riesgo")]
     body = [[Cell(html.A(a["name"], href=link(a["ubigeo"])), a["name"]),
              Cell(a.get("region_name") or "", a.get("region_name") or ""),
@@ -131,12 +132,12 @@ def map_table(counts: Sequence[Mapping], areas: Sequence[Mapping], measure: Meas
         note = _("Ningún distrito tiene alertas en esta selección.")
     elif len(rows) > len(shown):
         note = _("Los {n} distritos con más {medida} de {total} con alertas; los demás "
-                 "distritos del mapa tienen 0.", n=len(shown), medida=measure.label.lower(),
+                 "distritos del mapa tienen 0.", n=len(shown), medida=_(measure.label).lower(),
                  total=fmt.number(len(rows)))
     else:
         note = _("Los {n} distritos con alertas en esta selección; los demás distritos del "
                  "mapa tienen 0.", n=fmt.number(len(rows)))
-    return sortable_table(_("{medida} por distrito", medida=measure.label), headers, body,
+    return sortable_table(_("{medida} por distrito", medida=_(measure.label)), headers, body,
                           "alertas-map-table", numeric=(2, 3, 4, 5),
                           keys=[a["ubigeo"] for _v, a, _r in shown], note=note)
 
@@ -182,27 +183,31 @@ def _short(text: str, limit: int = 42) -> str:
 
 # -- table ----------------------------------------------------------------------------------------
 TABLE_COLUMNS = (
-    ("severity", "Severidad"), ("rule_name", "Alerta"), ("message", "Detalle"),
-    ("work_name", "Obra"), ("amount_at_risk", "Monto en riesgo"), ("district", "Distrito"),
-    ("region", "Región"), ("entity", "Entidad"), ("link", "Ficha"),
+    ("severity", N_("Severidad")), ("rule_name", N_("Alerta")), ("message", N_("Detalle")),
+    ("work_name", N_("Obra")), ("amount_at_risk", N_("Monto en riesgo")),
+    ("district", N_("Distrito")), ("region", N_("Región")), ("entity", N_("Entidad")),
+    ("link", N_("Ficha")),
 )
 UNSORTABLE = ("message", "link")
 
 
 def table_records(rows: Sequence[Mapping]) -> list[dict]:
-    """Display values for the DataTable (plain text, escaped by the table); the link column
-    is markdown made only of a fixed label and the numeric code."""
+    """Display values for the DataTable (plain text, escaped by the table), in the current
+    language (a sentence rewritten from its evidence, layers/alert_text); the link column is
+    markdown made only of a fixed label and the numeric code."""
+    reports, see = _("Ver informes de control"), _("Ver obra {code}")
     return [{
-        "severity": SEVERITY_LABELS.get(r["severity"], STATE_LABELS.get(r["state"], "")),
-        "rule_name": r["rule_name"] or r["rule_code"],
-        "message": r["message"],
+        "severity": _(SEVERITY_LABELS.get(r["severity"], STATE_LABELS.get(r["state"], ""))),
+        "rule_name": alert_text.rule_name(r["rule_code"], r["rule_name"]),
+        "message": alert_text.sentence(
+            r, ", ".join(v for v in (r.get("district"), r.get("region")) if v)),
         "work_name": r["work_name"],
         "amount_at_risk": fmt.money(r["amount_at_risk"]) if r["amount_at_risk"] else "—",
         "district": r["district"] or r["ubigeo"],
         "region": r["region"] or "",
         "entity": r["entity"] or "",
-        "status": STATUS_LABELS.get(r["status"], r["status"]),
-        "link": (f"[Ver informes de control](/obra/{int(r['infobras_code'])}#obra-control)"
+        "status": _(STATUS_LABELS.get(r["status"], r["status"])),
+        "link": (f"[{reports}](/obra/{int(r['infobras_code'])}#obra-control)"
                  if r["state"] == "senal" else
-                 f"[Ver obra {int(r['infobras_code'])}](/obra/{int(r['infobras_code'])})"),
+                 f"[{see.format(code=int(r['infobras_code']))}](/obra/{int(r['infobras_code'])})"),
     } for r in rows]

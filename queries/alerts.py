@@ -275,7 +275,8 @@ def alerts_table_stmt(selection: AlertSelection, page: TablePage) -> sa.Select:
     a, w = alert.c, work.c
     return (sa.select(a.infobras_code, a.rule_code, a.rule_name, a.severity,
                       a.state, sa.cast(a.amount_at_risk, sa.Float).label("amount_at_risk"),
-                      a.message, w.name.label("work_name"), w.entity, w.status, a.ubigeo,
+                      a.message, a.evidence,   # (the sentence in another language)
+                      w.name.label("work_name"), w.entity, w.status, a.ubigeo,
                       a.district_name.label("district"), a.region_name.label("region"))
             .select_from(_joined())
             .where(*selection.conditions())

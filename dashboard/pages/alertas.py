@@ -15,7 +15,7 @@ from dash import Input, Output, State, callback, dash_table, dcc, html
 from dashboard import procurement_view, widgets
 from dashboard.app import keep_on_search
 from dashboard.cache import memoize
-from dashboard.i18n import N_, _
+from dashboard.i18n import N_, _, ngettext
 from dashboard.routes.exports import alert_urls
 from dashboard.routes.geo import geojson_url
 from geodata.alert_rules import RULES, SEVERITIES
@@ -32,12 +32,13 @@ MAP_MEASURE = "alerts_per_10k"
 # Long work names take three lines in the table; the whole name is in the cell's tooltip.
 CLAMPED = ("display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; "
            "overflow: hidden")
-RULE_OPTIONS = [{"label": r.name, "value": r.code} for r in RULES]
-SEVERITY_OPTIONS = [{"label": alerts_layer.SEVERITY_LABELS[s], "value": s} for s in SEVERITIES]
-STATE_OPTIONS = [{"label": "Alertas", "value": "alerta"},
-                 {"label": "Reglas no calculables", "value": "no_calculable"},
-                 {"label": "Señales de control (no son alertas)", "value": "senal"}]
-MEASURE_OPTIONS = [{"label": m.label, "value": m.key} for m in alerts_layer.MEASURES]
+STATES = (("alerta", N_("Alertas")), ("no_calculable", N_("Reglas no calculables")),
+          ("senal", N_("Señales de control (no son alertas)")))
+
+
+def _options(pairs) -> list[dict]:
+    """(value, Spanish label) pairs as options in the current language."""
+    return [{"label": _(label), "value": value} for value, label in pairs]
 
 
 # -- layout ---------------------------------------------------------------------------------------
@@ -54,39 +55,42 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
     measure = alerts_layer.MEASURE_BY_KEY[MAP_MEASURE]
     return html.Div(className="alertas-page", children=[
         dcc.Location(id="alertas-url", refresh=False),
-        html.H1("Alertas"),
+        html.H1(_("Alertas")),
         html.P(_lead(), className="alertas-lead"),
         html.Div(className="alertas-filters", children=[
-            _field("Región", widgets.dropdown(id="alertas-region", options=_area_options(1),
-                                          value=region, placeholder="Todo el Perú")),
-            _field("Provincia", widgets.dropdown(id="alertas-province", value=province,
-                                             options=_area_options(2, region),
-                                             placeholder="Todas")),
-            _field("Distrito", widgets.dropdown(id="alertas-district", value=district,
-                                            options=_area_options(3, province),
-                                            placeholder="Todos")),
-            _field("Alerta", widgets.dropdown(id="alertas-rule", options=RULE_OPTIONS, multi=True,
-                                          value=list(selection.rules),
-                                          placeholder="Todas las reglas")),
-            _field("Severidad", dcc.Checklist(id="alertas-severity", options=SEVERITY_OPTIONS,
-                                              value=list(selection.severities), inline=True)),
-            _field("Entidad", dcc.Input(id="alertas-entity", type="search", debounce=True,
-                                        value=selection.entity or "", maxLength=120,
-                                        placeholder="Parte del nombre")),
-            _field("Monto en riesgo desde (S/)", dcc.Input(
+            _field(_("Región"), widgets.dropdown(id="alertas-region", options=_area_options(1),
+                                             value=region, placeholder=_("Todo el Perú"))),
+            _field(_("Provincia"), widgets.dropdown(id="alertas-province", value=province,
+                                                options=_area_options(2, region),
+                                                placeholder=_("Todas"))),
+            _field(_("Distrito"), widgets.dropdown(id="alertas-district", value=district,
+                                               options=_area_options(3, province),
+                                               placeholder=_("Todos"))),
+            _field(_("Alerta"), widgets.dropdown(
+                id="alertas-rule", options=_options((r.code, r.name) for r in RULES),
+                multi=True, value=list(selection.rules), placeholder=_("Todas las reglas"))),
+            _field(_("Severidad"), dcc.Checklist(
+                id="alertas-severity",
+                options=_options((s, alerts_layer.SEVERITY_LABELS[s]) for s in SEVERITIES),
+                value=list(selection.severities), inline=True)),
+            _field(_("Entidad"), dcc.Input(id="alertas-entity", type="search", debounce=True,
+                                           value=selection.entity or "", maxLength=120,
+                                           placeholder=_("Parte del nombre"))),
+            _field(_("Monto en riesgo desde (S/)"), dcc.Input(
                 id="alertas-risk-min", type="number", min=0, debounce=True,
                 value=selection.risk_min)),
-            _field("hasta (S/)", dcc.Input(id="alertas-risk-max", type="number", min=0,
-                                           debounce=True, value=selection.risk_max)),
-            _field("Mostrar", dcc.RadioItems(id="alertas-state", options=STATE_OPTIONS,
-                                             value=selection.state, inline=True)),
+            _field(_("hasta (S/)"), dcc.Input(id="alertas-risk-max", type="number", min=0,
+                                              debounce=True, value=selection.risk_max)),
+            _field(_("Mostrar"), dcc.RadioItems(id="alertas-state", options=_options(STATES),
+                                                value=selection.state, inline=True)),
         ]),
         html.P(message, id="alertas-message", className="alertas-message", role="status"),
         html.P(id="alertas-summary", className="alertas-summary", **{"aria-live": "polite"}),
         html.Section(className="alertas-grid", children=[
             html.Div(className="alertas-map", children=[
-                html.H2("Alertas por distrito"),
-                dcc.RadioItems(id="alertas-measure", options=MEASURE_OPTIONS,
+                html.H2(_("Alertas por distrito")),
+                dcc.RadioItems(id="alertas-measure",
+                               options=_options((m.key, m.label) for m in alerts_layer.MEASURES),
                                value=measure.key, inline=True),
                 dcc.Graph(id="alertas-map", config={"displaylogo": False,
                                                     "scrollZoom": False},
@@ -102,10 +106,10 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
                 dcc.Graph(id="alertas-top-entities", config={"displayModeBar": False}),
             ]),
         ]),
-        html.H2("Lista de alertas"),
+        html.H2(_("Lista de alertas")),
         dash_table.DataTable(
             id="alertas-table",
-            columns=[{"name": label, "id": key,
+            columns=[{"name": _(label), "id": key,
                       **({"presentation": "markdown"} if key == "link" else {})}
                      for key, label in alerts_layer.TABLE_COLUMNS],
             data=[], page_action="custom", page_current=0, page_size=alerts.DEFAULT_PAGE_SIZE,
@@ -129,7 +133,7 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         html.P(id="alertas-downloads", className="alertas-downloads"),
         procurement_view.section(),   # SEACE flags on processes and contracts
         html.Details(className="alertas-rules", children=[
-            html.Summary("Cómo se calculan las alertas"), _rules_list()]),
+            html.Summary(_("Cómo se calculan las alertas")), _rules_list()]),
     ])
 
 
@@ -140,12 +144,14 @@ def _field(label: str, control) -> html.Div:
 
 def _lead() -> str:
     run = memoize("alertas-last-run", alerts.last_run)
-    text = ("Cada alerta es una regla aplicada a una obra, con la evidencia que la activó y la "
-            "fuente de su umbral. Una alerta no prueba una irregularidad: señala qué revisar.")
+    text = _("Cada alerta es una regla aplicada a una obra, con la evidencia que la activó y "
+             "la fuente de su umbral. Una alerta no prueba una irregularidad: señala qué "
+             "revisar.")
     if run is None:
-        return text + " Las alertas aún no se han calculado."
-    return (f"{text} Fecha de corte de los datos: {run['as_of']:%d/%m/%Y} (cada obra se evalúa "
-            "a la fecha de los datos de su fuente, nunca después).")
+        return text + " " + _("Las alertas aún no se han calculado.")
+    return text + " " + _("Fecha de corte de los datos: {date} (cada obra se evalúa a la fecha "
+                          "de los datos de su fuente, nunca después).",
+                          date=f"{run['as_of']:%d/%m/%Y}")
 
 
 def _rules_list() -> html.Ul:
@@ -251,24 +257,29 @@ def table(search: str | None, page: int, size: int, sort_by: list[dict] | None):
 @callback(Output("alertas-downloads", "children"), Input("alertas-url", "search"))
 def downloads(search: str | None) -> list:
     """Every alert of the selection (not only this page) as files."""
-    return widgets.download_links("Descargar todas las alertas de esta selección: ",
+    return widgets.download_links(_("Descargar todas las alertas de esta selección:") + " ",
                                   alert_urls(_selection(search)))
 
 
 def _summary_text(selection: alerts.AlertSelection, totals: dict) -> str:
-    works = fmt.count_label(totals["works"], "obra", "obras")
+    works = ngettext("{count} obra", "{count} obras", totals["works"],
+                     count=fmt.number(totals["works"]))
     if selection.state == "no_calculable":
-        rules = fmt.count_label(totals["alerts"], "regla no se pudo", "reglas no se pudieron")
-        return f"{rules} calcular en {works} por falta de datos."
+        return ngettext("{count} regla no se pudo calcular en {works} por falta de datos.",
+                        "{count} reglas no se pudieron calcular en {works} por falta de datos.",
+                        totals["alerts"], count=fmt.number(totals["alerts"]), works=works)
     if selection.state == "senal":
         return _("{n} obras no terminadas cuya entidad ejecutora tiene informes de control con "
                  "personas con presunta responsabilidad: una señal de control, no una alerta "
                  "(no suma monto en riesgo).", n=fmt.number(totals["works"]))
-    text = (f"{fmt.count_label(totals['alerts'], 'alerta', 'alertas')} en {works}; monto en "
-            f"riesgo: {fmt.money(totals['amount_at_risk'])} (cada obra cuenta una vez, con su "
-            "mayor monto en riesgo).")
+    text = ngettext("{count} alerta en {works}; monto en riesgo: {amount} (cada obra cuenta "
+                    "una vez, con su mayor monto en riesgo).",
+                    "{count} alertas en {works}; monto en riesgo: {amount} (cada obra cuenta "
+                    "una vez, con su mayor monto en riesgo).", totals["alerts"],
+                    count=fmt.number(totals["alerts"]), works=works,
+                    amount=fmt.money(totals["amount_at_risk"]))
     if not selection.filters.is_empty(include_area=False):
-        text += " Se aplican además los filtros de obras del enlace."
+        text += " " + _("Se aplican además los filtros de obras del enlace.")
     return text
 
 
@@ -305,8 +316,8 @@ def where_the_money_is(search: str | None):
                    lambda: alerts.top_areas(selection, DISTRICTS))
     entities = memoize(f"alertas-top-entities:{key}", lambda: alerts.top_entities(selection))
     return (alerts_layer.top_bars(areas, alerts_layer.area_label,
-                                  "Distritos con más monto en riesgo",
-                                  "Sin monto en riesgo en esta selección."),
+                                  _("Distritos con más monto en riesgo"),
+                                  _("Sin monto en riesgo en esta selección.")),
             alerts_layer.top_bars(entities, lambda r: r["entity"],
-                                  "Entidades con más monto en riesgo",
-                                  "Sin monto en riesgo en esta selección."))
+                                  _("Entidades con más monto en riesgo"),
+                                  _("Sin monto en riesgo en esta selección.")))

@@ -103,6 +103,10 @@ return {raster: raster ? (raster.layout || {}).visibility || 'visible' : null,
 """
 
 
+LAYERS_SHOWN = """return document.querySelector('#' + arguments[0] + ' .js-plotly-plot')
+    .layout.map.layers.map(function(l) { return l.visible !== false; });"""
+
+
 def _drawn(driver, graph: str) -> dict:
     """The map's state once drawn and every callback answered (nothing loading)."""
     def ready(d):
@@ -163,10 +167,13 @@ def test_tiles_are_requested_and_attributed(monkeypatch, phone, live_server,  # 
         assert ATTRIBUTION in state["attribution"], name
         assert all(p.endswith(".png") and p.count("/") == 3 for p in asked[before:])
         assert _no_error(phone), name
+        if name == "explorador":  # the tiles show; the neighbours' grey fill would hide them
+            assert phone.execute_script(LAYERS_SHOWN, graph) == [True, False, True]
 
     # Above district level the explorer keeps its white map: no tiles drawn, none asked.
     before = len(asked)
     phone.get(live_server + f"/?area={DISTRICT[:2]}")
     state = _drawn(phone, "explorar-map")
     assert state["raster"] in (None, "none") and state["areas"] > 0
+    assert phone.execute_script(LAYERS_SHOWN, "explorar-map") == [False, True, True]
     assert len(asked) == before

@@ -35,7 +35,10 @@
     setAttr(list, 'role', radio ? 'radiogroup' : 'group');
     var label = labelOf(list.id);
     if (label) { setAttr(list, 'aria-labelledby', label); }
-    list.querySelectorAll('.dash-options-list-option[role]').forEach(function (opt) {
+    // React sets aria-selected again when an option is chosen (the role it set once stays
+    // removed): both are removed whenever either is there.
+    var options = '.dash-options-list-option[role], .dash-options-list-option[aria-selected]';
+    list.querySelectorAll(options).forEach(function (opt) {
       opt.removeAttribute('role');
       opt.removeAttribute('aria-selected');
     });
@@ -65,6 +68,18 @@
     });
   }
 
+  // A range slider's typed bounds (shown on narrow screens) take the field's label.
+  function repairSliderInputs(root) {
+    root.querySelectorAll('input.dash-range-slider-min-input, input.dash-range-slider-max-input')
+      .forEach(function (input) {
+        if (input.getAttribute('aria-label')) { return; }
+        var owner = input.closest('[id]');
+        var label = owner && document.getElementById(labelOf(owner.id) || '');
+        var bound = input.classList.contains('dash-range-slider-min-input') ? 'desde' : 'hasta';
+        input.setAttribute('aria-label', (label ? label.textContent.trim() + ': ' : '') + bound);
+      });
+  }
+
   function repair(root) {
     root = root || document;
     // A dropdown's open list keeps Dash's roles (its keyboard handling needs them).
@@ -72,6 +87,7 @@
       .forEach(repairOptions);
     root.querySelectorAll('.dash-dropdown-wrapper').forEach(repairDropdown);
     repairPager(root);
+    repairSliderInputs(root);
   }
 
   // -- sortable tables ------------------------------------------------------------------------
@@ -126,7 +142,7 @@
       }
       if (again) { repair(document); }
     }).observe(document.body, {childList: true, subtree: true, attributes: true,
-                               attributeFilter: ['tabindex', 'role']});
+                               attributeFilter: ['tabindex', 'role', 'aria-selected']});
   }
 
   if (document.readyState === 'loading') {

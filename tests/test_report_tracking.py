@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from queries import reports as reports_query
 from queries.reports import citizen_report
+from tests.a11y import assert_accessible
 from tests.browser_support import browser, live_server  # noqa: F401
 from tests.citizen_data import page_module, strings
 
@@ -141,6 +142,8 @@ def test_report_timeline_in_the_browser(browser, live_server, citizen_works,  # 
     driver.execute_script("document.querySelector('#follow-obra')"
                           ".scrollIntoView({block: 'center'});")
     _shot(driver, "tracking-2-follow")
+    assert_accessible(driver, "obra: «Seguir» y el código de seguimiento", "#follow-obra")
+    assert_accessible(driver, "obra: el código de seguimiento", "#obra-report-message")
 
     css("#obra-report-tracking-link").click()
     wait(lambda d: d.find_elements(By.ID, "reporte-timeline"))
@@ -162,6 +165,7 @@ def test_report_timeline_in_the_browser(browser, live_server, citizen_works,  # 
     card.find_element(By.TAG_NAME, "textarea").send_keys(HOSTILE)
     card.find_element(By.XPATH, ".//button[contains(., 'Pasar a: En revisión')]").click()
     wait(lambda d: "Guardado" in card.text)
+    assert_accessible(driver, "moderación con el paso siguiente", ".moderacion-report")
     step = card.find_element(By.XPATH, ".//button[contains(., 'Pasar a:')]")
     wait(lambda d: "Derivado" in step.text)        # the button offers the next step now
     _shot(driver, "tracking-4-moderation")
@@ -173,6 +177,7 @@ def test_report_timeline_in_the_browser(browser, live_server, citizen_works,  # 
     assert "done" in css("#reporte-step-recibido").get_attribute("class")
     assert not driver.find_elements(By.CSS_SELECTOR, "#reporte-answer img")
     _shot(driver, "tracking-5-answered")
+    assert_accessible(driver, f"/reporte/{shown}")
 
 
 def _shot(driver, name: str) -> None:

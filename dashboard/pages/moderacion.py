@@ -19,7 +19,7 @@ import dash
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from dashboard import reports_auth, widgets
-from dashboard.follow_ui import tracking_link
+from dashboard.follow_ui import dom_id, tracking_link
 from dashboard.i18n import N_, _
 from layers import work_story as story
 from queries import reports as reports_query
@@ -96,18 +96,18 @@ def _report(r: dict) -> html.Article:
         html.P(r["description"], className="citizen-report-text"),
         html.P(f"Contacto (no público): {r['contact'] or 'no dejó'}", className="muted"),
         html.Div(className="moderacion-controls", children=[
-            html.Label("Moderación", htmlFor={"type": "moderacion-decision", "id": key}),
+            html.Label("Moderación", htmlFor=dom_id({"type": "moderacion-decision", "id": key})),
             dcc.RadioItems(id={"type": "moderacion-decision", "id": key},
                            options=[{"label": v, "value": k}
                                     for k, v in reports_query.MODERATION.items()],
                            value=r["moderation"], inline=True),
-            html.Label("Estado público", htmlFor={"type": "moderacion-status", "id": key}),
+            html.Label("Estado público", htmlFor=dom_id({"type": "moderacion-status", "id": key})),
             widgets.dropdown(id={"type": "moderacion-status", "id": key}, clearable=False,
                          options=[{"label": v, "value": k}
                                   for k, v in reports_query.STATUSES.items()],
                          value=r["status"]),
             html.Label("Respuesta pública (opcional)",
-                       htmlFor={"type": "moderacion-note", "id": key}),
+                       htmlFor=dom_id({"type": "moderacion-note", "id": key})),
             dcc.Textarea(id={"type": "moderacion-note", "id": key}, value=r["public_note"] or "",
                          maxLength=reports_query.NOTE_MAX, className="citizen-textarea small"),
             html.Button("Guardar", id={"type": "moderacion-save", "id": key}, n_clicks=0,

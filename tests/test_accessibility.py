@@ -20,6 +20,7 @@ pytest_plugins = ["tests.citizen_support", "tests.parties_support"]
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 PHONE = (390, 844)
 WAIT = 30
+MAP = "document.querySelector('#explorar-map .js-plotly-plot')"
 
 
 @pytest.fixture(scope="module")
@@ -78,17 +79,41 @@ def test_no_serious_violation_on_any_page(browser, live_server, data):  # noqa: 
             resize(browser, width, height)
             for name, path in _pages(data):
                 _open(browser, live_server + path)
+                # What folds away (filters, the maps' tables, forms) is checked unfolded.
+                browser.execute_script(
+                    "document.querySelectorAll('details').forEach(d => d.open = true);")
+                _wait(browser, _settled)
                 try:
                     assert_accessible(browser, f"{name} ({path}, {width} px)")
                 except pytest.fail.Exception as exc:
                     failures.append(str(exc))
+        # A work's card on the explorer's map (opened as a click on its point does).
+        _open(browser, f"{live_server}/?area=120101")
+        browser.execute_script(
+            f"{MAP}.emit('plotly_click', {{points: [{{curveNumber: arguments[0], "
+            "pointNumber: 0}]});", _first_works_trace(browser))
+        _wait(browser, lambda d: d.execute_script(
+            "return !document.getElementById('explorar-card').hidden && "
+            "!!document.querySelector('#explorar-card h3');"))
+        try:
+            assert_accessible(browser, "explorador, ficha de una obra", "#explorar-card")
+        except pytest.fail.Exception as exc:
+            failures.append(str(exc))
     finally:
         resize(browser, *WINDOW)
     assert not failures, "\n\n".join(failures)
 
 
+def _first_works_trace(driver) -> int:
+    """The first trace of works that holds a point."""
+    from layers.choropleth import FIRST_WORKS_TRACE
+
+    return driver.execute_script(
+        f"var d = {MAP}.data; for (var i = arguments[0]; i < d.length; i++) "
+        "{ if ((d[i].customdata || []).length) { return i; } } return -1;", FIRST_WORKS_TRACE)
+
+
 # -- the maps' tables ------------------------------------------------------------------------
-MAP = "document.querySelector('#explorar-map .js-plotly-plot')"
 
 
 def _map_values(driver, graph: str, trace: int) -> dict[str, float]:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from queries import reports as reports_query
 from queries.reports import citizen_report
 from tests.a11y import assert_accessible
-from tests.browser_support import browser, live_server  # noqa: F401
+from tests.browser_support import WINDOW, browser, live_server, resize  # noqa: F401
 from tests.citizen_data import page_module, strings
 
 pytest_plugins = ["tests.citizen_support"]
@@ -178,6 +178,17 @@ def test_report_timeline_in_the_browser(browser, live_server, citizen_works,  # 
     assert not driver.find_elements(By.CSS_SELECTOR, "#reporte-answer img")
     _shot(driver, "tracking-5-answered")
     assert_accessible(driver, f"/reporte/{shown}")
+    resize(driver, 390, 844)                        # on a phone the steps stack
+    try:
+        driver.get(f"{live_server}/reporte/{shown}")
+        wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#reporte-answer .report-answer"))
+        _shot(driver, "tracking-6-phone")
+        assert driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth;")
+        driver.get(f"{live_server}/seguir/baja/nadie")   # a page of its own, outside Dash
+        assert_accessible(driver, "/seguir/baja")
+    finally:
+        resize(driver, *WINDOW)
 
 
 def _shot(driver, name: str) -> None:

@@ -9,9 +9,11 @@ Spanish. `_()` is called at render time, never at import, so that one process se
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -27,8 +29,25 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 
+_CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
+
+
+@contextlib.contextmanager
+def using(language: str) -> Iterator[None]:
+    """Write in `language` outside a request (a follower's digest, in the language they
+    subscribed in)."""
+    token = _CHOSEN.set(language if language in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
+
+
 def current() -> str:
     """The language of the request being served ("es" outside a request)."""
+    chosen = _CHOSEN.get()
+    if chosen:
+        return chosen
     try:
         from flask import has_request_context, request
     except ImportError:  # pragma: no cover - flask is a dependency

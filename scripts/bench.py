@@ -224,6 +224,8 @@ def print_size(result: dict[str, Any]) -> None:
             print(f"  teléfono 4G lenta, {label:15s}: mapa usable en {usable}; "
                   f"{v['transfer'] / 1024:.1f} KiB por la red, {v['from_cache']} de "
                   f"{v['requests']} pedidos desde la caché")
+        print(f"  (carga media de la máquina al medir: {result['phone']['load_average']}; "
+              "la CPU emulada es 4 veces más lenta que la real)")
     print(f"  respuestas revisadas: {c['checked']['responses']}, geometría de límites: "
           f"{result['geometry_bytes']} B; errores: {len(c['checked']['errors'])}")
     for line in c["checked"]["errors"]:

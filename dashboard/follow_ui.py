@@ -16,6 +16,7 @@ from datetime import timedelta
 import dash
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
+from dashboard import i18n
 from dashboard.cache import cache
 from dashboard.explorer_state import ExplorerState
 from dashboard.i18n import _
@@ -102,7 +103,7 @@ def request_follow(thing: str, email: str | None) -> tuple[str, str]:
     if name is None:
         return _("No existe lo que quiere seguir: revise el enlace."), "error"
     try:
-        pending = subscriptions.request(address, kind, key)
+        pending = subscriptions.request(address, kind, key, i18n.current())
         if pending is not None:
             message = confirmation_message(pending, kind, name,
                                            confirm_url(pending.subscription_id, pending.nonce))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from dashboard.i18n import _, ngettext
+from dashboard.i18n import _, current, ngettext, using
 from geodata import mail
 from geodata.runs import Parser, run_cli
 from layers.changes import describe
@@ -36,18 +36,30 @@ class DigestRun:
         return "\n".join(([str(self.comparison)] if self.comparison else []) + self.lines)
 
 
+def _in_language() -> str:
+    """The query that keeps a link's page in the mail's language (none for Spanish)."""
+    return "" if current() == "es" else f"?lang={current()}"
+
+
 def feed_url(kind: str, key: str) -> str:
-    return f"{mail.public_url()}/feeds/{kind}/{key}.atom"
+    return f"{mail.public_url()}/feeds/{kind}/{key}.atom{_in_language()}"
 
 
 def unsubscribe_url(token: str) -> str:
-    return f"{mail.public_url()}/seguir/baja/{token}"
+    return f"{mail.public_url()}/seguir/baja/{token}{_in_language()}"
 
 
 def _heading(kind: str, key: str) -> str:
     name = subscriptions.thing_name(kind, key) or key
     label = {"obra": _("Obra"), "area": _("Área"), "entidad": _("Entidad")}[kind]
     return f"{label}: {name}"
+
+
+def _with_language(path: str) -> str:
+    """A page's path with the mail's language, before any #fragment."""
+    page, mark, fragment = path.partition("#")
+    joined = page + (_in_language().replace("?", "&") if "?" in page else _in_language())
+    return joined + mark + fragment
 
 
 def digest_message(digest: Digest):
@@ -61,7 +73,7 @@ def digest_message(digest: Digest):
         for event in events[:PER_THING]:
             text = describe(event)
             body += [f"- {text.title}", *([f"  {text.text}"] if text.text else []),
-                     f"  {base}{text.path}"]
+                     f"  {base}{_with_language(text.path)}"]
         if len(events) > PER_THING:
             body.append(_("  … y {n} cambios más: {url}", n=len(events) - PER_THING,
                           url=feed_url(kind, key)))
@@ -97,7 +109,11 @@ def send_digests(comparison: changes.Comparison | None = None) -> DigestRun:
         run.lines.append(f"Resúmenes: no enviados. {mail.NOT_CONFIGURED}")
         return run
     upto, digests = subscriptions.due_digests()
-    messages = {id(m): (d, m) for d in digests for m in [digest_message(d)]}
+    messages = {}
+    for found in digests:
+        with using(found.lang):          # the language the address subscribed in
+            message = digest_message(found)
+        messages[id(message)] = (found, message)
     try:
         refused = mail.send(m for _d, m in messages.values())
     except mail.MailError as exc:

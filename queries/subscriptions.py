@@ -85,17 +85,17 @@ def thing_name(kind: str, key: str) -> str | None:
         return conn.execute(sa.text(_NAMES[kind]), {"key": key}).scalar()
 
 
-def request(email: str, kind: str, key: str) -> Pending | None:
+def request(email: str, kind: str, key: str, lang: str = "es") -> Pending | None:
     """Record a follow awaiting confirmation. None when no mail should go: already
     confirmed, or asked for less than RESEND_MINUTES ago (the form answers the same either
     way: it never tells whether an address follows something)."""
     with db.engine().begin() as conn:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(email))))
         subscriber = conn.execute(sa.text(
-            "INSERT INTO privado.subscriber (email, last_event_id)"
-            " VALUES (:e, (SELECT COALESCE(max(id), 0) FROM change_event))"
-            " ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email"
-            " RETURNING id, unsubscribe"), {"e": email}).one()
+            "INSERT INTO privado.subscriber (email, lang, last_event_id)"
+            " VALUES (:e, :lang, (SELECT COALESCE(max(id), 0) FROM change_event))"
+            " ON CONFLICT (email) DO UPDATE SET lang = EXCLUDED.lang"
+            " RETURNING id, unsubscribe"), {"e": email, "lang": lang}).one()
         follows = conn.execute(sa.text(
             "SELECT count(*) FROM privado.subscription WHERE subscriber_id = :s"),
             {"s": subscriber.id}).scalar_one()
@@ -155,6 +155,7 @@ class Digest:
     subscriber_id: int
     email: str
     unsubscribe: str
+    lang: str
     upto: int                                   # the newest event considered
     by_thing: dict[tuple[str, str], list[dict[str, Any]]]
 
@@ -191,9 +192,10 @@ def due_digests() -> tuple[int, list[Digest]]:
         if not found:
             return upto, []
         who = conn.execute(sa.text(
-            "SELECT id, email, unsubscribe FROM privado.subscriber WHERE id = ANY(:ids)"),
+            "SELECT id, email, unsubscribe, lang FROM privado.subscriber WHERE id = ANY(:ids)"),
             {"ids": list(found)}).all()
-    return upto, [Digest(r.id, r.email, r.unsubscribe, upto, found[r.id]) for r in who]
+    return upto, [Digest(r.id, r.email, r.unsubscribe, r.lang, upto, found[r.id])
+                  for r in who]
 
 
 def told_all(upto: int, except_ids: list[int]) -> None:

@@ -194,6 +194,39 @@ def test_subscribe_confirm_digest_unsubscribe(client, mailer, citizen_works, nat
     assert len(mailer.to(address)) == 2
 
 
+def test_mails_keep_the_language_of_the_form(citizen_app, mailer, citizen_works,
+                                             national_areas):
+    """Subscribed in Runasimi: the confirmation and the digests are written in it, and
+    their links open the pages in it."""
+    from dashboard.i18n import translations, using
+
+    engine = national_areas
+    code = citizen_works["sources"]
+    address = "runasimi@example.pe"
+    quechua = citizen_app.server.test_client()
+    quechua.set_cookie("lang", "qu")
+    changes.compute(engine)
+    _follow(quechua, f"obra:{code}", address)
+    [confirmation] = mailer.to(address)
+    with using("qu"):
+        hello = translations("qu").gettext("Hola:")
+    assert confirmation.get_content().startswith(hello)
+    confirm = _link(confirmation, "/seguir/confirmar/")
+    assert confirm.endswith("?lang=qu")
+    assert quechua.get(confirm).status_code == 200
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT lang FROM privado.subscriber WHERE email = :e"),
+                            {"e": address}).scalar() == "qu"
+    _load_changing(engine, code, "paralizada", 12)
+    digest.run()
+    [_, news] = mailer.to(address)
+    assert news.get_content().startswith(hello)
+    assert f"/obra/{code}?lang=qu" in news.get_content()
+    assert news["List-Unsubscribe"].strip().endswith("?lang=qu>")
+    assert quechua.post(_link(news, "/seguir/baja/")).status_code == 200
+    assert _subscribers(engine, address) == 0
+
+
 @pytest.mark.parametrize(("address", "expected"), [
     ("", "Escriba su correo"),
     ("no-es-un-correo", "no parece válido"),

@@ -48,7 +48,10 @@ def confirm_token(subscription_id: int, nonce: str) -> str:
 
 
 def confirm_url(subscription_id: int, nonce: str) -> str:
-    return f"{mail.public_url()}/seguir/confirmar/{confirm_token(subscription_id, nonce)}"
+    """The double opt-in's link, opening in the language the form was sent in."""
+    language = "" if current() == "es" else f"?lang={current()}"
+    return (f"{mail.public_url()}/seguir/confirmar/"
+            f"{confirm_token(subscription_id, nonce)}{language}")
 
 
 def read_confirm_token(token: str) -> tuple[int, str] | None | str:

@@ -68,3 +68,6 @@ CREATE TABLE IF NOT EXISTS privado.subscription (
 );
 CREATE INDEX IF NOT EXISTS subscription_thing_idx ON privado.subscription (kind, key)
     WHERE confirmed_at IS NOT NULL;
+-- The language the address subscribed in (the interface's: es, qu): its mails are written in it.
+ALTER TABLE privado.subscriber ADD COLUMN IF NOT EXISTS lang text NOT NULL DEFAULT 'es'
+    CHECK (lang IN ('es', 'qu'));

@@ -43,6 +43,7 @@ from geodata.demo.history import build_history, history_lines, history_months, p
 from geodata.demo.investments import build_investments, write_banco
 from geodata.demo.locations import build_locations, location_lines, locations_report
 from geodata.demo.procurement import Conosce, build_procurement, write_conosce
+from geodata.demo.ssi import build_ssi, write_ssi
 from geodata.demo.works import sample_works, status_is
 from geodata.demo.xlsx import SheetWriter
 from geodata.infobras_format import COLUMNS, HEADER_ROW, HISTORY_COLUMNS
@@ -72,6 +73,7 @@ class Dataset:
     investments: pd.DataFrame | None = None    # MEF Banco rows (one per CUI and district)
     procurement: Conosce | None = None          # CONOSCE rows
     control: pd.DataFrame | None = None         # CGR report rows
+    ssi: pd.DataFrame | None = None             # MEF SSI execution list, with its figures
 
     def title_rows(self) -> list[list[str]]:
         return [[TITLES[0]], [TITLES[1]], [f"Fecha de corte: {self.as_of:%d/%m/%Y}"]]
@@ -130,8 +132,10 @@ def generate(works: int, seed: int, as_of: date | str = P.AS_OF,
     summary["contrataciones"] = conosce.summary
     control, summary["informes_control"] = build_control(frame, places, seed, reports,
                                                          as_of.isoformat())
+    ssi = build_ssi(frame, places, seed)
+    summary["ssi_ejecucion"] = {"inversiones": len(ssi)}
     return Dataset(frame, edits, stoppages, locations, as_of, summary, places, banco, conosce,
-                   control)
+                   control, ssi)
 
 
 def _add_texts(frame: pd.DataFrame, places: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -189,6 +193,8 @@ def write(dataset: Dataset, out: Path, fmt: str = "xlsx", banco_format: str | No
     paths["banco"] = write_banco(dataset.investments, dataset.places, out, banco_format)
     paths["conosce"] = write_conosce(dataset.procurement, out)
     paths["control"] = write_control(dataset.control, out)
+    if dataset.ssi is not None:
+        paths["ssi"] = write_ssi(dataset.ssi, out)
     paths["summary"] = out / SUMMARY_FILE
     summary = {**dataset.summary, "archivos": {k: p.name for k, p in paths.items()}}
     paths["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",

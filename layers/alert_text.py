@@ -10,6 +10,7 @@ its evidence carried the variant keeps its Spanish sentence until the next recom
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +18,7 @@ from string import Formatter
 from typing import Any
 
 from dashboard.i18n import DEFAULT, N_, _, current
-from geodata.alert_rules import NOT_COMPUTABLE_PREFIX, RULES_BY_CODE, Rule
+from geodata.alert_rules import NOT_COMPUTABLE_PREFIX, RULES_BY_CODE, Rule, number_es
 from layers import format as fmt
 
 Evidence = Mapping[str, Any]
@@ -149,10 +150,17 @@ def render(rule: Rule, variant: str, evidence: Evidence, place: str = "") -> str
     its figures from the evidence; `place` is the declared district ("Rondos, Huánuco"),
     which the one sentence that names it without evidence needs. KeyError if the evidence
     lacks a figure."""
-    thresholds = {k: _threshold(v) for k, v in rule.threshold.items()}
     needed = {n for _t, n, _s, _c in Formatter().parse(rule.messages[variant]) if n}
-    figures = FIGURES[rule.code](variant, evidence, place) if needed - set(thresholds) else {}
-    # (a rule without a FIGURES entry can only be written where its sentence has no figures)
+    # (a rule without a FIGURES entry can only be written here where it needs no figures)
+    figures = (FIGURES[rule.code](variant, evidence, place) if needed - set(rule.threshold)
+               else {})
+    return _compose(rule, variant, figures)
+
+
+def _compose(rule: Rule, variant: str, figures: Mapping[str, str]) -> str:
+    """The translated template filled with the thresholds and `figures`, and the rule's
+    basis after an alert's sentence."""
+    thresholds = {k: _threshold(v) for k, v in rule.threshold.items()}
     text = _(rule.messages[variant]).format(**thresholds, **figures)
     if variant.startswith(NOT_COMPUTABLE_PREFIX) or not rule.basis:
         return text
@@ -172,7 +180,68 @@ def sentence(alert: Mapping[str, Any], place: str = "") -> str:
     try:
         return render(rule, variant, evidence, place)
     except (KeyError, TypeError, ValueError, ArithmeticError):
-        return alert["message"]
+        return _reread(rule, variant, alert["message"]) or alert["message"]
+
+
+# -- a rule without FIGURES: its figures read back from the stored Spanish sentence -------------
+_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre")
+_MONTH = "(" + "|".join(_MONTHS) + ")"
+_DAY = re.compile(rf"(\d{{1,2}}) de {_MONTH} de (\d{{4}})")
+_MONTH_YEAR = re.compile(rf"{_MONTH} de (\d{{4}})")
+_NUMBER = r"-?\d{1,3}(?: \d{3})*(?:,\d+)?"
+
+
+def _number(text: str) -> float:
+    return float(text.replace(" ", "").replace(",", "."))
+
+
+def _digits(text: str) -> int:
+    return len(text.split(",")[1]) if "," in text else 0
+
+
+def _figure(text: str) -> str:
+    """A figure as SQL wrote it in Spanish (S/ 1 234, 45,3 %, 12 de marzo de 2025, al ...),
+    written again for the current locale; anything else (names, codes) as it is."""
+    text = text.strip()
+    if text.startswith("al ") and _DAY.fullmatch(text[3:]):
+        return _("al {date}", date=_figure(text[3:]))
+    if text == "sin fecha":
+        return _("sin fecha")
+    if m := _DAY.fullmatch(text):
+        day = date(int(m[3]), _MONTHS.index(m[2]) + 1, int(m[1]))
+        return fmt.long_date(day)
+    if m := _MONTH_YEAR.fullmatch(text):
+        return fmt.month_year(date(int(m[2]), _MONTHS.index(m[1]) + 1, 1))
+    if m := re.fullmatch(rf"S/ ({_NUMBER})", text):
+        return "S/ " + fmt.decimal(_number(m[1]), _digits(m[1]))
+    if m := re.fullmatch(rf"({_NUMBER}) %", text):
+        return fmt.percent(_number(m[1]), _digits(m[1]))
+    if re.fullmatch(_NUMBER, text):
+        return fmt.decimal(_number(text), _digits(text))
+    return text
+
+
+def _reread(rule: Rule, variant: str, message: str) -> str | None:
+    """The variant's sentence in the current language, its figures read back from the
+    Spanish one by the Spanish template (thresholds as SQL wrote them); None when the stored
+    sentence is not that template's (a recompute with other thresholds, a composed one)."""
+    pattern, seen = [], set()
+    for literal, name, _spec, _conv in Formatter().parse(rule.sentence(variant)):
+        pattern.append(re.escape(literal))
+        if name is None:
+            continue
+        if name in rule.threshold:
+            pattern.append(re.escape(number_es(rule.threshold[name])))
+        elif name in seen:
+            pattern.append(f"(?P={name})")
+        else:
+            pattern.append(f"(?P<{name}>.+?)")
+            seen.add(name)
+    found = re.fullmatch("".join(pattern), message, re.S)
+    if found is None or _(rule.messages[variant]) == rule.messages[variant]:
+        return None   # (an untranslated template stays the stored sentence, not a mix)
+    return _compose(rule, variant, {k: _figure(v) for k, v in found.groupdict().items()})
 
 
 def rule_name(code: str, stored: str | None = None) -> str:

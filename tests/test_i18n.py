@@ -163,3 +163,28 @@ def test_the_page_is_in_the_language_of_its_url(client):
     client.delete_cookie("lang")
     text = client.get("/cerca").get_data(as_text=True)
     assert '<html lang="es">' in text and "Obras cerca de mí — Mirador de Obras" in text
+
+
+# -- alert sentences of rules written in SQL only: figures read back from the Spanish -------------
+def test_a_sentence_read_back_from_its_spanish(flask_app):
+    """A rule whose figures layers/alert_text cannot take from the evidence: its stored
+    Spanish sentence is read by the Spanish template and written with the Quechua one, the
+    figures in the qu_PE locale; a sentence that is not the template's stays as stored."""
+    from geodata.alert_rules import RULES_BY_CODE
+    from layers import alert_text
+
+    rule = RULES_BY_CODE["avance_fuentes"]
+    assert rule.code not in alert_text.FIGURES
+    variant = next(v for v in rule.messages if not v.startswith("nc_"))
+    spanish = {"infobras": "40,2 %", "fecha_infobras": "al 1 de marzo de 2026",
+               "invierte": "88,2 %", "fecha_invierte": "al 16 de septiembre de 2022",
+               "puntos": "48,0"}
+    thresholds = {k: str(int(v)) for k, v in rule.threshold.items()}
+    message = rule.sentence(variant).format(**thresholds, **spanish)
+    row = {"rule_code": rule.code, "evidence": {"variante": variant}, "message": message}
+    assert alert_text.sentence(row) == message                      # Spanish: as stored
+    with flask_app.test_request_context("/?lang=qu"):
+        text = alert_text.sentence(row)
+        assert text.startswith("INFObrasqa 40.2 % ruwasqa ñawpariyta qillqan (1 Marzo 2026-kama)")
+        assert "88.2 % (16 Setiembre 2022-kama): 48.0 punto hukniray." in text
+        assert alert_text.sentence({**row, "message": "Otra frase."}) == "Otra frase."

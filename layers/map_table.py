@@ -35,7 +35,8 @@ def sortable_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence
     with the map's locations and values)."""
     head = html.Thead(html.Tr([
         html.Th(html.Button(h, type="button", title=_("Ordenar por {columna}", columna=h)),
-                scope="col") for h in headers]))
+                scope="col", className=None if i in numeric else "is-text")
+        for i, h in enumerate(headers)]))
     body = html.Tbody([
         html.Tr([_cell(c, i, i in numeric) for i, c in enumerate(row)],
                 className="is-selected" if n == selected else None,

@@ -228,7 +228,8 @@ def load_files(argv: list[str] | None, *, prog: str, description: str, files_hel
                load: Callable[..., Run], check: Callable[[str], Any] | None = None) -> int:
     """A source loader's command line: `FILE... [--sin-enlaces]`. Every file is checked
     before any is loaded (a typo in the third name must not leave two loaded), and the links
-    between sources are rebuilt once, after the last file."""
+    between sources are rebuilt once, after the last file, and the followers told of what
+    changed (geodata/digest.py); with --sin-enlaces both wait for a later step (`make load`)."""
     parser = Parser(prog=prog, description=description)
     parser.add_argument("files", metavar="ARCHIVO", nargs="+", help=files_help)
     parser.add_argument("--sin-enlaces", action="store_true",
@@ -240,6 +241,9 @@ def load_files(argv: list[str] | None, *, prog: str, description: str, files_hel
     for i, name in enumerate(args.files):
         last = i == len(args.files) - 1
         print(load(name, relink=last and not args.sin_enlaces).summary())
+    if not args.sin_enlaces:   # a load on its own: its news (a control report) told now
+        from geodata import digest
+        print(digest.run())
     return 0
 
 

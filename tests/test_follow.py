@@ -227,6 +227,38 @@ def test_mails_keep_the_language_of_the_form(citizen_app, mailer, citizen_works,
     assert _subscribers(engine, address) == 0
 
 
+def test_an_entity_follower_is_told_of_a_new_control_report(client, mailer, citizen_works,
+                                                            national_areas):
+    engine = national_areas
+    with engine.connect() as conn:
+        work = conn.execute(sa.text("SELECT entity, ubigeo, entity_id FROM work"
+                                    " WHERE infobras_code = :c"),
+                            {"c": citizen_works["capital"]}).one()
+    address = "contraloria.atenta@example.pe"
+    changes.compute(engine)
+    _follow(client, f"entidad:{work.entity_id}", address)
+    assert client.get(_link(mailer.to(address)[0], "/seguir/confirmar/")).status_code == 200
+    with engine.begin() as conn:   # what the CGR loader writes
+        conn.execute(sa.text(
+            "INSERT INTO control_report (id, number, region_ubigeo, entity_name, title, source)"
+            " VALUES ('2026TSTFOLLOW1', '099-2026-2-0001', :r, :e,"
+            " 'Servicio de control <específico> a la obra', 'prueba')"),
+            {"r": work.ubigeo[:2], "e": work.entity})
+    try:
+        run = digest.run()
+        assert run.comparison.by_kind["informe_control"] >= 1
+        [_, news] = mailer.to(address)
+        body = news.get_content()
+        assert "Nuevo informe de control de la Contraloría: 099-2026-2-0001" in body
+        assert "Servicio de control <específico> a la obra" in body   # plain text, as written
+        assert f"/entidad/{work.entity_id}#entidad-reports" in body
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM control_report WHERE id = '2026TSTFOLLOW1'"))
+            conn.execute(sa.text("DELETE FROM privado.subscriber WHERE email = :e"),
+                         {"e": address})
+
+
 @pytest.mark.parametrize(("address", "expected"), [
     ("", "Escriba su correo"),
     ("no-es-un-correo", "no parece válido"),

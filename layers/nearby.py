@@ -10,7 +10,7 @@ from typing import Any
 from dash import html
 from pyproj import Geod
 
-from dashboard.i18n import _
+from dashboard.i18n import _, ngettext
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
 from layers.basemap import Basemap, map_settings
@@ -58,9 +58,12 @@ def _stacks(works: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]
 
 
 def _stack_text(group: Sequence[Mapping[str, Any]]) -> str:
-    where = ("en la capital del distrito (ubicación aproximada)"
-             if all(w.get("geom_source") != "surveyed" for w in group) else "en el mismo punto")
-    return f"{len(group)} obras {where}"
+    if all(w.get("geom_source") != "surveyed" for w in group):
+        return ngettext("{count} obra en la capital del distrito (ubicación aproximada)",
+                        "{count} obras en la capital del distrito (ubicación aproximada)",
+                        len(group), count=len(group))
+    return ngettext("{count} obra en el mismo punto", "{count} obras en el mismo punto",
+                    len(group), count=len(group))
 
 
 @checked
@@ -83,22 +86,24 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
             continue
         traces.append({
             "type": "scattermap", "lon": [w["lon"] for w in group],
-            "lat": [w["lat"] for w in group], "mode": "markers", "name": label,
+            "lat": [w["lat"] for w in group], "mode": "markers", "name": _(label),
             "marker": {"size": 11, "color": STATUS_COLORS[status], "opacity": 0.85},
             "customdata": [[w["infobras_code"], w["name"][:80], distance_text(w["distance_m"])]
                            for w in group],
-            "hovertemplate": "%{customdata[1]}<br>a %{customdata[2]}<extra></extra>"})
+            "hovertemplate": "%{customdata[1]}<br>"
+                             + _("a {distance}", distance="%{customdata[2]}")
+                             + "<extra></extra>"})
     if stacks:
         traces.append({
             "type": "scattermap", "lon": [g[0]["lon"] for g in stacks],
             "lat": [g[0]["lat"] for g in stacks], "mode": "markers",
-            "name": "Varias obras en un punto",
+            "name": _("Varias obras en un punto"),
             "marker": {"size": [min(34, 16 + 2 * len(g)) for g in stacks],
                        "color": STACK_COLOR, "opacity": 0.8},
             "hovertext": [_stack_text(g) for g in stacks], "hoverinfo": "text"})
     traces.append({"type": "scattermap", "lon": [lon], "lat": [lat], "mode": "markers",
-                   "name": "Punto de búsqueda", "marker": {"size": 14, "color": HERE_COLOR},
-                   "hovertemplate": "Punto de búsqueda<extra></extra>"})
+                   "name": _("Punto de búsqueda"), "marker": {"size": 14, "color": HERE_COLOR},
+                   "hovertemplate": _("Punto de búsqueda") + "<extra></extra>"})
     layers = ([{"sourcetype": "geojson", "source": outline_url, "type": "line",
                 "color": "#9aa5b1", "line": {"width": 1}, "below": "traces"}]
               if outline_url else [])
@@ -120,7 +125,7 @@ def works_table(works: Sequence[Mapping[str, Any]]):
     physical progress."""
     headers = [_("Obra"), _("Estado"), _("Distancia"), _("Inversión"), _("Avance físico")]
     rows = [[Cell(html.A(w["name"], href=f"/obra/{w['infobras_code']}"), w["name"]),
-             Cell(STATUS_LABELS.get(w.get("status"), w.get("status") or ""), w.get("status")),
+             Cell(_(STATUS_LABELS.get(w.get("status"), w.get("status") or "")), w.get("status")),
              Cell(("" if w.get("geom_source") == "surveyed" else "≈ ")
                   + distance_text(w["distance_m"]), w["distance_m"]),
              Cell(fmt.money(w.get("amount_investment")), w.get("amount_investment")),

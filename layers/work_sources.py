@@ -12,23 +12,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from dashboard.i18n import N_, _, ngettext
 from layers import format as fmt
 
-STATUS_LABELS = {"en_ejecucion": "En ejecución", "paralizada": "Paralizada",
-                 "finalizada": "Finalizada", "sin_ejecucion": "Sin ejecución"}
+STATUS_LABELS = {"en_ejecucion": N_("En ejecución"), "paralizada": N_("Paralizada"),
+                 "finalizada": N_("Finalizada"), "sin_ejecucion": N_("Sin ejecución")}
 AMOUNT_FIELDS = ("cost", "viable_amount", "contract_amount")
 WEAK_METHODS = ("nombre_similar",)
-SANCTION_KINDS = {"inhabilitacion": "inhabilitación", "sancion": "sanción", "multa": "multa"}
+SANCTION_KINDS = {"inhabilitacion": N_("inhabilitación"), "sancion": N_("sanción"),
+                  "multa": N_("multa")}
 LINK_TEXTS = {
-    "cui": "el proceso nombra el CUI de la inversión",
-    "codigo": "mismo código",
-    "ruc": "mismo RUC",
-    "entidad_region": "informe sobre la entidad que ejecuta la obra (mismo nombre y región); "
-                      "puede tratar de otra obra de esa entidad",
-    "entidad": "informe sobre la entidad que ejecuta la obra (mismo nombre); puede tratar de "
-               "otra obra de esa entidad",
-    "nombre_similar": "posible relación: el título se parece al nombre de la obra; no está "
-                      "confirmado",
+    "cui": N_("el proceso nombra el CUI de la inversión"),
+    "codigo": N_("mismo código"),
+    "ruc": N_("mismo RUC"),
+    "entidad_region": N_("informe sobre la entidad que ejecuta la obra (mismo nombre y "
+                         "región); puede tratar de otra obra de esa entidad"),
+    "entidad": N_("informe sobre la entidad que ejecuta la obra (mismo nombre); puede tratar "
+                  "de otra obra de esa entidad"),
+    "nombre_similar": N_("posible relación: el título se parece al nombre de la obra; no está "
+                         "confirmado"),
 }
 
 
@@ -47,7 +49,8 @@ def value_text(field: str, value: Any, names: Sequence[str] | None = None) -> st
     if field == "physical_progress":
         return fmt.percent(value)
     if field == "status":
-        return STATUS_LABELS.get(str(value), str(value).capitalize())
+        label = STATUS_LABELS.get(str(value))
+        return _(label) if label else str(value).capitalize()
     if field == "place":
         return ", ".join(names or value)
     return str(value)
@@ -57,7 +60,8 @@ def when_text(value: Mapping[str, Any]) -> str:
     """The source's own date, else when Mirador loaded it (said as such)."""
     if value.get("date"):
         return date_text(value["date"])
-    return f"cargado el {date_text(value['loaded'])}" if value.get("loaded") else fmt.MISSING
+    return (_("cargado el {date}", date=date_text(value["loaded"])) if value.get("loaded")
+            else fmt.MISSING)
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,11 @@ class FigureView:
     def verdict(self) -> tuple[str, str]:
         """(chip text, chip class): one source cannot agree or disagree with itself."""
         if len(self.values) < 2:
-            return "Una sola fuente", ""
+            return _("Una sola fuente"), ""
         if not self.agree:
-            return "No coinciden", "warn"
+            return _("No coinciden"), "warn"
         # MEF and INFObras name statuses differently: agreeing means not contradicting.
-        return ("Sin contradicción" if self.field == "status" else "Coinciden"), "ok"
+        return (_("Sin contradicción") if self.field == "status" else _("Coinciden")), "ok"
 
 
 def figure_views(figures: Sequence[Mapping[str, Any]]) -> list[FigureView]:
@@ -118,11 +122,12 @@ def investment_facts(inv: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(label, value, "source · date") for the investment's own figures, each from the first
     source that gives it (the `investment` view's precedence)."""
     rows = []
-    fields = (("Nombre de la inversión", "name", str), ("Estado en el MEF", "status", str),
-              ("Monto viable", "amount_viable", _money),
-              ("Costo actualizado", "amount_updated", _money),
-              ("Fecha de viabilidad", "viability_date", date_text),
-              ("Entidad", "entity_name", str), ("Sector", "sector", str))
+    fields = ((_("Nombre de la inversión"), "name", str),
+              (_("Estado en el MEF"), "status", str),
+              (_("Monto viable"), "amount_viable", _money),
+              (_("Costo actualizado"), "amount_updated", _money),
+              (_("Fecha de viabilidad"), "viability_date", date_text),
+              (_("Entidad"), "entity_name", str), (_("Sector"), "sector", str))
     for label, field, show in fields:
         row = next((r for r in inv.get("by_source") or [] if r.get(field) not in (None, "")),
                    None)
@@ -169,20 +174,21 @@ def process_facts(process: Mapping[str, Any]) -> list[tuple[str, str]]:
     bidders = process.get("bidders") or []
     winners = process.get("winners") or []
     rows = [
-        ("Procedimiento", " · ".join(v for v in (process.get("procedure_type"),
-                                                 process.get("object")) if v) or fmt.MISSING),
-        ("Convocatoria", date_text(process.get("call_date"))),
-        ("Valor referencial", _money(process.get("reference_amount"))),
-        ("Postores", f"{len(bidders)}: " + "; ".join(b["name"] or b["ruc"] for b in bidders)
-         if bidders else "la fuente no publica los postores"),
-        ("Ganador (buena pro)", "; ".join(f"{w['name'] or '—'} (RUC {w['ruc']})"
-                                          for w in winners) or fmt.MISSING),
-        ("Monto contratado", _money(_sum(contracts, "amount"))),
-        ("Adicionales", _money(_sum(contracts, "amount_additional"))),
-        ("Reducciones", _money(_sum(contracts, "amount_reduction"))),
-        ("Prórrogas (monto)", _money(_sum(contracts, "amount_extension"))),
-        ("Penalidades", f"{len(penalties)} · {_money(_sum(penalties, 'amount'))}"
-         if penalties else "ninguna registrada"),
+        (_("Procedimiento"), " · ".join(v for v in (process.get("procedure_type"),
+                                                    process.get("object")) if v)
+         or fmt.MISSING),
+        (_("Convocatoria"), date_text(process.get("call_date"))),
+        (_("Valor referencial"), _money(process.get("reference_amount"))),
+        (_("Postores"), f"{len(bidders)}: " + "; ".join(b["name"] or b["ruc"] for b in bidders)
+         if bidders else _("la fuente no publica los postores")),
+        (_("Ganador (buena pro)"), "; ".join(f"{w['name'] or '—'} (RUC {w['ruc']})"
+                                             for w in winners) or fmt.MISSING),
+        (_("Monto contratado"), _money(_sum(contracts, "amount"))),
+        (_("Adicionales"), _money(_sum(contracts, "amount_additional"))),
+        (_("Reducciones"), _money(_sum(contracts, "amount_reduction"))),
+        (_("Prórrogas (monto)"), _money(_sum(contracts, "amount_extension"))),
+        (_("Penalidades"), f"{len(penalties)} · {_money(_sum(penalties, 'amount'))}"
+         if penalties else _("ninguna registrada")),
     ]
     return rows
 
@@ -200,9 +206,12 @@ def sanction_lines(process: Mapping[str, Any]) -> list[str]:
             if key in seen:
                 continue
             seen.add(key)
-            kind = SANCTION_KINDS.get(s.get("kind"), s.get("kind"))
-            lines.append(f"{name or ruc} (RUC {ruc}): {kind} del "
-                         f"{date_text(s.get('start_date'))} al {date_text(s.get('end_date'))}"
+            kind = SANCTION_KINDS.get(s.get("kind"))
+            lines.append(f"{name or ruc} (RUC {ruc}): "
+                         + _("{kind} del {start} al {end}",
+                             kind=_(kind) if kind else s.get("kind"),
+                             start=date_text(s.get("start_date")),
+                             end=date_text(s.get("end_date")))
                          + (f" — {s['reason']}" if s.get("reason") else "")
                          + (f" ({s['authority']})" if s.get("authority") else ""))
     return lines
@@ -210,7 +219,7 @@ def sanction_lines(process: Mapping[str, Any]) -> list[str]:
 
 def contract_links(process: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(text, url) of each contract document the source links to."""
-    return [(f"Contrato {k.get('number') or k['id']}", k["url"])
+    return [(_("Contrato {number}", number=k.get("number") or k["id"]), k["url"])
             for k in process.get("contracts") or [] if _safe_url(k.get("url"))]
 
 
@@ -220,8 +229,10 @@ def _safe_url(url: Any) -> bool:
 
 
 def link_text(method: str | None, confidence: Any) -> str:
-    text = LINK_TEXTS.get(method or "", method or "enlace sin método")
-    return f"{text} (confianza {fmt.decimal(float(confidence), 2)})" if confidence else text
+    known = LINK_TEXTS.get(method or "")
+    text = _(known) if known else (method or _("enlace sin método"))
+    return (text + " " + _("(confianza {value})", value=fmt.decimal(float(confidence), 2))
+            if confidence else text)
 
 
 def is_weak(link: Mapping[str, Any]) -> bool:
@@ -246,11 +257,12 @@ def report_views(reports: Sequence[Mapping[str, Any]]) -> list[ReportView]:
     for r in reports:
         persons = r.get("persons_responsible")
         out.append(ReportView(
-            title=str(r.get("title") or "Informe sin título"),
+            title=str(r.get("title") or _("Informe sin título")),
             number=str(r.get("number") or r["id"]),
             when=date_text(r.get("issued_date") or r.get("published_date")),
-            persons=("sin dato" if persons is None else
-                     fmt.count_label(int(persons), "persona", "personas")),
+            persons=(_("sin dato") if persons is None else
+                     ngettext("{count} persona", "{count} personas", int(persons),
+                              count=fmt.number(int(persons)))),
             pdf=r["pdf_url"] if _safe_url(r.get("pdf_url")) else None,
             link="; ".join(link_text(k.get("method"), k.get("confidence"))
                            for k in r.get("links") or [r]),

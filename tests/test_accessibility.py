@@ -68,7 +68,16 @@ def _pages(codes: dict[str, int]) -> list[tuple[str, str]]:
         ("informe", "/informe/08"),
         ("datos", "/datos"),
         ("moderación (ingreso)", "/moderacion"),
+        ("entidades", "/entidades"),
+        ("glosario", "/glosario"),
+        ("seguimiento de un reporte no encontrado", "/reporte/ZZZZ-0000"),
         ("404", "/no-existe"),
+        # In Runasimi (the page sets the cookie; the last one sets Spanish back).
+        ("explorador en runasimi", "/?area=08&lang=qu"),
+        ("cerca de mí en runasimi", f"/cerca?area={DISTRICT}&r=5&lang=qu"),
+        ("obra en runasimi", f"/obra/{codes['story']}?lang=qu"),
+        ("alertas en runasimi", "/alertas?lang=qu"),
+        ("explorador de nuevo en español", "/?lang=es"),
     ]
 
 
@@ -83,6 +92,8 @@ def test_no_serious_violation_on_any_page(browser, live_server, data):  # noqa: 
                 browser.execute_script(
                     "document.querySelectorAll('details').forEach(d => d.open = true);")
                 _wait(browser, _settled)
+                language = "qu" if "lang=qu" in path else "es"
+                assert browser.find_element("tag name", "html").get_attribute("lang") == language
                 try:
                     assert_accessible(browser, f"{name} ({path}, {width} px)")
                 except pytest.fail.Exception as exc:

@@ -34,7 +34,8 @@ change_event = sa.Table(
 )
 
 # The state now: each work's status, progress and active alerts (alert_work holds the rule
-# codes of the works with alerts, rebuilt by every recompute).
+# codes of the works with alerts, sorted, rebuilt by every recompute: equal arrays are equal
+# sets, and only the works whose arrays differ are unnested).
 _CURRENT = """
 CREATE TEMPORARY TABLE change_now ON COMMIT DROP AS
 SELECT w.infobras_code, w.status, w.physical_progress, w.name, w.ubigeo, w.entity_id,
@@ -62,14 +63,14 @@ _EVENTS = {
         kind="'alerta_nueva'",
         join="CROSS JOIN LATERAL unnest(n.alerts) AS r(rule_code)"
              " JOIN alert a ON a.infobras_code = n.infobras_code AND a.rule_code = r.rule_code",
-        where="NOT r.rule_code = ANY(s.alerts) AND :alerts_compared",
+        where="n.alerts <> s.alerts AND NOT r.rule_code = ANY(s.alerts) AND :alerts_compared",
         data="jsonb_build_object('regla', r.rule_code, 'nombre', a.rule_name,"
              " 'severidad', a.severity, 'mensaje', a.message)"),
     "alerta_resuelta": dict(
         kind="'alerta_resuelta'",
         join="CROSS JOIN LATERAL unnest(s.alerts) AS r(rule_code)"
              " LEFT JOIN alert_rule ar ON ar.code = r.rule_code",
-        where="NOT r.rule_code = ANY(n.alerts) AND :alerts_compared",
+        where="n.alerts <> s.alerts AND NOT r.rule_code = ANY(n.alerts) AND :alerts_compared",
         data="jsonb_build_object('regla', r.rule_code,"
              " 'nombre', COALESCE(ar.name, r.rule_code))"),
 }

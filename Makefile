@@ -28,7 +28,7 @@ load: migrate
 	$(PYTHON) -m geodata.demo --works $(DEMO_WORKS) --seed $(DEMO_SEED) --out $(DEMO_DIR) --format $(DEMO_EXT)
 	$(PYTHON) -m geodata.infobras $(DEMO_DIR)/DataSet-Obras-Publicas-demo.$(DEMO_EXT) --history $(DEMO_DIR)/avance-mensual-demo.csv --coords $(DEMO_DIR)/ubicaciones-demo.csv --sin-alertas --sin-vistas
 	$(PYTHON) -m geodata.paralizadas --si-existe --sin-alertas --sin-vistas
-	$(PYTHON) -m geodata.mef $(DEMO_DIR)/banco-inversiones-demo.$(DEMO_EXT) --sin-enlaces
+	$(PYTHON) -m geodata.mef $(DEMO_DIR)/banco-inversiones-demo.$(DEMO_EXT) $(DEMO_DIR)/ssi-ejecucion-demo.csv --sin-enlaces
 	$(PYTHON) -m geodata.seace $(DEMO_DIR)/conosce-demo.csv --sin-enlaces
 	$(PYTHON) -m geodata.cgr $(DEMO_DIR)/informes-control-demo.csv --sin-enlaces
 	$(PYTHON) -m geodata.links

@@ -104,9 +104,15 @@ def confirmation_message(pending: Pending, kind: str, name: str, confirm_url: st
 def send_digests(comparison: changes.Comparison | None = None) -> DigestRun:
     """Mail the digests that are due (after `changes.compute`)."""
     run = DigestRun(comparison)
-    if not mail.configured():
-        log.warning(mail.NOT_CONFIGURED)
-        run.lines.append(f"Resúmenes: no enviados. {mail.NOT_CONFIGURED}")
+    try:
+        config = mail.settings()
+    except mail.MailError as exc:       # a malformed MIRADOR_SMTP_URL
+        config, problem = None, str(exc)
+    else:
+        problem = mail.NOT_CONFIGURED
+    if config is None:
+        log.warning("%s", problem)
+        run.lines.append(f"Resúmenes: no enviados. {problem}")
         return run
     upto, digests = subscriptions.due_digests()
     messages = {}
@@ -115,7 +121,7 @@ def send_digests(comparison: changes.Comparison | None = None) -> DigestRun:
             message = digest_message(found)
         messages[id(message)] = (found, message)
     try:
-        refused = mail.send(m for _d, m in messages.values())
+        refused = mail.send((m for _d, m in messages.values()), config)
     except mail.MailError as exc:
         log.error("%s", exc)
         run.failed = len(digests)

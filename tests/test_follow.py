@@ -12,6 +12,7 @@ import email.policy
 import json
 import re
 import socket
+import time
 import xml.etree.ElementTree as ET
 from datetime import date
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from geodata import alerts as engine_alerts
-from geodata import digest
+from geodata import digest, mail
 from queries import changes
 from queries import reports as reports_query
 from tests.citizen_data import AS_OF
@@ -357,3 +358,36 @@ def test_no_public_table_holds_an_address(national_areas):
             "SELECT table_schema, table_name, column_name FROM information_schema.columns"
             " WHERE column_name ILIKE '%email%' OR column_name ILIKE '%correo%'")).all()
     assert columns and {c.table_schema for c in columns} == {"privado"}
+
+
+# -- settings and tokens ------------------------------------------------------------------------
+@pytest.mark.parametrize(("url", "expected"), [
+    ("smtp://127.0.0.1:2525", mail.SmtpSettings("127.0.0.1", 2525)),
+    ("smtp://correo.example.pe", mail.SmtpSettings("correo.example.pe", 25)),
+    ("smtp://avisos%40example.pe:cl%C3%A1ve@smtp.example.pe:587?starttls=1",
+     mail.SmtpSettings("smtp.example.pe", 587, "avisos@example.pe", "cláve", starttls=True)),
+    ("smtps://u:p@smtp.example.pe", mail.SmtpSettings("smtp.example.pe", 465, "u", "p",
+                                                      tls=True)),
+])
+def test_smtp_settings(url, expected):
+    assert mail.settings(url) == expected
+
+
+@pytest.mark.parametrize("url", ["http://example.pe", "smtp://", "smtp://host:puerto"])
+def test_a_malformed_smtp_url_is_said_not_a_crash(url, monkeypatch, national_areas):
+    with pytest.raises(mail.MailError, match="MIRADOR_SMTP_URL"):
+        mail.settings(url)
+    monkeypatch.setenv("MIRADOR_SMTP_URL", url)
+    run = digest.send_digests()
+    assert run.sent == 0 and "MIRADOR_SMTP_URL" in str(run)
+
+
+def test_an_expired_confirmation_link_says_so(citizen_app, client, monkeypatch):
+    from dashboard.routes import follow
+
+    with citizen_app.server.test_request_context("/"):
+        token = follow.confirm_token(1, "x")
+    monkeypatch.setattr(follow, "CONFIRM_HOURS", 0)
+    time.sleep(1.1)
+    answer = client.get(f"/seguir/confirmar/{token}")
+    assert answer.status_code == 410 and "venció" in answer.get_data(as_text=True)

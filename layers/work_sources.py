@@ -96,14 +96,14 @@ class FigureView:
 def figure_views(figures: Sequence[Mapping[str, Any]]) -> list[FigureView]:
     out = []
     for f in figures:
-        values = tuple(SourceValue(v["source_label"], value_text(f["field"], v["value"],
-                                                                 v.get("names")),
+        values = tuple(SourceValue(_(v["source_label"]), value_text(f["field"], v["value"],
+                                                                    v.get("names")),
                                    when_text(v), i == 0)
                        for i, v in enumerate(f["values"]))
-        rule = (f"Se muestra la cifra de {values[0].source} (orden: "
-                f"{' → '.join(f['precedence'])}). Se marca una diferencia si "
-                f"{f['tolerance']}.")
-        out.append(FigureView(f["field"], f["label"], values, bool(f["agree"]), rule))
+        rule = _("Se muestra la cifra de {source} (orden: {order}). Se marca una diferencia si "
+                 "{tolerance}.", source=values[0].source,
+                 order=" → ".join(_(s) for s in f["precedence"]), tolerance=_(f["tolerance"]))
+        out.append(FigureView(f["field"], _(f["label"]), values, bool(f["agree"]), rule))
     return out
 
 
@@ -143,7 +143,7 @@ def _money(value: Any) -> str:
 
 def _from(row: Mapping[str, Any]) -> str:
     when = when_text({"date": row.get("source_date"), "loaded": row.get("loaded")})
-    return f"{row.get('source_label') or row['source']} · {when}"
+    return f"{_(row.get('source_label') or row['source'])} · {when}"
 
 
 def place_lines(places: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from geodata.messages import N_
 from queries import db
 from queries.db import Reads
 from queries.source_tables import (
@@ -39,14 +40,14 @@ from queries.tables import area, load_run, work
 # -- which figure is shown: the stated precedence, and when two sources disagree ------------
 # Each figure: (field, Spanish label, sources in order of precedence).
 PRECEDENCE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "cost": ("Costo actualizado de la inversión",
+    "cost": (N_("Costo actualizado de la inversión"),
              ("mef_banco", "ssi_ejecucion", "ssi_formato8", "work")),
-    "viable_amount": ("Monto viable (declarado al aprobar la inversión)",
+    "viable_amount": (N_("Monto viable (declarado al aprobar la inversión)"),
                       ("mef_banco", "ssi_ejecucion", "ssi_formato8")),
-    "contract_amount": ("Monto del contrato de obra", ("seace", "work")),
-    "physical_progress": ("Avance físico", ("work", "invierte")),
-    "status": ("Estado", ("work", "mef_banco", "ssi_ejecucion", "ssi_formato8")),
-    "place": ("Distrito", ("work", "mef_banco", "ssi_formato8")),
+    "contract_amount": (N_("Monto del contrato de obra"), ("seace", "work")),
+    "physical_progress": (N_("Avance físico"), ("work", "invierte")),
+    "status": (N_("Estado"), ("work", "mef_banco", "ssi_ejecucion", "ssi_formato8")),
+    "place": (N_("Distrito"), ("work", "mef_banco", "ssi_formato8")),
 }
 TOLERANCE_SOLES = 1.0      # amounts further apart than one sol disagree
 TOLERANCE_POINTS = 1.0     # progress further apart than one percentage point disagrees
@@ -54,16 +55,18 @@ _SOLES_TEXT = f"las cifras difieren en más de S/ {TOLERANCE_SOLES:.2f}".replace
 TOLERANCES = {
     "cost": _SOLES_TEXT, "viable_amount": _SOLES_TEXT, "contract_amount": _SOLES_TEXT,
     "physical_progress": f"las cifras difieren en más de {TOLERANCE_POINTS:g} punto porcentual",
-    "status": "el MEF da la inversión por CERRADA y la obra no figura como terminada",
-    "place": "el distrito de la obra no está entre los distritos de la inversión",
+    "status": N_("el MEF da la inversión por CERRADA y la obra no figura como terminada"),
+    "place": N_("el distrito de la obra no está entre los distritos de la inversión"),
 }
 SOURCE_LABELS = {
-    "mef_banco": "MEF, Banco de Inversiones", "ssi_ejecucion": "MEF, SSI (lista de ejecución)",
-    "ssi_formato8": "MEF, SSI (Formato 8)", "conosce": "SEACE (CONOSCE, OSCE)",
-    "ocds": "SEACE (Contrataciones Abiertas, OCDS)", "seace": "SEACE (OSCE)",
-    "invierte": "Invierte.pe (MEF)", "infobras": "INFObras (Contraloría)",
-    "paralizadas": "Base de obras paralizadas (INFObras y MEF, mayo 2026)",
-    "demo": "Datos de demostración (generados)", "cgr": "Contraloría (informes de control)",
+    "mef_banco": N_("MEF, Banco de Inversiones"),
+    "ssi_ejecucion": N_("MEF, SSI (lista de ejecución)"),
+    "ssi_formato8": N_("MEF, SSI (Formato 8)"), "conosce": N_("SEACE (CONOSCE, OSCE)"),
+    "ocds": N_("SEACE (Contrataciones Abiertas, OCDS)"), "seace": N_("SEACE (OSCE)"),
+    "invierte": N_("Invierte.pe (MEF)"), "infobras": N_("INFObras (Contraloría)"),
+    "paralizadas": N_("Base de obras paralizadas (INFObras y MEF, mayo 2026)"),
+    "demo": N_("Datos de demostración (generados)"),
+    "cgr": N_("Contraloría (informes de control)"),
 }
 WORKS_OBJECT = "obra"      # a process for the works themselves (not consultancy, goods)
 OPEN_STATUSES = ("en_ejecucion", "paralizada")

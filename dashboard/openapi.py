@@ -90,7 +90,10 @@ def _alert_parameters() -> dict[str, dict]:
         "rule": param("rule", {"type": "array", "items": {
             "type": "string", "enum": [r.code for r in RULES]}}, "Regla de alerta."),
         "state": param("state", {"type": "string", "enum": list(STATES), "default": "alerta"},
-                       "«alerta», o «no_calculable» (faltan datos para evaluar la regla)."),
+                       "«alerta», «no_calculable» (faltan datos para evaluar la regla) o "
+                       "«senal» (señal de control: la entidad ejecutora tiene informes de la "
+                       "Contraloría con personas con presunta responsabilidad; no es una "
+                       "alerta)."),
         "entity": param("entity", {"type": "string", "maxLength": MAX_TEXT},
                         "Palabras del nombre de la entidad."),
         "risk_min": param("risk_min", {"type": "number"}, "Monto en riesgo mínimo (S/)."),

@@ -160,18 +160,18 @@ def _links(pairs: Sequence[tuple[str, str]]) -> list:
 
 
 def components_table(row: Mapping[str, Any], entity_id: str) -> Any:
-    names = component_names()
+    names, rules = component_names(), component_rules()
     parts = scores.components(row)
     return table(parts, [
-        (_("Componente"), lambda c: element("Span", names[c["key"]], title=component_rules()[
-            c["key"]]), "wide"),
-        (_("Cifra"), lambda c: raw_text(c["key"], row, c["raw"]), ""),
+        (_("Componente"), lambda c: element("Span", names[c["key"]], title=rules[c["key"]]),
+         ""),
         (_("Valor (0-100)"), lambda c: fmt.MISSING if c["normalised"] is None
          else fmt.decimal(c["normalised"] * 100, 1), "num"),
         (_("Peso"), lambda c: _("{w} % (sin datos)", w=fmt.number(c["weight"]))
          if c["applied_weight"] is None else
          _("{w} % → {a} %", w=fmt.number(c["weight"]), a=fmt.decimal(c["applied_weight"], 1)),
          "num"),
+        (_("Cifra"), lambda c: raw_text(c["key"], row, c["raw"]), ""),
         (_("Obras"), lambda c: _links(works_links(c["key"], entity_id)), ""),
     ], "", caption=_("Peso: el publicado y el aplicado (repartido entre los componentes con "
                      "datos)."))
@@ -223,7 +223,7 @@ def peers_table(rows: Sequence[Mapping[str, Any]], current: str) -> Any:
     return table(rows, [
         (_("Puesto"), lambda r: fmt.number(r["peer_rank"]), "num"),
         (_("Entidad"), lambda r: element("Strong", r["name"]) if r["entity_id"] == current
-         else link(r["name"], entity_href(r["entity_id"])), "wide"),
+         else link(r["name"], entity_href(r["entity_id"])), ""),
         (_("Índice"), lambda r: score_text(r["score"]), "num"),
         (_("Obras"), lambda r: fmt.number(r["works"]), "num"),
     ], "")

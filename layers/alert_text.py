@@ -4,8 +4,10 @@ The database keeps each alert's sentence in Spanish (geodata/alerts.py writes it
 the rules run) and, in its evidence, the variant of the sentence and the raw figures that
 tripped the rule. A page in Spanish shows the stored sentence; in another language the
 variant's template (a catalog entry, marked in geodata/alert_rules.py) is filled here from the
-evidence with the figures written for that language (layers/format). An alert stored before
-its evidence carried the variant keeps its Spanish sentence until the next recompute.
+evidence with the figures written for that language (layers/format). Where the evidence
+cannot fill it (a rule whose figures only SQL computes, an alert stored before its evidence
+named the variant), the figures are read back from the stored Spanish sentence by its Spanish
+template; a sentence no template matches stays as stored.
 """
 
 from __future__ import annotations
@@ -175,8 +177,11 @@ def sentence(alert: Mapping[str, Any], place: str = "") -> str:
     rule = RULES_BY_CODE.get(alert["rule_code"])
     evidence = alert.get("evidence") or {}
     variant = evidence.get("variante")
-    if rule is None or variant not in rule.messages:
+    if rule is None:
         return alert["message"]
+    if variant not in rule.messages:   # computed before the evidence named its variant
+        return next((text for v in rule.messages
+                     if (text := _reread(rule, v, alert["message"]))), alert["message"])
     try:
         return render(rule, variant, evidence, place)
     except (KeyError, TypeError, ValueError, ArithmeticError):

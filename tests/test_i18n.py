@@ -189,3 +189,5 @@ def test_a_sentence_read_back_from_its_spanish(flask_app):
         assert text.startswith("INFObrasqa 40.2 % ruwasqa ñawpariyta qillqan (1 Marzo 2026-kama)")
         assert "88.2 % (16 Setiembre 2022-kama): 48.0 punto hukniray." in text
         assert alert_text.sentence({**row, "message": "Otra frase."}) == "Otra frase."
+        # stored before the evidence named its variant: found by the sentence itself
+        assert alert_text.sentence({**row, "evidence": {}}) == text

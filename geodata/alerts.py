@@ -89,21 +89,23 @@ SELECT w.infobras_code, w.cui AS cui, m.cui IS NOT NULL AS in_mef,
        f.physical IS NOT NULL AS own_physical, f.accrued IS NOT NULL AS own_accrued,
        COALESCE(f.physical, m.physical) AS physical,
        CASE WHEN f.physical IS NOT NULL
-            THEN alert_jdate(w.extra->'fecha_ult_avance_fisico_invierte')
+            THEN alert_jdate(f.extra->'fecha_ult_avance_fisico_invierte')
             ELSE m.physical_date END AS physical_date,
        COALESCE(f.accrued, m.accrued) AS accrued,
-       CASE WHEN f.accrued IS NOT NULL THEN alert_jdate(w.extra->'fecha_ult_devengado')
+       CASE WHEN f.accrued IS NOT NULL THEN alert_jdate(f.extra->'fecha_ult_devengado')
             ELSE m.accrued_date END AS accrued_date,
        CASE WHEN f.accrued IS NOT NULL THEN w.amount_updated ELSE m.accrued_cost END AS cost,
        m.status AS mef_status, m.status_source, m.status_date,
-       w.extra->>'fuente_estado_final' AS final_from, w.extra->>'sustento_estado' AS final_basis,
-       left(w.extra->>'ult_estado_situacional_F12B', 400) AS f12b_text,
-       alert_jdate(w.extra->'fecha_est_sit_F12B') AS f12b_date
+       f.extra->>'fuente_estado_final' AS final_from, f.extra->>'sustento_estado' AS final_basis,
+       left(f.extra->>'ult_estado_situacional_F12B', 400) AS f12b_text,
+       alert_jdate(f.extra->'fecha_est_sit_F12B') AS f12b_date
 FROM work w
 LEFT JOIN alert_mef m ON m.cui = cui_key(w.cui)
-CROSS JOIN LATERAL (SELECT
-        CASE WHEN w.source = ANY(:sources_financial_mef)
-             THEN alert_jnum(w.extra->'avance_fisico_invierte') END AS physical,
+-- Only a source that carries MEF's figures has them in `extra` (read once: the demo export's
+-- `extra` is large, and detoasting it for every work cost most of this statement).
+CROSS JOIN LATERAL (SELECT CASE WHEN w.source = ANY(:sources_financial_mef) THEN w.extra END
+                    AS extra) AS e
+CROSS JOIN LATERAL (SELECT e.extra, alert_jnum(e.extra->'avance_fisico_invierte') AS physical,
         CASE WHEN w.source = ANY(:sources_financial_mef) THEN w.amount_accrued END AS accrued
     ) AS f
 WHERE m.cui IS NOT NULL OR w.source = ANY(:sources_financial_mef);

@@ -9,6 +9,7 @@ from typing import Any
 
 from geodata.alert_rules import RULES, SEVERITIES
 from geodata.infobras_format import STATUS_LABELS
+from geodata.procurement_rules import PROCUREMENT_SPECS
 from queries import api_works, exports
 from queries.alerts import STATES
 from queries.api_alerts import PARAMS as ALERT_PARAMS
@@ -274,6 +275,11 @@ def openapi_document(server: str = "") -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route of the API, export and briefing modules."""
     filters = [_ref(name) for name in FILTER_PARAMS]
     paging = [_ref("page"), _ref("per_page")]
+    flag_params = [
+        _param("rule", {"type": "string", "enum": [s["code"] for s in PROCUREMENT_SPECS]},
+               "Una regla de contratación (todas si se omite)."),
+        _param("region", {"type": "string", "pattern": "^[0-9]{2}$"},
+               "Ubigeo de la región (dos dígitos) del proceso.")]
     works_file = ("La selección exacta de obras para los mismos filtros que el explorador "
                   "(acepta también su parámetro `metric`, que se ignora).")
     ubigeo = {"name": "ubigeo", "in": "path", "required": True,
@@ -383,6 +389,18 @@ def openapi_document(server: str = "") -> dict[str, Any]:
             "Todas las alertas de la selección en GeoPackage (capa «alertas», EPSG:4326)",
             alert_params, {"200": _file("application/geopackage+sqlite3", alerts_file),
                            **_errors(400, 503)}),
+        "/api/v1/procurement-flags": _op(
+            "Alertas de contratación del SEACE (procesos y contratos, con o sin obra)",
+            [*flag_params, *paging],
+            {"200": {"description": "total, page, per_page, rules (conteo por regla), "
+                                    "coverage (lo no evaluable por regla y fuente) y flags.",
+                     "content": {"application/json": {"schema": {"type": "object"}}}},
+             **_errors(400, 503)},
+            "Reglas en geodata/procurement_rules.py; más severas y de mayor monto primero."),
+        "/api/v1/procurement-flags.csv": _op(
+            "Todas las alertas de contratación de la selección en CSV", flag_params,
+            {"200": _file("text/csv", "Una fila por alerta, evidencia en JSON"),
+             **_errors(400, 503)}),
         "/api/v1/oc4ids.json": _op(
             "Obras como proyectos OC4IDS 0.9 (paquete de proyectos)", filters + paging,
             {"200": {"description": "Project package de OC4IDS; `links.next` si hay más.",

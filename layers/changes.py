@@ -9,6 +9,7 @@ from typing import Any
 from dashboard.i18n import _
 from geodata.infobras_format import STATUS_LABELS
 from layers import format as fmt
+from queries.reports import STATUSES
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,7 @@ def _status(value: str | None) -> str:
 
 def report_status(value: str | None) -> str:
     """A citizen report's public status, as the timeline names it."""
-    names = {"recibido": _("Recibido"), "en_revision": _("En revisión"),
-             "derivado": _("Derivado a la autoridad competente"), "cerrado": _("Cerrado")}
-    return names.get(value or "", value or "")
+    return _(STATUSES[value]) if value in STATUSES else value or ""
 
 
 def describe(event: dict[str, Any]) -> ChangeText:

@@ -157,20 +157,25 @@ def show_state(state: str):
           State({"type": "moderacion-note", "id": MATCH}, "value"),
           prevent_initial_call=True)
 def save(clicks, decision, status, note):
+    if not clicks:
+        return EXPIRED if not reports_auth.moderator() else dash.no_update
+    return _store(decision, status, note)[1]
+
+
+def _store(decision, status, note) -> tuple[bool, str]:
+    """Save the triggering report's moderation: (saved, the message to show)."""
     name = reports_auth.moderator()
     if not name:
-        return EXPIRED
-    if not clicks:
-        return dash.no_update
+        return False, EXPIRED
     report_id = dash.ctx.triggered_id["id"]
     try:
         found = reports_query.moderate(int(report_id), decision, status, note, name)
     except reports_query.ReportError as exc:
-        return str(exc)
+        return False, str(exc)
     if not found:
-        return "Ese reporte ya no existe."
-    return (f"Guardado: {reports_query.MODERATION[decision].lower()}, "
-            f"{reports_query.STATUSES[status].lower()}.")
+        return False, "Ese reporte ya no existe."
+    return True, (f"Guardado: {reports_query.MODERATION[decision].lower()}, "
+                  f"{reports_query.STATUSES[status].lower()}.")
 
 
 # -- moving a report along its public timeline -------------------------------------------------
@@ -208,7 +213,7 @@ def next_step(clicks, decision, status, note):
     following = _following(status)
     if not clicks or following is None:
         return (dash.no_update,) * 4
-    message = save(clicks, decision, following, note)
-    if not message.startswith("Guardado"):
+    saved, message = _store(decision, following, note)
+    if not saved:
         return message, dash.no_update, dash.no_update, dash.no_update
     return message, following, _next_label(following), _following(following) is None

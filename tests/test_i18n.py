@@ -27,6 +27,7 @@ JOURNEY = ["dashboard/app.py", "dashboard/widgets.py", "dashboard/citizen_ui.py"
            "dashboard/pages/alertas.py", "layers/nearby.py", "layers/work_sources.py",
            "queries/work_sources.py", "layers/changes.py", "layers/map_table.py",
            "dashboard/tiles.py", "dashboard/scorecard_ui.py", "dashboard/pages/entidades.py",
+           "queries/subscriptions.py", "geodata/digest.py",
            "layers/work_story.py", "layers/alert_text.py", "layers/format.py", "layers/alerts.py",
            "geodata/alert_rules.py", "geodata/infobras_format.py", "queries/reports.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}

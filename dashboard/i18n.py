@@ -83,7 +83,16 @@ def translations(language: str) -> NullTranslations:
 def _(message: str, **values: object) -> str:
     """`message` in the current language, with `{name}` placeholders filled from `values`."""
     text = translations(current()).gettext(message) if message else message  # "": header
-    return text.format(**values) if values else text
+    return _filled(text, message, values) if values else text
+
+
+def _filled(text: str, source: str, values: Mapping[str, object]) -> str:
+    """A translation whose placeholders were mistyped shows the Spanish, never an error page
+    (tests/test_i18n.py checks the catalog's placeholders)."""
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return source.format(**values)
 
 
 def N_(message: str) -> str:
@@ -95,4 +104,4 @@ def N_(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     """The singular or plural form for `n` (available to the template as `{n}`)."""
     text = translations(current()).ngettext(singular, plural, n)
-    return text.format(n=n, **values)
+    return _filled(text, singular if n == 1 else plural, {"n": n, **values})

@@ -193,3 +193,18 @@ def test_a_sentence_read_back_from_its_spanish(flask_app):
         assert alert_text.sentence({**row, "message": "Otra frase."}) == "Otra frase."
         # stored before the evidence named its variant: found by the sentence itself
         assert alert_text.sentence({**row, "evidence": {}}) == text
+
+
+def test_a_mistyped_translation_shows_the_spanish(flask_app, monkeypatch):
+    """A translator's typo in a placeholder never breaks a page: the Spanish is shown."""
+    class Mistyped:
+        def gettext(self, message):
+            return "Huk {m} llamk'aykunata qhaway"
+
+        def ngettext(self, singular, plural, n):
+            return "{cuenta} llamk'ay"
+
+    monkeypatch.setattr(i18n, "translations", lambda language: Mistyped())
+    with flask_app.test_request_context("/?lang=qu"):
+        assert i18n._("Ver {n} obras más", n=3) == "Ver 3 obras más"
+        assert i18n.ngettext("{count} obra", "{count} obras", 2, count="2") == "2 obras"

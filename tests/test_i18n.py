@@ -161,6 +161,7 @@ def test_the_page_is_in_the_language_of_its_url(client):
     text = html.unescape(page.get_data(as_text=True))
     assert '<html lang="qu">' in text and "Qayllaypi llamk'aykuna — Mirador de Obras" in text
     assert "lang=qu" in page.headers.get("Set-Cookie", "")
+    assert "Cookie" in page.headers.get("Vary", "")     # a shared cache keeps both languages
     client.set_cookie("lang", "qu")
     assert '<html lang="qu">' in client.get("/cerca").get_data(as_text=True)
     client.delete_cookie("lang")

@@ -48,9 +48,16 @@ def switch(language: str) -> Response:
     return _remember(redirect(back_to(target, language), code=303), language)
 
 
+# Responses written in the reader's language: a shared cache must key them by the cookie too.
+LOCALIZED = ("text/html", "application/atom+xml")
+
+
 @bp.after_app_request
 def _keep_url_language(response: Response) -> Response:
-    """A page opened with a valid `?lang=` that differs from the cookie stores it."""
+    """A page opened with a valid `?lang=` that differs from the cookie stores it; every
+    response that may be in either language says it varies with the cookie."""
+    if response.mimetype in LOCALIZED:
+        response.vary.add("Cookie")
     wanted = request.args.get(i18n.PARAM)
     if (wanted in i18n.LANGUAGES and wanted != request.cookies.get(i18n.COOKIE)
             and response.mimetype == "text/html"):

@@ -4,7 +4,9 @@
 alerts; the control reports published) with the snapshot the previous comparison left, logs
 one event per difference and takes the new snapshot, in one transaction under a lock. The
 first comparison only takes the snapshot (no change is claimed against nothing), and so does
-the first one that sees alerts computed. A moderator's public answer to an approved citizen
+the first one that sees alerts computed, and a rule added since the previous comparison (its
+first alerts are not news: a new rule set would otherwise mail thousands of "new alerts");
+a rule removed does not "resolve" its alerts. A moderator's public answer to an approved citizen
 report is logged as it is saved (`log_report_answer`). Events carry their figures before and
 after; their sentences are written when read (layers/changes.py), in the reader's language.
 """
@@ -63,14 +65,16 @@ _EVENTS = {
         kind="'alerta_nueva'",
         join="CROSS JOIN LATERAL unnest(n.alerts) AS r(rule_code)"
              " JOIN alert a ON a.infobras_code = n.infobras_code AND a.rule_code = r.rule_code",
-        where="n.alerts <> s.alerts AND NOT r.rule_code = ANY(s.alerts) AND :alerts_compared",
+        where="n.alerts <> s.alerts AND NOT r.rule_code = ANY(s.alerts) AND :alerts_compared"
+              " AND r.rule_code = ANY(:rules_before)",
         data="jsonb_build_object('regla', r.rule_code, 'nombre', a.rule_name,"
              " 'severidad', a.severity, 'mensaje', a.message)"),
     "alerta_resuelta": dict(
         kind="'alerta_resuelta'",
         join="CROSS JOIN LATERAL unnest(s.alerts) AS r(rule_code)"
              " LEFT JOIN alert_rule ar ON ar.code = r.rule_code",
-        where="n.alerts <> s.alerts AND NOT r.rule_code = ANY(n.alerts) AND :alerts_compared",
+        where="n.alerts <> s.alerts AND NOT r.rule_code = ANY(n.alerts) AND :alerts_compared"
+              " AND r.rule_code = ANY(:rules_now)",
         data="jsonb_build_object('regla', r.rule_code,"
              " 'nombre', COALESCE(ar.name, r.rule_code))"),
 }
@@ -119,18 +123,20 @@ def compute(engine: sa.Engine | None = None) -> Comparison:
     with (engine or db.engine()).begin() as conn:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         previous = conn.execute(sa.text(
-            "SELECT alerts_run_id FROM change_batch ORDER BY id DESC LIMIT 1")).first()
+            "SELECT alerts_run_id, rules FROM change_batch ORDER BY id DESC LIMIT 1")).first()
         alerts_run = conn.execute(sa.text(
             "SELECT max(id) FROM load_run WHERE loader = 'alertas' AND status = 'ok'")).scalar()
+        rules = list(conn.execute(sa.text("SELECT code FROM alert_rule")).scalars())
         baseline = previous is None
         batch = conn.execute(sa.text(
-            "INSERT INTO change_batch (baseline, alerts_run_id) VALUES (:b, :a) RETURNING id"),
-            {"b": baseline, "a": alerts_run}).scalar_one()
+            "INSERT INTO change_batch (baseline, alerts_run_id, rules) VALUES (:b, :a, :r)"
+            " RETURNING id"), {"b": baseline, "a": alerts_run, "r": rules}).scalar_one()
         found = Comparison(batch, baseline)
         conn.connection.driver_connection.execute(_CURRENT)
         if not baseline:
-            params = {"batch": batch,
-                      "alerts_compared": previous.alerts_run_id is not None}
+            params = {"batch": batch, "alerts_compared": previous.alerts_run_id is not None,
+                      "rules_now": rules,
+                      "rules_before": rules if previous.rules is None else previous.rules}
             for kind, parts in _EVENTS.items():
                 found.by_kind[kind] = conn.execute(
                     sa.text(_WORK_EVENT.format(**parts)), params).rowcount

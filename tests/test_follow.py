@@ -391,3 +391,28 @@ def test_an_expired_confirmation_link_says_so(citizen_app, client, monkeypatch):
     time.sleep(1.1)
     answer = client.get(f"/seguir/confirmar/{token}")
     assert answer.status_code == 410 and "venció" in answer.get_data(as_text=True)
+
+
+def test_a_new_rule_is_a_baseline_not_news(citizen_works, national_areas):
+    """A recompute with a rule the previous comparison did not know logs none of its alerts
+    as new; a rule that is gone resolves none."""
+    engine = national_areas
+    code = citizen_works["around_2"]
+    changes.compute(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE change_batch SET rules = array_remove(rules, 'retrasada')"
+                             " WHERE id = (SELECT max(id) FROM change_batch)"))
+        # As if the work had had no alert of the other rules either: those are new.
+        conn.execute(sa.text("UPDATE change_work_state SET alerts = '{}'"
+                             " WHERE infobras_code = :c"), {"c": code})
+    _load_changing(engine, code, "en_ejecucion", 50, date(2025, 1, 31))
+    found = changes.compute(engine)
+    with engine.connect() as conn:
+        rules = set(conn.execute(sa.text(
+            "SELECT data->>'regla' FROM change_event WHERE batch_id = :b AND infobras_code = :c"
+            " AND kind = 'alerta_nueva'"), {"b": found.batch_id, "c": code}).scalars())
+        active = set(conn.execute(sa.text(
+            "SELECT rule_code FROM alert WHERE infobras_code = :c AND state = 'alerta'"),
+            {"c": code}).scalars())
+    assert "retrasada" in active and "retrasada" not in rules
+    assert rules == active - {"retrasada"}

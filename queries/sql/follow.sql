@@ -71,3 +71,6 @@ CREATE INDEX IF NOT EXISTS subscription_thing_idx ON privado.subscription (kind,
 -- The language the address subscribed in (the interface's: es, qu): its mails are written in it.
 ALTER TABLE privado.subscriber ADD COLUMN IF NOT EXISTS lang text NOT NULL DEFAULT 'es'
     CHECK (lang IN ('es', 'qu'));
+-- The alert rules applied at each comparison: a rule added since the previous one starts as
+-- a baseline (its first alerts are not "new"), a rule removed does not "resolve" its alerts.
+ALTER TABLE change_batch ADD COLUMN IF NOT EXISTS rules text[];

@@ -21,6 +21,7 @@ from typing import Any
 
 from dashboard.i18n import DEFAULT, N_, _, current
 from geodata.alert_rules import NOT_COMPUTABLE_PREFIX, RULES_BY_CODE, Rule, number_es
+from geodata.procurement_rules import NOT_PROOF, WORK_SEVERAL
 from layers import format as fmt
 
 Evidence = Mapping[str, Any]
@@ -166,7 +167,16 @@ def _compose(rule: Rule, variant: str, figures: Mapping[str, str]) -> str:
     text = _(rule.messages[variant]).format(**thresholds, **figures)
     if variant.startswith(NOT_COMPUTABLE_PREFIX) or not rule.basis:
         return text
-    return f"{text} {_(rule.basis).format(**thresholds)}"
+    return f"{text} {_basis(rule.basis).format(**thresholds)}"
+
+
+def _basis(basis: str) -> str:
+    """A basis in the current language; the procurement rules' are two catalog entries, their
+    own sentence and the common «una alerta no prueba…» (geodata/procurement_rules.py)."""
+    text = _(basis)
+    if text == basis and basis.endswith(NOT_PROOF) and basis != NOT_PROOF:
+        return _(basis[:-len(NOT_PROOF)]) + _(NOT_PROOF)
+    return text
 
 
 def sentence(alert: Mapping[str, Any], place: str = "") -> str:
@@ -179,9 +189,9 @@ def sentence(alert: Mapping[str, Any], place: str = "") -> str:
     variant = evidence.get("variante")
     if rule is None:
         return alert["message"]
-    if variant not in rule.messages:   # computed before the evidence named its variant
-        return next((text for v in rule.messages
-                     if (text := _reread(rule, v, alert["message"]))), alert["message"])
+    if variant not in rule.messages or _several(alert["message"]):
+        # computed before the evidence named its variant, or one sentence about several
+        return _any_variant(rule, alert["message"]) or alert["message"]
     try:
         return render(rule, variant, evidence, place)
     except (KeyError, TypeError, ValueError, ArithmeticError):
@@ -225,6 +235,23 @@ def _figure(text: str) -> str:
     if re.fullmatch(_NUMBER, text):
         return fmt.decimal(_number(text), _digits(text))
     return text
+
+
+def _several(message: str) -> re.Match | None:
+    """«N procesos o contratos … El primero: <the first one's sentence>»."""
+    head, _sep, _tail = WORK_SEVERAL.partition("{primero}")
+    pattern = re.escape(head).replace(re.escape("{n}"), r"(?P<n>\d+)") + r"(?P<primero>.+)"
+    return re.fullmatch(pattern, message, re.S)
+
+
+def _any_variant(rule: Rule, message: str) -> str | None:
+    """The sentence of whichever variant the stored one is, in the current language."""
+    several = _several(message)
+    if several:
+        first = _any_variant(rule, several["primero"])
+        return _(WORK_SEVERAL).format(n=fmt.number(int(several["n"])), primero=first) \
+            if first else None
+    return next((text for v in rule.messages if (text := _reread(rule, v, message))), None)
 
 
 def _reread(rule: Rule, variant: str, message: str) -> str | None:

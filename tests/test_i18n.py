@@ -27,7 +27,7 @@ JOURNEY = ["dashboard/app.py", "dashboard/widgets.py", "dashboard/citizen_ui.py"
            "dashboard/pages/alertas.py", "layers/nearby.py", "layers/work_sources.py",
            "queries/work_sources.py", "layers/changes.py", "layers/map_table.py",
            "dashboard/tiles.py", "dashboard/scorecard_ui.py", "dashboard/pages/entidades.py",
-           "queries/subscriptions.py", "geodata/digest.py",
+           "queries/subscriptions.py", "geodata/digest.py", "geodata/procurement_rules.py",
            "layers/work_story.py", "layers/alert_text.py", "layers/format.py", "layers/alerts.py",
            "geodata/alert_rules.py", "geodata/infobras_format.py", "queries/reports.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
@@ -209,3 +209,27 @@ def test_a_mistyped_translation_shows_the_spanish(flask_app, monkeypatch):
     with flask_app.test_request_context("/?lang=qu"):
         assert i18n._("Ver {n} obras más", n=3) == "Ver 3 obras más"
         assert i18n.ngettext("{count} obra", "{count} obras", 2, count="2") == "2 obras"
+
+
+def test_one_sentence_about_several_processes(flask_app):
+    """A procurement rule's «N procesos … El primero: …» is written in Runasimi whole: the
+    count, the first process's sentence and its basis (two catalog entries)."""
+    from geodata.alert_rules import RULES_BY_CODE
+    from geodata.procurement_rules import WORK_SEVERAL
+    from layers import alert_text
+
+    rule = RULES_BY_CODE["postor_unico"]
+    variant = next(iter(rule.messages))
+    first = rule.sentence(variant).format(
+        proceso="AS-SM-1-2021-X-1", tipo="Adjudicación Simplificada", items="1",
+        adjudicados="2", monto="S/ 70 000",
+        **{k: str(int(v)) for k, v in rule.threshold.items()})
+    message = WORK_SEVERAL.format(n=3, primero=first)
+    with flask_app.test_request_context("/?lang=qu"):
+        text = alert_text.sentence({"rule_code": rule.code, "evidence": {"variante": variant},
+                                    "message": message})
+    assert text.startswith("Kay llamk'aywan t'inkisqa 3 ruway otaq contrato kay kamachiyta "
+                           "rikch'arichin. Ñawpaq kaq: AS-SM-1-2021-X-1 ruway")
+    assert "(S/ 70,000 mana atipanakuspa atipachisqa)" in text
+    assert text.endswith("Huk alertaqa manam chiqanchanchu mana allin ruwasqa kasqanta: ima "
+                         "qhawapanata rikuchin.")

@@ -40,6 +40,24 @@ exports.Plots = {resize: Plots.resize, graphJson: Plots.graphJson,
 exports.Fx = {hover: Fx.hover, unhover: Fx.unhover, loneHover: Fx.loneHover,
               loneUnhover: Fx.loneUnhover};
 exports.Snapshot = require('plotly.js/src/snapshot');
+
+// A street basemap's tile that does not load (tile server down, phone offline) must not stop
+// the map. plotly.js rejects a map's drawing on any MapLibre error, tile errors included; the
+// rejected promise then stops dcc.Graph's queue of updates, so the explorer's map never got
+// its values. Errors of a source (a tile or a GeoJSON that failed: MapLibre draws the rest)
+// are let pass; any other error still fails the drawing, as plotly.js does.
+var MapSubplot = require('plotly.js/src/plots/map/map');
+var mapConstants = require('plotly.js/src/plots/map/constants');
+var MAP_ERRORS = ['error', 'style.error', 'source.error', 'tile.error', 'layer.error'];
+MapSubplot.prototype.rejectOnError = function(reject) {
+    var map = this.map;
+    function handler(e) {
+        if(e && e.sourceId) return;
+        MAP_ERRORS.forEach(function(name) { map.off(name, handler); });
+        reject(new Error(mapConstants.mapOnErrorMsg));
+    }
+    MAP_ERRORS.forEach(function(name) { map.on(name, handler); });
+};
 exports.PlotSchema = require('plotly.js/src/plot_api/plot_schema');
 
 // The trace types (each brings its base plot: cartesian, map).

@@ -40,10 +40,10 @@ _PROCESS = "COALESCE(p.nomenclature, p.id)"
 RULE_SQL: dict[str, str] = {
     "postor_unico": f"""
 WITH it AS (
-    SELECT i.process_id, i.item_no, i.awarded_amount, COALESCE(b.n, 0) AS bidders
+    SELECT i.process_id, i.item_no, i.awarded_amount, COALESCE(b.bidders, 0) AS bidders
     FROM process_item i
     JOIN procurement_process p ON p.id = i.process_id
-    LEFT JOIN (SELECT process_id, item_no, count(*) AS n FROM bid GROUP BY 1, 2) b
+    LEFT JOIN flag_bids b
            ON b.process_id = i.process_id AND b.item_no = i.item_no
     WHERE p.procedure_type = ANY(:competitive) AND i.winner_ruc IS NOT NULL
 ), g AS (
@@ -276,7 +276,7 @@ SELECT p.source, count(*) FILTER (WHERE x.with_bids) AS evaluated,
        count(*) FILTER (WHERE NOT x.with_bids) AS not_evaluable
 FROM (SELECT i.process_id, bool_or(b.process_id IS NOT NULL) AS with_bids
       FROM process_item i
-      LEFT JOIN (SELECT DISTINCT process_id, item_no FROM bid) AS b
+      LEFT JOIN flag_bids AS b
              ON b.process_id = i.process_id AND b.item_no = i.item_no
       WHERE i.winner_ruc IS NOT NULL GROUP BY i.process_id) AS x
 JOIN procurement_process p ON p.id = x.process_id
@@ -331,7 +331,7 @@ GROUP BY c.source"""),
     "precios_identicos": ("procesos", "la fuente no publica el precio de cada oferta", """
 SELECT p.source, count(*) FILTER (WHERE x.priced) AS evaluated,
        count(*) FILTER (WHERE NOT x.priced) AS not_evaluable
-FROM (SELECT process_id, bool_or(amount IS NOT NULL) AS priced FROM bid
+FROM (SELECT process_id, bool_or(priced) AS priced FROM flag_bids
       GROUP BY process_id) AS x
 JOIN procurement_process p ON p.id = x.process_id
 GROUP BY p.source"""),
@@ -429,6 +429,11 @@ def compute(conn: sa.Connection, rules: Sequence[Rule], computed_at: datetime,
                          " (LIKE procurement_flag INCLUDING DEFAULTS)"))
     conn.execute(sa.text("DELETE FROM procurement_fence; DELETE FROM procurement_rule_coverage"))
     fill_calendar(conn)
+    # The bids per item, read once (the single-bidder rule and two coverages use them).
+    conn.execute(sa.text(
+        "CREATE TEMP TABLE flag_bids ON COMMIT DROP AS SELECT process_id, item_no,"
+        " count(*) AS bidders, bool_or(amount IS NOT NULL) AS priced FROM bid GROUP BY 1, 2;"
+        " ANALYZE flag_bids"))
     by_code = {r.code: r for r in mine}
     if "adjudicado_vs_referencial" in by_code:
         conn.execute(sa.text(FENCE_SQL), params(by_code["adjudicado_vs_referencial"]))
@@ -457,13 +462,20 @@ def compute(conn: sa.Connection, rules: Sequence[Rule], computed_at: datetime,
 
 
 def _coverage(conn: sa.Connection, rules: Sequence[Rule]) -> None:
+    """Each distinct coverage query once (two rules share the awards' dates)."""
+    done: dict[str, list] = {}
     for rule in rules:
         unit, reason, sql = COVERAGE_SQL[rule.code]
-        conn.execute(sa.text(f"""
-INSERT INTO procurement_rule_coverage (rule_code, source, unit, evaluated, not_evaluable,
-                                       reason)
-SELECT :rule_code, c.source, :unit, c.evaluated, c.not_evaluable, :reason FROM ({sql}) AS c
-"""), params(rule) | {"unit": unit, "reason": reason})
+        if sql not in done:
+            done[sql] = conn.execute(sa.text(sql), params(rule)).all()
+        rows = [{"rule_code": rule.code, "unit": unit, "reason": reason, "source": source,
+                 "evaluated": evaluated, "not_evaluable": not_evaluable}
+                for source, evaluated, not_evaluable in done[sql]]
+        if rows:
+            conn.execute(sa.text(
+                "INSERT INTO procurement_rule_coverage (rule_code, source, unit, evaluated,"
+                " not_evaluable, reason) VALUES (:rule_code, :source, :unit, :evaluated,"
+                " :not_evaluable, :reason)"), rows)
 
 
 def business_days(first: date, last: date) -> list[tuple[date, int, str | None]]:

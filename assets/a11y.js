@@ -6,7 +6,7 @@
  * and (3) DataTable's page buttons as icons without a name. The repairs below run on every
  * change of the page (a MutationObserver), so components Dash renders later are repaired too:
  * the native controls keep their own roles and take the name of the label that points at
- * them. Tables with the class `a11y-sortable` sort by a click (or Enter) on a column's
+ * them (an open dropdown's list, the name of its trigger's label). Tables with the class `a11y-sortable` sort by a click (or Enter) on a column's
  * button, by each cell's data-sort value, and say so in aria-sort. No external library.
  */
 (function () {
@@ -33,7 +33,12 @@
     var radio = list.classList.contains('dash-radioitems') ||
       !!list.querySelector('input[type=radio]');
     setAttr(list, 'role', radio ? 'radiogroup' : 'group');
-    var label = labelOf(list.id);
+    // An open dropdown's list lives in a popup whose trigger (aria-controls) has the label;
+    // Dash's keys move between its options by data-option-index, not by role.
+    var popup = list.closest('.dash-dropdown-content');
+    var trigger = popup && popup.id &&
+      document.querySelector('button[aria-controls="' + CSS.escape(popup.id) + '"]');
+    var label = trigger ? (labelOf(trigger.id) || trigger.id) : labelOf(list.id);
     if (label) { setAttr(list, 'aria-labelledby', label); }
     // React sets aria-selected again when an option is chosen (the role it set once stays
     // removed): both are removed whenever either is there.
@@ -82,9 +87,7 @@
 
   function repair(root) {
     root = root || document;
-    // A dropdown's open list keeps Dash's roles (its keyboard handling needs them).
-    root.querySelectorAll('.dash-options-list:not(.dash-dropdown-options)')
-      .forEach(repairOptions);
+    root.querySelectorAll('.dash-options-list').forEach(repairOptions);
     root.querySelectorAll('.dash-dropdown-wrapper').forEach(repairDropdown);
     repairPager(root);
     repairSliderInputs(root);

@@ -31,9 +31,21 @@ def data(citizen_works, parties) -> dict[str, int]:
 
 
 def _wait(driver, condition, timeout=WAIT):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    try:
+        return WebDriverWait(driver, timeout).until(condition)
+    except TimeoutException:
+        screenshot(driver, "a11y-timeout")
+        print("esperando en", driver.current_url, driver.get_cookies(), driver.execute_script(
+            "return [document.documentElement.lang, window.innerWidth, "
+            "Array.from(document.querySelectorAll('table')).map(t => t.id + ':' "
+            "+ t.tBodies[0].rows.length), (document.querySelector('.app-error') || {}).innerText,"
+            " ((document.querySelector('#explorar-map .js-plotly-plot') || {}).data || [])"
+            ".map(t => (t.locations || []).length)];"),
+              _table_values(driver, "#explorar-area-table", 1))
+        raise
 
 
 def _settled(driver) -> bool:
@@ -154,13 +166,13 @@ def _province_works(engine: sa.Engine, region: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("metric", ["works", "investment", "paralysed_pct"])
 def test_explorer_table_holds_the_map_figures(browser, live_server, data, parties, metric):  # noqa: F811
-    from layers.choropleth import VALUES
+    from layers.choropleth import FIRST_WORKS_TRACE, VALUES
 
     _open(browser, f"{live_server}/?area=08&metric={metric}")
-    _wait(browser, lambda d: len(_table_values(d, "#explorar-table", 1)) == 13
+    _wait(browser, lambda d: len(_table_values(d, "#explorar-area-table", 1)) == 13
           and _map_values(d, "#explorar-map", 0))
     on_map = _map_values(browser, "#explorar-map", VALUES)
-    in_table = _table_values(browser, "#explorar-table", 1)
+    in_table = _table_values(browser, "#explorar-area-table", 1)
     assert set(in_table) == set(_map_values(browser, "#explorar-map", 0))  # every area drawn
     assert {k for k, v in in_table.items() if v is not None} == set(on_map)
     for ubigeo, value in on_map.items():
@@ -168,6 +180,13 @@ def test_explorer_table_holds_the_map_figures(browser, live_server, data, partie
     if metric == "works":  # and the count is the works table's, read apart
         expected = _province_works(parties, "08")
         assert {k: int(v) for k, v in in_table.items() if v} == expected
+        # The works drawn one by one are the works table's rows, with the same amounts.
+        drawn = browser.execute_script(
+            f"var d = {MAP}.data, out = {{}}; for (var i = arguments[0]; i < d.length; i++) "
+            "{ (d[i].customdata || []).forEach(function(c) { out[String(c)] = true; }); } "
+            "return Object.keys(out);", FIRST_WORKS_TRACE)
+        works = _table_values(browser, "#explorar-works-table", 2)
+        assert drawn and set(works) == set(drawn)
 
 
 def test_alerts_table_holds_the_map_figures(browser, live_server, data):  # noqa: F811
@@ -225,29 +244,29 @@ def test_explorer_by_keyboard_alone(browser, live_server, data):  # noqa: F811
     from selenium.webdriver.common.keys import Keys
 
     _open(browser, f"{live_server}/")
-    _wait(browser, lambda d: len(_table_values(d, "#explorar-table", 1)) == 25)
+    _wait(browser, lambda d: len(_table_values(d, "#explorar-area-table", 1)) == 25)
     # To the table, open it, sort it by its first figure.
     _tab_to(browser, "e.tagName === 'SUMMARY' && e.parentNode.id === 'explorar-table-box'")
     assert _focus_is_visible(browser)
     _press(browser, Keys.ENTER)
     _wait(browser, lambda d: d.execute_script(
         "return document.getElementById('explorar-table-box').open;"))
-    _tab_to(browser, "e.closest && e.closest('#explorar-table th') && "
+    _tab_to(browser, "e.closest && e.closest('#explorar-area-table th') && "
                      "e.closest('th').cellIndex === 1")
     _press(browser, Keys.ENTER)
-    works = list(_table_values(browser, "#explorar-table", 1).values())
+    works = list(_table_values(browser, "#explorar-area-table", 1).values())
     assert browser.execute_script(
-        "return document.querySelectorAll('#explorar-table th')[1].getAttribute('aria-sort');"
+        "return document.querySelectorAll('#explorar-area-table th')[1].getAttribute('aria-sort');"
     ) == "descending"
     assert works == sorted(works, key=lambda v: -(v or 0))
     # Drill down: Cusco's row.
-    _tab_to(browser, "e.tagName === 'A' && e.closest('#explorar-table') && "
+    _tab_to(browser, "e.tagName === 'A' && e.closest('#explorar-area-table') && "
                      "e.textContent === 'Cusco'")
     assert _focus_is_visible(browser)
     screenshot(browser, "a11y-teclado-tabla")
     _press(browser, Keys.ENTER)
     _wait(browser, lambda d: "area=08" in d.current_url
-          and len(_table_values(d, "#explorar-table", 1)) == 13)
+          and len(_table_values(d, "#explorar-area-table", 1)) == 13)
     assert browser.execute_script(
         "return document.getElementById('explorar-title').innerText;").startswith("Cusco")
     # A filter: the "Paralizada" box, with the space bar.
@@ -260,5 +279,5 @@ def test_explorer_by_keyboard_alone(browser, live_server, data):  # noqa: F811
                      "e.textContent === 'Perú'", back=True)
     _press(browser, Keys.ENTER)
     _wait(browser, lambda d: "area=" not in d.current_url and "status=paralizada" in
-          d.current_url and len(_table_values(d, "#explorar-table", 1)) == 25)
+          d.current_url and len(_table_values(d, "#explorar-area-table", 1)) == 25)
     screenshot(browser, "a11y-teclado-peru")

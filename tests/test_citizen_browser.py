@@ -75,7 +75,7 @@ def test_citizen_journey_on_a_phone(phone, live_server, citizen_works, national_
     search = _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "input.dash-dropdown-search"))
     search.send_keys(DISTRICT_NAME)
     option = _wait(driver, lambda d: next(
-        (o for o in d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-content [role=option]")
+        (o for o in d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-content .dash-dropdown-option")
          if o.text.startswith(f"{DISTRICT_NAME} · Huancayo, Junín")), None))
     screenshot(driver, "citizen-2-search")
     option.click()

@@ -19,6 +19,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from flask import g, has_request_context, request
 
 LANGUAGES: Mapping[str, str] = {"es": "Español", "qu": "Runasimi"}
 DEFAULT = "es"
@@ -29,6 +30,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 
+_REQUEST_KEY = "mirador_language"
 _CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
 
 
@@ -48,16 +50,14 @@ def current() -> str:
     chosen = _CHOSEN.get()
     if chosen:
         return chosen
-    try:
-        from flask import has_request_context, request
-    except ImportError:  # pragma: no cover - flask is a dependency
-        return DEFAULT
     if not has_request_context():
         return DEFAULT
-    for value in (request.args.get(PARAM), request.cookies.get(COOKIE)):
-        if value in LANGUAGES:
-            return value
-    return DEFAULT
+    language = g.get(_REQUEST_KEY)
+    if language is None:    # read once per request: a page calls _() thousands of times
+        language = next((v for v in (request.args.get(PARAM), request.cookies.get(COOKIE))
+                         if v in LANGUAGES), DEFAULT)
+        setattr(g, _REQUEST_KEY, language)
+    return language
 
 
 def locale() -> str:

@@ -27,9 +27,13 @@ def phone(browser, live_server, citizen_works):  # noqa: F811
 
 
 def _wait(driver, condition, timeout=WAIT):
+    """Until `condition`; an element Dash replaced meanwhile (the suggestions re-rendered
+    while they were read) is read again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    return WebDriverWait(driver, timeout, ignored_exceptions=(
+        StaleElementReferenceException,)).until(condition)
 
 
 def _css(driver, selector):

@@ -228,7 +228,14 @@ def _party_schemas() -> dict[str, Any]:
             processes=items({"type": "object"}, total=whole, reference_amount=number),
             contracts=contracts,
             control_reports=items({"$ref": "#/components/schemas/ControlReportItem"},
-                                  total=whole, persons_responsible=number)),
+                                  total=whole, persons_responsible=number),
+            performance_index={**obj(
+                score=number, reason=text, method={"type": "string"},
+                components={"type": "array", "items": {"type": "object"}},
+                peer_group={"type": "object"}),
+                "description": "Índice de desempeño del ejecutor (0-100): cada componente con "
+                               "su cifra, su valor 0-1 y su peso publicado y aplicado; el "
+                               "grupo de pares y el puesto en él (ver /entidades#metodologia)"}),
             "description": "Totales exactos (cada obra, inversión y contrato una vez); las "
                            "listas traen hasta 50 elementos (obras: las de mayor inversión)."},
         "Contractor": {**obj(

@@ -19,7 +19,7 @@ from dashboard.wire import element, link
 from layers import format as fmt
 from queries import scores
 
-METHOD_URL = "/entidades#metodologia"
+METHOD_URL = scores.METHOD_URL
 FLAGS_SHOWN = 20         # procurement flags listed on a contractor's page (the most serious)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from queries import db
+from queries import db, scores
 from queries import entity_figures as ef
 from queries import parties as p
 from queries.source_tables import (
@@ -221,4 +221,5 @@ def entity_api(entity_id: str) -> dict[str, Any] | None:
                             "persons_responsible":
                                 page["report_totals"].get("persons_responsible"),
                             "items": page["reports"]},
+        "performance_index": scores.api_part(scores.entity_score(entity_id)),
     }

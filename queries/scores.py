@@ -23,6 +23,7 @@ from queries import db
 
 MIN_WORKS = 5            # below this many works an entity gets no score (stated)
 PER_PAGE = 50            # rows of a page of the ranking
+METHOD_URL = "/entidades#metodologia"   # the published formula (and docs/indice.md)
 LEVELS = ("distrital", "provincial", "regional", "nacional", "otra")
 # Budget bands per level: edges of the works' investment per inhabitant (soles) for an
 # entity that serves an area, of the total investment for one that does not (a national
@@ -381,6 +382,25 @@ def entity_scores(entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
 def entity_score(entity_id: str) -> dict[str, Any] | None:
     """One entity's row (its score, peer group and place); None without works."""
     return entity_scores([entity_id]).get(entity_id)
+
+
+def api_part(row: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The index as /api/v1/entities/<id> gives it: the score, each component (raw figure,
+    0-1 value, published and applied weight, works or reports behind it) and the peer
+    group with the place in it; without works, why there is none."""
+    if row is None:
+        return {"score": None, "reason": "sin obras registradas", "method": METHOD_URL}
+    value = row["score"]
+    return {
+        "score": None if value is None else float(value),
+        "reason": None if value is not None else
+        f"menos de {MIN_WORKS} obras o ningún componente con datos",
+        "components": components(row),
+        "peer_group": {"level": row["peer_level"], "band": row["band"],
+                       "per_inhabitant": BANDS[row["peer_level"]][0] == "hab",
+                       "peers": row["peers"], "rank": row["peer_rank"]},
+        "method": METHOD_URL,
+    }
 
 
 def search(text: str, limit: int = 20) -> list[dict[str, Any]]:

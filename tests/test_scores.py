@@ -194,6 +194,20 @@ def test_components_without_data_renormalise_and_few_works_get_no_score(scored):
     assert national["band"] == 1                      # S/ 30 M in all: the middle band
 
 
+def test_the_entity_api_carries_the_index_with_its_components(score_app):
+    client = score_app.server.test_client()
+    uno = client.get(f"/api/v1/entities/{d.UNO_ID}").get_json()["performance_index"]
+    row = scores.entity_score(d.UNO_ID)
+    assert uno["score"] == pytest.approx(float(row["score"]))
+    assert [c["key"] for c in uno["components"]] == [c.key for c in scores.COMPONENTS]
+    assert uno["components"][0]["raw"] == pytest.approx(1 / 3)       # 1 on time of 3 judged
+    assert sum(c["applied_weight"] for c in uno["components"]) == pytest.approx(100)
+    assert uno["peer_group"]["level"] == "distrital" and uno["peer_group"]["per_inhabitant"]
+    assert uno["peer_group"]["rank"] == row["peer_rank"]
+    tres = client.get(f"/api/v1/entities/{d.TRES_ID}").get_json()["performance_index"]
+    assert tres["score"] is None and "menos de 5 obras" in tres["reason"]
+
+
 def test_every_entity_equals_an_independent_recomputation(scored):
     want = expected(scored)
     with scored.connect() as conn:

@@ -53,42 +53,56 @@ def _group(label: str, control, target: str) -> html.Div:
         html.Label(label, htmlFor=target, className="explorer-filter-label"), control])
 
 
-def filters_panel(options: Mapping[str, Any]) -> html.Details:
-    """Every filter of queries.filters.Filters, with the values present in the data."""
+def year_bounds(options: Mapping[str, Any]) -> tuple[int, int]:
+    """The year slider's ends: the data's first and last start years."""
     years = (options.get("year_min"), options.get("year_max"))
-    year_min, year_max = (years if None not in years else (2000, 2030))
+    return years if None not in years else (2000, 2030)
+
+
+def filters_panel(options: Mapping[str, Any], values: Mapping[str, Any], found: list,
+                  count: str) -> html.Details:
+    """Every filter of queries.filters.Filters, with the values present in the data, set to
+    `values` (the view's: the first view needs no callback to set them), with `found` (the
+    entities and contractors its search names) and `count` (how many filters are on)."""
+    year_min, year_max = year_bounds(options)
     return html.Details(id=_id("filters"), className="explorer-filters", open=True, children=[
         html.Summary([html.Span(_("Filtros"), className="explorer-filters-title"),
-                      html.Span(id=_id("filter-count"), className="explorer-filter-count")]),
+                      html.Span(count, id=_id("filter-count"),
+                                className="explorer-filter-count")]),
         _group(_("Buscar obra, entidad o contratista"), dcc.Input(
             id=_id("q"), type="search", debounce=True, maxLength=120,
-            placeholder=_("Nombre, código, CUI o RUC"), className="explorer-input"),
-            _id("q")),
-        html.Div(id=_id("found"), className="party-found", **{"aria-live": "polite"}),
+            placeholder=_("Nombre, código, CUI o RUC"), className="explorer-input",
+            value=values["q"]), _id("q")),
+        html.Div(found, id=_id("found"), className="party-found", **{"aria-live": "polite"}),
         _group(_("Estado"), dcc.Checklist(
             id=_id("status"), options=[{"label": html.Span(
                 [html.Span(className="explorer-dot",
                            style={"backgroundColor": STATUS_COLORS[k]}), _(v)]), "value": k}
-                for k, v in STATUS_LABELS.items()], value=[],
+                for k, v in STATUS_LABELS.items()], value=values["status"],
             className="explorer-checklist"), _id("status")),
         _group(_("Nivel de gobierno"), dcc.Checklist(
             id=_id("government_level"), options=_choices(options.get("government_level", [])),
-            value=[], className="explorer-checklist"), _id("government_level")),
+            value=values["government_level"], className="explorer-checklist"),
+            _id("government_level")),
         _group(_("Sector"), widgets.dropdown(
-            id=_id("sector"), options=_choices(options.get("sector", [])), multi=True, value=[],
+            id=_id("sector"), options=_choices(options.get("sector", [])), multi=True,
+            value=values["sector"],
             placeholder=_("Todos los sectores")), _id("sector")),
         _group(_("Modalidad"), dcc.Checklist(
-            id=_id("modality"), options=_choices(options.get("modality", [])), value=[],
+            id=_id("modality"), options=_choices(options.get("modality", [])),
+            value=values["modality"],
             className="explorer-checklist"), _id("modality")),
         _group(_("Año de inicio"), dcc.RangeSlider(
-            id=_id("years"), min=year_min, max=year_max, step=1, value=[year_min, year_max],
+            id=_id("years"), min=year_min, max=year_max, step=1, value=values["years"],
             marks=year_marks(year_min, year_max),
             allowCross=False, tooltip={"placement": "bottom"}), _id("years")),
         _group(_("Inversión de la obra (S/)"), html.Div(className="explorer-range", children=[
             dcc.Input(id=_id("amount-min"), type="text", inputMode="decimal", debounce=True,
-                      placeholder=_("desde"), className="explorer-input"),
+                      placeholder=_("desde"), className="explorer-input",
+                      value=values["amount_min"]),
             dcc.Input(id=_id("amount-max"), type="text", inputMode="decimal", debounce=True,
-                      placeholder=_("hasta"), className="explorer-input"),
+                      placeholder=_("hasta"), className="explorer-input",
+                      value=values["amount_max"]),
         ]), _id("amount-min")),
         html.Button(_("Quitar filtros"), id=_id("clear"), n_clicks=0,
                     className="explorer-clear"),

@@ -323,6 +323,15 @@ def frame(bounds: Mapping[str, float] | None, width: float = 800, height: float 
     width x height pixels (MapLibre: 512-pixel tiles, web Mercator)."""
     if not bounds:
         return {"lon": -75.0, "lat": -9.2}, 4.2
+    center, scales = fit(bounds, padding)
+    return center, fitted_zoom(scales, width, height)
+
+
+def fit(bounds: Mapping[str, float], padding: float = 0.95
+        ) -> tuple[dict[str, float], tuple[float, float]]:
+    """The center of `bounds` and the scales such that the zoom fitting them in a map of
+    width x height pixels is log2(min(width * sx, height * sy)): the browser frames a first
+    view with them for its own map size (FIT_ZOOM_JS), without asking the server."""
     west, south, east, north = (bounds[k] for k in ("west", "south", "east", "north"))
 
     def mercator(lat: float) -> float:
@@ -331,7 +340,20 @@ def frame(bounds: Mapping[str, float] | None, width: float = 800, height: float 
 
     dx = max(east - west, 1e-4) / 360
     dy = max(mercator(north) - mercator(south), 1e-4) / (2 * math.pi)
-    zoom = math.log2(min(width * padding / (512 * dx), height * padding / (512 * dy)))
     y_mid = (mercator(north) + mercator(south)) / 2
     lat_mid = math.degrees(2 * math.atan(math.exp(y_mid)) - math.pi / 2)
-    return {"lon": (west + east) / 2, "lat": lat_mid}, round(max(min(zoom, 14.0), 2.0), 2)
+    return ({"lon": (west + east) / 2, "lat": lat_mid},
+            (padding / (512 * dx), padding / (512 * dy)))
+
+
+def fitted_zoom(scales: tuple[float, float], width: float, height: float) -> float:
+    """The zoom `fit`'s scales give a map of width x height (FIT_ZOOM_JS is the same)."""
+    zoom = math.log2(min(width * scales[0], height * scales[1]))
+    return round(max(min(zoom, 14.0), 2.0), 2)
+
+
+# fitted_zoom in the browser.
+FIT_ZOOM_JS = """function(scales, width, height) {
+    var zoom = Math.log2(Math.min(width * scales[0], height * scales[1]));
+    return Math.round(Math.max(Math.min(zoom, 14.0), 2.0) * 100) / 100;
+}"""

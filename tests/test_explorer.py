@@ -432,3 +432,73 @@ def test_each_refresh_renews_the_copy_in_memory(explorer_works):
                                  "WHERE infobras_code = :c"), {"c": FIRST})
             refresh_views(conn)
     assert mine().totals == pytest.approx(before.totals)
+
+
+# Every callback request the page sends, by its outputs (installed before the page's scripts).
+RECORD_CALLBACKS = """
+window.__callbacks = [];
+var fetchBefore = window.fetch;
+window.fetch = function(url, init) {
+    if (String(url).indexOf('_dash-update-component') >= 0) {
+        var body = {};
+        try { body = JSON.parse((init && init.body) || '{}'); } catch (e) {}
+        window.__callbacks.push({output: body.output || '', changed: body.changedPropIds});
+    }
+    return fetchBefore.apply(this, arguments);
+};
+"""
+
+
+def _server_callbacks(driver) -> list[str]:
+    """The callback requests sent since the page opened (their outputs, then what changed),
+    but the router's (it brings the page's layout)."""
+    sent = driver.execute_script("return window.__callbacks || [];")
+    return [f"{c['output']} <- {c['changed']}" for c in sent
+            if "_pages_content" not in c["output"]]
+
+
+@pytest.mark.browser
+def test_first_view_needs_no_callback_and_drill_down_still_works(live_server, browser,
+                                                                  explorer_works):
+    """The layout holds the first view (the map's values, the KPIs, the title, the charts, the
+    table, the controls): opening `/` or `/?area=08&status=paralizada` sends no callback
+    request, and then a click still drills down (render answers it)."""
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def total(**filters) -> int:
+        return explorer.summary(Filters(**filters)).totals["works"] or 0
+
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                     {"source": RECORD_CALLBACKS})
+    wait = WebDriverWait(browser, 30)
+    try:
+        for url, area, children, works in (
+                ("/", None, 25, total()),
+                ("/?area=08&status=paralizada", "08", 13,
+                 total(area="08", status=("paralizada",)))):
+            browser.get(f"{live_server}{url}")
+            wait.until(_shows(browser, area, children, works))
+            time.sleep(2)   # any callback of the first view would have been sent by now
+            assert _server_callbacks(browser) == [], "\n".join([url, *_server_callbacks(browser)])
+        assert _heading(browser) == "Cusco"
+        assert browser.find_element(
+            By.XPATH, "//*[@id='explorar-status']//label[contains(., 'Paralizada')]//input"
+        ).is_selected()
+        assert "1 activos" in _text(browser, "#explorar-filters summary")
+        status = browser.execute_script(
+            "return document.querySelector('#explorar-chart-status .js-plotly-plot').data"
+            "[0].customdata;")
+        assert list(status) == ["paralizada"] or "paralizada" in list(status)
+
+        # A drill-down afterwards: navigate and render answer it.
+        _click_map(browser, chm.VALUES, "0813")
+        wait.until(_shows(browser, "0813", 7, total(area="0813", status=("paralizada",))))
+        assert _heading(browser) == "Urubamba" and "area=0813" in browser.current_url
+        sent = " ".join(_server_callbacks(browser))
+        assert "explorar-kpis.children" in sent and "explorar-url.search" in sent
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                                {"identifier": script["identifier"]})

@@ -4,7 +4,12 @@ selected area's figures and charts, and the filters. The whole view lives in the
 Flow: a control, a click on the map or on a bar -> `navigate` writes the new state in the
 URL (a history entry, so the back button walks back) -> a clientside step adds the map's size
 -> `render` sends the values: a Patch of the map (never its geometry, which is a URL), the
-KPIs and the charts. Opening or going back to a URL runs the same path.
+KPIs and the charts. Going back to a URL runs the same path.
+
+The first view (a URL opened, or the page reached by a link) is complete in the layout: the
+same values `render` sends, the controls set, the «Seguir» block, and the view in the store;
+a clientside step only re-zooms the map for its size. None of these callbacks runs for it
+(prevent_initial_call): on a slow phone each round trip after the layout cost seconds.
 """
 
 from __future__ import annotations
@@ -94,61 +99,89 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
     center, zoom = chm.frame(data.bounds)
     figure = chm.map_figure(data.geojson, data.context_geojson, center, zoom, works_traces(),
                             tiles.configured(), data.view.level == DISTRICTS)
+    values = rendered(state, None, None, data)
+    controls = controls_from_state(state, list(parts.year_bounds(options)))
+    search, here = state.to_search(), dash.get_relative_path("/")
     return html.Div(className="explorer", children=[
-        dcc.Location(id=f"{P}-url", refresh=False),
-        dcc.Store(id=f"{P}-view"),
-        dcc.Store(id=f"{P}-entity"), dcc.Store(id=f"{P}-contractor"),
+        # Given, the location sets no property when it mounts: such a change would start
+        # navigate and render for the view the layout already holds.
+        dcc.Location(id=f"{P}-url", refresh=False, pathname=here, search=search, hash="",
+                     href=here + search),
+        # The view render would get (the clientside step's, but for the map's size).
+        dcc.Store(id=f"{P}-view", data={
+            "search": search, "width": None, "height": None, "zoom": zoom,
+            "fit": chm.fit(data.bounds)[1] if data.bounds else None}),
+        # "" for none: a store without data would set it to null when it mounts (navigate).
+        dcc.Store(id=f"{P}-entity", data=controls["entity_id"] or ""),
+        dcc.Store(id=f"{P}-contractor", data=controls["contractor_ruc"] or ""),
         html.Div(className="explorer-head", children=[
             html.Div(className="explorer-where", children=[
-                html.Nav(id=f"{P}-breadcrumb", className="explorer-breadcrumb",
-                         **{"aria-label": "Ubicación"}),
-                html.H1(id=f"{P}-title"),
+                html.Nav(values["breadcrumb"], id=f"{P}-breadcrumb",
+                         className="explorer-breadcrumb", **{"aria-label": "Ubicación"}),
+                html.H1(values["title"], id=f"{P}-title"),
             ]),
             parts.metric_controls(base, per_capita),
         ]),
-        html.Div(id=f"{P}-follow", className="explorer-follow"),
+        html.Div(area_follow(search), id=f"{P}-follow", className="explorer-follow"),
         html.P(message, id=f"{P}-message", className="explorer-message", role="alert",
                hidden=not message),
         html.Div(className="explorer-body", children=[
-            parts.filters_panel(options),
+            parts.filters_panel(options, controls, found_names(state),
+                                values["filter_count"]),
             html.Div(className="explorer-content", children=[
-                html.Div(id=f"{P}-kpis", className="explorer-kpis",
+                html.Div(values["kpis"], id=f"{P}-kpis", className="explorer-kpis",
                          **{"aria-live": "polite"}),
                 html.Div(className="explorer-map-card", children=[
                     html.Div(className="explorer-map", children=dcc.Graph(
-                        id=f"{P}-map", figure=figure, config=MAP_CONFIG, responsive=True,
-                        clear_on_unhover=True)),
+                        id=f"{P}-map", figure=patched(figure.to_dict(), values["map"]),
+                        config=MAP_CONFIG, responsive=True, clear_on_unhover=True)),
                     html.Div(id=f"{P}-card", className="explorer-card", hidden=True,
                              children=[
                                  html.Button("×", id=f"{P}-card-close", n_clicks=0,
                                              className="explorer-card-close", title="Cerrar",
                                              **{"aria-label": "Cerrar la ficha"}),
                                  html.Div(id=f"{P}-card-body")]),
-                    html.P(id=f"{P}-note", className="explorer-note"),
-                    html.P(id=f"{P}-downloads", className="explorer-downloads"),
+                    html.P(values["note"], id=f"{P}-note", className="explorer-note"),
+                    html.P(values["downloads"], id=f"{P}-downloads",
+                           className="explorer-downloads"),
                     html.Details(id=f"{P}-table-box", className="map-table", children=[
                         html.Summary(_("Los datos del mapa en una tabla")),
-                        html.Div(id=f"{P}-table")]),
+                        html.Div(values["table"], id=f"{P}-table")]),
                 ]),
                 html.Div(className="explorer-charts", children=[
-                    _chart_card("Inversión y obras por estado", "status"),
-                    _chart_card("Inversión por año de inicio", "year"),
-                    _chart_card("Inversión por sector", "sector", tall=True),
-                    _chart_card("", "top", title_id=f"{P}-top-title", tall=True),
+                    _chart_card("Inversión y obras por estado", values["status"], "status"),
+                    _chart_card("Inversión por año de inicio", values["year"], "year"),
+                    _chart_card("Inversión por sector", values["sector"], "sector", tall=True),
+                    _chart_card(values["top_title"], values["top"], "top",
+                                title_id=f"{P}-top-title", tall=True),
                 ]),
             ]),
         ]),
     ])
 
 
-def _chart_card(title: str, name: str, title_id: str | None = None, tall: bool = False
-                ) -> html.Section:
+def _chart_card(title: str, figure: Any, name: str, title_id: str | None = None,
+                tall: bool = False) -> html.Section:
     heading = html.H2(title, id=title_id) if title_id else html.H2(title)
     return html.Section(className="explorer-chart" + (" explorer-chart-tall" if tall else ""),
                         children=[
         heading, html.Div(className="explorer-chart-box", children=dcc.Graph(
             id=f"{P}-chart-{name}", config=GRAPH_CONFIG, responsive=True,
-            figure=charts.empty_figure("Cargando…")))])
+            figure=figure))])
+
+
+def patched(figure: dict[str, Any], patch: Patch) -> dict[str, Any]:
+    """`figure` with `patch`'s assignments made (as the browser makes them): the first
+    view's map holds the values render would send."""
+    for operation in patch.to_plotly_json()["operations"]:
+        if operation["operation"] != "Assign":
+            raise ValueError(f"not an assignment: {operation['operation']}")
+        *path, last = operation["location"]
+        node = figure
+        for key in path:
+            node = node[key] if isinstance(node, list) else node.setdefault(key, {})
+        node[last] = operation["params"]["value"]
+    return figure
 
 
 # -- controls and clicks -> URL -----------------------------------------------------------------
@@ -239,6 +272,7 @@ def after_click(state: ExplorerState, source: str, click: dict | None) -> Explor
             "clicks": {name: Input(target, "clickData") for name, target in CLICKS.items()},
             "clear": Input(f"{P}-clear", "n_clicks"),
             "years_min": State(f"{P}-years", "min"), "years_max": State(f"{P}-years", "max")},
+    prevent_initial_call=True,   # the layout sets the controls of the URL it was built for
 )
 def navigate(search, controls, clicks, clear, years_min, years_max):
     """Keep URL and controls in step: a new URL (opened, shared, back button) sets the
@@ -280,19 +314,37 @@ def _navigation(search, message: str, state: ExplorerState | None, bounds: list[
 
 
 # The map's size frames each view: measured in the browser, passed on with the URL.
+MAP_SIZE_JS = """function() {
+    // The plot area, without the legend above it and the colour bar below.
+    var el = document.querySelector('.explorer-map');
+    var plot = el && el.querySelector('.js-plotly-plot');
+    var size = plot && plot._fullLayout && plot._fullLayout._size;
+    if (size && size.w > 0 && size.h > 0) { return {width: size.w, height: size.h}; }
+    return {width: el ? el.clientWidth : 0,
+            height: el ? Math.max(el.clientHeight - 110, 0) : 0};
+}"""
 clientside_callback(
-    """function(search) {
-        // The plot area, without the legend above it and the colour bar below.
-        var el = document.querySelector('.explorer-map');
-        var plot = el && el.querySelector('.js-plotly-plot');
-        var size = plot && plot._fullLayout && plot._fullLayout._size;
-        if (size && size.w > 0 && size.h > 0) {
-            return {search: search || '', width: size.w, height: size.h};
-        }
-        return {search: search || '', width: el ? el.clientWidth : 0,
-                height: el ? Math.max(el.clientHeight - 110, 0) : 0};
-    }""",
-    Output(f"{P}-view", "data"), Input(f"{P}-url", "search"))
+    f"""function(search) {{
+        var size = ({MAP_SIZE_JS})();
+        return {{search: search || '', width: size.width, height: size.height}};
+    }}""",
+    Output(f"{P}-view", "data"), Input(f"{P}-url", "search"), prevent_initial_call=True)
+
+# The first view was framed for a default map size; its zoom, fitted to the map's own size.
+clientside_callback(
+    f"""function(_, view) {{
+        var size = ({MAP_SIZE_JS})();
+        if (!view || !view.fit || !(size.width > 0 && size.height > 0)) {{
+            return dash_clientside.no_update;
+        }}
+        var zoom = ({chm.FIT_ZOOM_JS})(view.fit, size.width, size.height);
+        if (zoom === view.zoom) {{ return dash_clientside.no_update; }}
+        var patch = new dash_clientside.Patch();
+        patch.assign(['layout', 'map', 'zoom'], zoom);
+        return patch.build();
+    }}""",
+    Output(f"{P}-map", "figure", allow_duplicate=True), Input(f"{P}-map", "id"),
+    State(f"{P}-view", "data"), prevent_initial_call="initial_duplicate")
 
 # Phones start with the filters folded.
 clientside_callback(
@@ -315,6 +367,7 @@ clientside_callback(
             "downloads": Output(f"{P}-downloads", "children"),
             "table": Output(f"{P}-table", "children")},
     inputs={"view": Input(f"{P}-view", "data")},
+    prevent_initial_call=True,   # the layout holds the first view's values
 )
 def render(view):
     """Everything the view shows, as values."""
@@ -326,16 +379,17 @@ def render(view):
     return rendered(state, view.get("width"), view.get("height"))
 
 
-def rendered(state: ExplorerState, width: float | None, height: float | None
-             ) -> dict[str, Any]:
+def rendered(state: ExplorerState, width: float | None, height: float | None,
+             data: ViewData | None = None) -> dict[str, Any]:
     """render's outputs: built once per data version and state (the shared cache keeps
-    them), then framed for this browser's map size."""
+    them), then framed for this browser's map size (a default size without one). `data`:
+    the state's view_data when the caller has it already."""
     basemap = tiles.configured()   # the streets are part of the answer
     key = (f"explorer:{data_version()}:render:{state.key()}"
            f":{basemap.url if basemap else ''}:{current()}")   # its texts are in a language
     cached = cache.get(key)
     if cached is None:
-        data = view_data(state)
+        data = data or view_data(state)
         cached = (view_values(data), data.bounds)
         cache.set(key, cached, timeout=OPTIONS_SECONDS)
     values, bounds = cached
@@ -430,14 +484,19 @@ def _assign(node: Patch, values: dict[str, Any]) -> None:
 
 
 # -- the search beyond works: entities and contractors --------------------------------------
-@callback(Output(f"{P}-found", "children"), Input(f"{P}-url", "search"))
+@callback(Output(f"{P}-found", "children"), Input(f"{P}-url", "search"),
+          prevent_initial_call=True)   # the layout holds the first view's
 def found(search):
-    """The entity or contractor the view is narrowed to, and the entities and contractors
-    whose name (or RUC) matches the search box, with links to their pages."""
     try:
         state = ExplorerState.from_search(search)
     except FilterError:
         return []
+    return found_names(state)
+
+
+def found_names(state: ExplorerState) -> list:
+    """The entity or contractor the view is narrowed to, and the entities and contractors
+    whose name (or RUC) matches the search box, with links to their pages."""
     f = state.filters
     names = (memoize(f"explorer:names:{f.entity_id}:{f.contractor_ruc}",
                      lambda: search_queries.names(f.entity_id, f.contractor_ruc))
@@ -476,7 +535,8 @@ def _work_alerts(code: int) -> list[dict] | None:
     return rows if rows or alert_queries.last_run() else None
 
 
-@callback(Output(f"{P}-follow", "children"), Input(f"{P}-view", "data"))
+@callback(Output(f"{P}-follow", "children"), Input(f"{P}-view", "data"),
+          prevent_initial_call=True)   # the layout holds the first view's
 def follow(view):
     """«Seguir» the district, province or region shown (nothing for the whole country)."""
     return area_follow((view or {}).get("search"))

@@ -47,7 +47,7 @@ ALTER TABLE citizen_report ALTER COLUMN tracking_code SET DEFAULT citizen_report
 CREATE UNIQUE INDEX IF NOT EXISTS citizen_report_tracking_idx ON citizen_report (tracking_code);
 
 -- The public timeline of a report: when it reached each status (recibido -> en revisión ->
--- derivado -> cerrado), written by queries/reports.py (sending, moderation).
+-- derivado -> cerrado), written by the triggers below.
 CREATE TABLE IF NOT EXISTS citizen_report_step (
     report_id  bigint      NOT NULL REFERENCES citizen_report(id) ON DELETE CASCADE,
     status     text        NOT NULL
@@ -55,6 +55,32 @@ CREATE TABLE IF NOT EXISTS citizen_report_step (
     at         timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (report_id, status, at)
 );
+-- Written by PostgreSQL, as the tracking code is: every writer of reports (the form, a bulk
+-- import, a test's fixture) gives each report its «recibido» step, and each change of
+-- status its step, in the same transaction.
+CREATE OR REPLACE FUNCTION citizen_report_step_log() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO citizen_report_step (report_id, status, at)
+        VALUES (NEW.id, 'recibido', NEW.created_at);
+        IF NEW.status <> 'recibido' THEN
+            INSERT INTO citizen_report_step (report_id, status, at)
+            VALUES (NEW.id, NEW.status, NEW.updated_at);
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        INSERT INTO citizen_report_step (report_id, status, at) VALUES (NEW.id, NEW.status, now())
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS citizen_report_step_insert ON citizen_report;
+CREATE TRIGGER citizen_report_step_insert AFTER INSERT ON citizen_report
+    FOR EACH ROW EXECUTE FUNCTION citizen_report_step_log();
+DROP TRIGGER IF EXISTS citizen_report_step_status ON citizen_report;
+CREATE TRIGGER citizen_report_step_status AFTER UPDATE OF status ON citizen_report
+    FOR EACH ROW EXECUTE FUNCTION citizen_report_step_log();
+-- The reports written before the timeline existed.
 INSERT INTO citizen_report_step (report_id, status, at)
 SELECT r.id, 'recibido', r.created_at FROM citizen_report r
 WHERE NOT EXISTS (SELECT 1 FROM citizen_report_step s WHERE s.report_id = r.id);

@@ -168,6 +168,9 @@ def test_views_of_each_level():
 
 
 def test_clicks_drill_and_toggle():
+    # The app first: a page module imported before it registers without its layout, and a
+    # live server in the same process then answers every page with an error.
+    import dashboard.app  # noqa: F401
     from dashboard.pages.explorer import after_click
 
     state = ExplorerState(Filters(status=("paralizada",)))

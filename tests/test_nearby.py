@@ -204,6 +204,23 @@ def test_page_from_a_shared_url(cerca):
     assert cerca.layout(r="999") is not None      # a bad radius falls back to the default
 
 
+def test_layout_holds_the_first_view(cerca):
+    """A shared URL's results come with the page (no callback after it: on a slow phone each
+    round trip costs seconds); its location, given the search, changes nothing on mounting."""
+    layout = cerca.layout(area=DISTRICT, r="1")
+    found = {getattr(c, "id", None): c for c in components(layout)}
+    search = f"?area={DISTRICT}&r=1"
+    assert found["cerca-url"].search == search and found["cerca-url"].hash == ""
+    summary, results, more, hidden, label, _clicks = cerca.show(search)
+    assert strings(found["cerca-summary"].children) == strings(summary)
+    assert "Obra zzciudadana a 300 m" in " ".join(strings(found["cerca-results"].children))
+    assert strings(found["cerca-results"].children) == strings(results)
+    assert (found["cerca-more"].hidden, found["cerca-more"].children) == (hidden, label)
+    empty = {getattr(c, "id", None): c for c in components(cerca.layout())}
+    assert empty["cerca-url"].search == ""
+    assert "Usar mi ubicación" in " ".join(strings(empty["cerca-results"].children))
+
+
 def test_results_summary_cards_and_map(cerca, citizen_works):
     summary, results, *_ = cerca.show(f"?area={DISTRICT}&r=1")
     text = " ".join(strings(summary))

@@ -68,8 +68,14 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
         radius = nearby.DEFAULT_RADIUS_KM
     ubigeo = query.get("area") if isinstance(query.get("area"), str) else None
     option = _option(areas.area(ubigeo)) if ubigeo else None
+    # The first view is in the layout (on a slow phone each round trip costs seconds): the
+    # location, given its search, sets nothing when it mounts, so `show` does not run for it.
+    search = _search(query)
+    summary, results, more_list, more_hidden, more_label, _clicks = shown(search)
+    here = dash.get_relative_path("/cerca")
     return html.Div(className="citizen-page cerca-page", children=[
-        dcc.Location(id="cerca-url", refresh=False),
+        dcc.Location(id="cerca-url", refresh=False, pathname=here, search=search, hash="",
+                     href=here + search),
         dcc.Store(id="cerca-geo"),
         html.Header(className="citizen-header", children=[
             html.H1(_("Obras cerca de mí")),
@@ -94,14 +100,22 @@ def layout(_pages_store: dict | None = None, **query) -> html.Div:
                                inline=True, className="citizen-segmented"),
             ]),
         ]),
-        html.P(id="cerca-summary", className="cerca-summary", **{"aria-live": "polite"}),
+        html.P(summary, id="cerca-summary", className="cerca-summary",
+               **{"aria-live": "polite"}),
         dcc.Loading(type="dot", color="#1f3a5f", children=html.Div(id="cerca-results",
-                                                                    children=[_how_to()])),
-        html.Ol(id="cerca-more-list", className="cerca-list cerca-more-list",
+                                                                    children=results)),
+        html.Ol(more_list, id="cerca-more-list", className="cerca-list cerca-more-list",
                 start=FIRST_CARDS + 1),
-        html.Button(id="cerca-more", n_clicks=0, hidden=True,
+        html.Button(more_label, id="cerca-more", n_clicks=0, hidden=more_hidden,
                     className="citizen-button wide cerca-more"),
     ])
+
+
+def _search(query: dict) -> str:
+    """The search string of the page's query parameters ("" for none)."""
+    params = {k: v for k, v in query.items() if k != "_pages_store" and v is not None}
+    encoded = urlencode(params, doseq=True)
+    return f"?{encoded}" if encoded else ""
 
 
 def _how_to() -> html.Div:
@@ -191,8 +205,13 @@ def _locate_error(code: str | None) -> str:
 @callback(Output("cerca-summary", "children"), Output("cerca-results", "children"),
           Output("cerca-more-list", "children"), Output("cerca-more", "hidden"),
           Output("cerca-more", "children"), Output("cerca-more", "n_clicks"),
-          Input("cerca-url", "search"))
+          Input("cerca-url", "search"),
+          prevent_initial_call=True)   # the layout holds the first view's
 def show(search: str | None):
+    return shown(search)
+
+
+def shown(search: str | None) -> tuple:
     """The summary, the map of every work found and the first FIRST_CARDS cards (a phone
     gets a short page; "Ver más" brings the rest, counted again from a new search)."""
     found = _found(search)

@@ -102,7 +102,9 @@ def test_no_serious_violation_on_any_page(browser, live_server, data):  # noqa: 
                 _open(browser, live_server + path)
                 # What folds away (filters, the maps' tables, forms) is checked unfolded.
                 browser.execute_script(
-                    "document.querySelectorAll('details').forEach(d => d.open = true);")
+                    "document.querySelectorAll('details:not([open]) > summary')"
+                    ".forEach(s => s.click());")   # as a reader opens them (tables load)
+                time.sleep(0.3)
                 _wait(browser, _settled)
                 language = "qu" if "lang=qu" in path else "es"
                 assert browser.find_element("tag name", "html").get_attribute("lang") == language
@@ -169,6 +171,7 @@ def test_explorer_table_holds_the_map_figures(browser, live_server, data, partie
     from layers.choropleth import FIRST_WORKS_TRACE, VALUES
 
     _open(browser, f"{live_server}/?area=08&metric={metric}")
+    browser.execute_script("document.querySelector('#explorar-table-box > summary').click();")
     _wait(browser, lambda d: len(_table_values(d, "#explorar-area-table", 1)) == 13
           and _map_values(d, "#explorar-map", 0))
     on_map = _map_values(browser, "#explorar-map", VALUES)
@@ -244,13 +247,13 @@ def test_explorer_by_keyboard_alone(browser, live_server, data):  # noqa: F811
     from selenium.webdriver.common.keys import Keys
 
     _open(browser, f"{live_server}/")
-    _wait(browser, lambda d: len(_table_values(d, "#explorar-area-table", 1)) == 25)
-    # To the table, open it, sort it by its first figure.
+    # To the table, open it (its rows load), sort it by its first figure.
     _tab_to(browser, "e.tagName === 'SUMMARY' && e.parentNode.id === 'explorar-table-box'")
     assert _focus_is_visible(browser)
     _press(browser, Keys.ENTER)
     _wait(browser, lambda d: d.execute_script(
-        "return document.getElementById('explorar-table-box').open;"))
+        "return document.getElementById('explorar-table-box').open;")
+        and len(_table_values(d, "#explorar-area-table", 1)) == 25)
     _tab_to(browser, "e.closest && e.closest('#explorar-area-table th') && "
                      "e.closest('th').cellIndex === 1")
     _press(browser, Keys.ENTER)

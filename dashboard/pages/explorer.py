@@ -144,9 +144,13 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
                     html.P(values["note"], id=f"{P}-note", className="explorer-note"),
                     html.P(values["downloads"], id=f"{P}-downloads",
                            className="explorer-downloads"),
+                    # Filled when opened (map_table): at a province with its works it
+                    # weighs more than everything else the view sends together.
                     html.Details(id=f"{P}-table-box", className="map-table", children=[
-                        html.Summary(_("Los datos del mapa en una tabla")),
-                        html.Div(values["table"], id=f"{P}-table")]),
+                        html.Summary(_("Los datos del mapa en una tabla"),
+                                     id=f"{P}-table-summary", n_clicks=0),
+                        dcc.Store(id=f"{P}-table-open", data=False),
+                        html.Div(id=f"{P}-table")]),
                 ]),
                 html.Div(className="explorer-charts", children=[
                     _chart_card("Inversión y obras por estado", values["status"], "status"),
@@ -364,8 +368,7 @@ clientside_callback(
             "top": Output(f"{P}-chart-top", "figure"),
             "top_title": Output(f"{P}-top-title", "children"),
             "filter_count": Output(f"{P}-filter-count", "children"),
-            "downloads": Output(f"{P}-downloads", "children"),
-            "table": Output(f"{P}-table", "children")},
+            "downloads": Output(f"{P}-downloads", "children")},
     inputs={"view": Input(f"{P}-view", "data")},
     prevent_initial_call=True,   # the layout holds the first view's values
 )
@@ -426,9 +429,44 @@ def view_values(data: ViewData) -> dict[str, Any]:
         "filter_count": parts.filter_count(data.state),
         "downloads": parts.downloads(data.state, data.total_works, view,
                                      data.breadcrumb[-1][1]),
-        "table": [parts.area_table(data.state, summary.children, metric, data.alerts, view),
-                  parts.works_table(data.points.columns) if data.shows_points else None],
     }
+
+
+# -- the map's table, while it is open -------------------------------------------------------
+# Whether the table is open, read from the page once the click has toggled it (Dash does
+# not report a <details>' state), and again for each new view.
+clientside_callback(
+    f"""function(_clicks, _view) {{
+        return new Promise(function(resolve) {{ setTimeout(function() {{
+            var box = document.getElementById('{P}-table-box');
+            resolve(Boolean(box && box.open));
+        }}, 0); }});
+    }}""",
+    Output(f"{P}-table-open", "data"),
+    Input(f"{P}-table-summary", "n_clicks"), Input(f"{P}-view", "data"),
+    prevent_initial_call=True)
+
+
+@callback(Output(f"{P}-table", "children"),
+          Input(f"{P}-table-open", "data"), State(f"{P}-view", "data"),
+          prevent_initial_call=True)
+def map_table(is_open, view):
+    """The map's figures as a table, for the view, only while the table is open."""
+    if not is_open:
+        return []
+    try:
+        state = ExplorerState.from_search((view or {}).get("search"))
+    except FilterError:
+        state = ExplorerState()
+    key = f"explorer:table:{state.key()}:{current()}"
+    return memoize(key, lambda: table_values(view_data(state)))
+
+
+def table_values(data: ViewData) -> list:
+    metric = chm.METRICS[data.state.metric]
+    return [parts.area_table(data.state, data.summary.children, metric, data.alerts,
+                             data.view),
+            parts.works_table(data.points.columns) if data.shows_points else None]
 
 
 def _population(children: list[dict], view: View) -> int | None:

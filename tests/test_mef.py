@@ -369,8 +369,9 @@ def test_unseen_xlsx_with_a_title_row_and_text_codes(national_areas, tmp_path):
 
 def test_investment_page_figures_equal_the_raw_banco_rows(runs, national_areas):
     """/inversion/<cui> (queries.investments.investment_detail) for the CUIs that span several
-    districts (in one regional export or several) and a sample of the others: name, viable and updated amounts to the cent
-    and the districts equal the raw export read with pandas (one row per CUI and district)."""
+    districts (in one regional export or several) and a sample of the others: name, viable
+    and updated amounts to the cent and the districts equal the raw exports read with pandas
+    (one row per CUI and district)."""
     from queries.investments import investment_detail
 
     raw = pd.concat([pd.read_excel(MEF_DIR / name, dtype={"Ubigeo": str})

@@ -90,8 +90,9 @@ def expected(engine: sa.Engine) -> pd.DataFrame:
         approved[approved.status.isin(["derivado", "cerrado"])].groupby("infobras_code")
         .size()).fillna(0)
     g = w.groupby("entity_id").agg(
+        # An entity none of whose works has an amount has no investment (SQL's NULL sum).
         works=("infobras_code", "size"), investment=("amount_investment", lambda s: s.astype(
-            float).sum()), on_time=("on_time", "sum"), late=("late", "sum"),
+            float).sum(min_count=1)), on_time=("on_time", "sum"), late=("late", "sum"),
         cost_n=("costed", "sum"), cost_file=("file_c", "sum"), cost_updated=("upd_c", "sum"),
         paralysed=("paralysed", "sum"), alerts=("alerts", "sum"), running=("running", "sum"),
         current=("current", "sum"), filled=("filled", "sum"), expected=("expected", "sum"),
@@ -138,7 +139,9 @@ def expected(engine: sa.Engine) -> pd.DataFrame:
         per_hab = row["investment"] / population if population else None
         measure = per_hab if level in ("distrital", "provincial", "regional") else row[
             "investment"]
-        band = None if measure is None else sum(measure >= edge for edge in BANDS[level])
+        # No amount on any of its works (NaN): its band is unknown, not the lowest.
+        band = None if measure is None or pd.isna(measure) else sum(
+            measure >= edge for edge in BANDS[level])
         out.append({"entity_id": entity_id, "peer_level": level, "population": population,
                     "per_inhabitant": per_hab, "band": band,
                     "score": 100 * total / weight if row["works"] >= 5 else None,

@@ -375,11 +375,16 @@ clientside_callback(
 def render(view):
     """Everything the view shows, as values."""
     view = view or {}
+    return rendered(view_state(view), view.get("width"), view.get("height"))
+
+
+def view_state(view: dict | None) -> ExplorerState:
+    """The state of the view store's search; the national view for a search navigate
+    refused (it says what was wrong)."""
     try:
-        state = ExplorerState.from_search(view.get("search"))
+        return ExplorerState.from_search((view or {}).get("search"))
     except FilterError:
-        state = ExplorerState()  # navigate says what was wrong
-    return rendered(state, view.get("width"), view.get("height"))
+        return ExplorerState()
 
 
 def rendered(state: ExplorerState, width: float | None, height: float | None,
@@ -454,10 +459,7 @@ def map_table(is_open, view):
     """The map's figures as a table, for the view, only while the table is open."""
     if not is_open:
         return []
-    try:
-        state = ExplorerState.from_search((view or {}).get("search"))
-    except FilterError:
-        state = ExplorerState()
+    state = view_state(view)
     key = f"explorer:table:{state.key()}:{current()}"
     return memoize(key, lambda: table_values(view_data(state)))
 

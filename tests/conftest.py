@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -94,23 +95,32 @@ def areas_template(database_url: str) -> Iterator[str]:
     _drop_database(database_url, name)
 
 
-@pytest.fixture(scope="module")
-def own_database(areas_template: str, database_url: str) -> Iterator[sa.Engine]:
-    """This module's own database, a clone of the areas template (about half a second), and
-    the application's engines pointed at it for the module's duration."""
+@contextmanager
+def areas_clone(template: str, server: str) -> Iterator[str]:
+    """The URL of a new database cloned from the areas template (about half a second);
+    dropped afterwards."""
     name = f"mirador_mod_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(make_url(database_url).set(database="postgres"),
+    admin = sa.create_engine(make_url(server).set(database="postgres"),
                              isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{areas_template}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     admin.dispose()
-    os.environ["DATABASE_URL"] = make_url(database_url).set(database=name).render_as_string(
-        hide_password=False)
-    db.reset_engines()
-    yield db.engine()
-    db.reset_engines()
-    os.environ["DATABASE_URL"] = database_url
-    _drop_database(database_url, name)
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _drop_database(server, name)
+
+
+@pytest.fixture(scope="module")
+def own_database(areas_template: str, database_url: str) -> Iterator[sa.Engine]:
+    """This module's own database (areas_clone), and the application's engines pointed at it
+    for the module's duration."""
+    with areas_clone(areas_template, database_url) as url:
+        os.environ["DATABASE_URL"] = url
+        db.reset_engines()
+        yield db.engine()
+        db.reset_engines()
+        os.environ["DATABASE_URL"] = database_url
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ holiday inside the tender period); a flagged process carries its flag to the lin
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -19,10 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from geodata import alert_rules, procurement_flags, seace
-from queries import migrate
+from tests.conftest import areas_clone
 from tests.test_seace import REAL, _cents, _raw_frame
 
 pytestmark = pytest.mark.db
@@ -57,46 +55,35 @@ def _recompute(engine: sa.Engine) -> dict[str, int]:
 
 
 @contextmanager
-def _own_database(database_url: str, *paths: Path) -> Iterator[sa.Engine]:
-    """A database of its own with the areas and the SEACE files `paths`, flags computed (the
-    fences and the 365-day windows read every process loaded: other modules' must not be
-    there); dropped afterwards."""
-    from geodata import boundaries, ubigeo
-
-    url = make_url(database_url).set(database=f"mirador_test_{uuid.uuid4().hex[:10]}")
-    text = url.render_as_string(hide_password=False)
-    migrate.migrate(text)
-    engine = sa.create_engine(text)
-    try:
-        boundaries.load(engine=engine)
-        ubigeo.load(engine=engine)
-        for path in paths:
-            seace.load(path, engine=engine, relink=False)
-        yield engine
-    finally:
-        engine.dispose()
-        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        admin.dispose()
+def _own_database(template: str, database_url: str, *paths: Path) -> Iterator[sa.Engine]:
+    """A database of its own with the areas and the SEACE files `paths` (the fences and the
+    365-day windows read every process loaded: other modules' must not be there)."""
+    with areas_clone(template, database_url) as url:
+        engine = sa.create_engine(url)
+        try:
+            for path in paths:
+                seace.load(path, engine=engine, relink=False)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def real_db(database_url: str):
+def real_db(areas_template: str, database_url: str):
     """The real file alone, flags computed."""
     if not REAL.exists():
         pytest.skip(f"falta el archivo real {REAL}")
-    with _own_database(database_url, REAL) as engine:
+    with _own_database(areas_template, database_url, REAL) as engine:
         yield engine, _recompute(engine)
 
 
-def test_demo_trips_every_rule_conosce_can_show(database_url, tmp_path):
+def test_demo_trips_every_rule_conosce_can_show(areas_template, database_url, tmp_path):
     """The demo generator's SEACE file shows each rule at least once (identical bid prices
     need bid prices, which the CONOSCE layout does not carry: not evaluable, stated)."""
     from geodata.demo.dataset import generate, write
 
     paths = write(generate(8000, 7), tmp_path, "csv")
-    with _own_database(database_url, paths["conosce"]) as engine:
+    with _own_database(areas_template, database_url, paths["conosce"]) as engine:
         counts = _recompute(engine)
         with engine.connect() as conn:
             coverage = dict(conn.execute(sa.text(

@@ -132,6 +132,13 @@ def test_single_bidder(real_db, raw):
                 if processes.loc[pid, "tipoprocesoseleccion"] in COMPETITIVE}
     assert len(expected) > 100
     assert _flagged(real_db[0], "postor_unico") == expected
+    # The amount at risk the Contrataciones view sums: the awards of those items, to the cent.
+    at_risk = sum((awarded.loc[key, "award"] for key in single if key[0] in expected),
+                  Decimal(0))
+    with real_db[0].connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT sum(amount) FROM procurement_flag WHERE rule_code = 'postor_unico'")
+        ).scalar_one() == at_risk
 
 
 def _business_days(start: date, end: date) -> int:

@@ -22,6 +22,8 @@ from flask import Blueprint, Flask
 from dashboard import routes
 from dashboard.cache import init_cache
 from dashboard.i18n import LANGUAGES, N_, _, current
+from dashboard.preload import drop_polyfill, head_links
+from dashboard.preview import with_preview
 from dashboard.security import harden
 from dashboard.static_cache import install as cache_static
 from queries.db import DatabaseUnavailable
@@ -53,6 +55,7 @@ INDEX = """<!DOCTYPE html>
     <head>
         {%metas%}
         <title>{%title%}</title>
+        {preload}
         {%favicon%}
         {%css%}
     </head>
@@ -68,13 +71,13 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def localized_index(interpolate):
+def localized_index(interpolate, preload: str = ""):
     """Dash's index is one template for every request: the page's language goes into
     `<html lang>` (screen readers, hyphenation, translation tools) and its one sentence is
-    translated, per request."""
+    translated, per request; `preload` (dashboard/preload.py) goes into the head."""
     def index(**parts: str) -> str:
         return interpolate(**parts).replace("{lang}", current(), 1).replace(
-            "{noscript}", _(NOSCRIPT), 1)
+            "{preload}", preload, 1).replace("{noscript}", _(NOSCRIPT), 1)
     return index
 
 
@@ -228,10 +231,12 @@ def create_app() -> dash.Dash:
         "image/svg+xml"]
     init_cache(server)
     cache_static(server)  # versioned bundles: a year, immutable
+    drop_polyfill()       # what it supplies, every browser we support has
     register_blueprints(server)
     _register_error_pages(server)
     app.layout = shell
-    app.interpolate_index = localized_index(app.interpolate_index)
+    app.interpolate_index = with_preview(localized_index(app.interpolate_index,
+                                                         head_links(app)))
     _register_shell_callbacks(app)
     harden(app)   # security headers and the CSP (dashboard/security.py)
     return app

@@ -91,6 +91,7 @@ GROWTH = {
     "respuesta de drill-down mediana (B gzip)": "callbacks.drilldown_bytes.p50_gzip",
     "primera vista sin bundles (B gzip)": "first_view.beyond_bundles_gzip",
     "teléfono: mapa usable, 1.ª visita (ms)": "phone.first.usable_ms",
+    "teléfono: mapa interactivo, 1.ª visita (ms)": "phone.first.interactive_ms",
 }
 
 
@@ -220,8 +221,11 @@ def print_size(result: dict[str, Any]) -> None:
     if "phone" in result:
         for visit, label in (("first", "1.ª visita"), ("repeat", "visita repetida")):
             v = result["phone"][visit]
-            usable = "—" if v["usable_ms"] is None else f"{v['usable_ms'] / 1000:.2f} s"
-            print(f"  teléfono 4G lenta, {label:15s}: mapa usable en {usable}; "
+            usable, interactive = (
+                "—" if v[k] is None else f"{v[k] / 1000:.2f} s"
+                for k in ("usable_ms", "interactive_ms"))
+            print(f"  teléfono 4G lenta, {label:15s}: mapa usable en {usable} (vista previa "
+                  f"en el HTML), interactivo en {interactive}; "
                   f"{v['transfer'] / 1024:.1f} KiB por la red, {v['from_cache']} de "
                   f"{v['requests']} pedidos desde la caché")
         print(f"  (carga media de la máquina al medir: {result['phone']['load_average']}; "

@@ -5,11 +5,15 @@ received is read back through CDP and checked for boundary geometry.
 
 `phone_visits` times the explorer on an emulated mid-range phone (PHONE viewport, CPU 4x
 slower, SLOW_4G network, all through Chromium's DevTools protocol) for a first visit (empty
-cache) and a repeat visit: the time from the navigation's start until the map is usable,
-which a script injected into the page (USABLE_JS) notes as soon as all of these hold:
-MapLibre has drawn the map (`map.loaded()`), at least one area of the choropleth is painted
-on screen (a rendered feature of a fill layer), the KPIs are written and no Dash component is
-loading (every callback of the first view has answered).
+cache) and a repeat visit, from the navigation's start, as noted by a script injected into
+the page (USABLE_JS):
+- `usable_ms`: the first moment a map can be read and used: the page's preview (its HTML:
+  dashboard/preview.py) has painted the areas of its SVG map, each a link into that area,
+  with the KPIs; or the interactive map is drawn, whichever comes first;
+- `interactive_ms`: the interactive map is drawn: MapLibre has drawn the map
+  (`map.loaded()`), at least one area of the choropleth is painted on screen (a rendered
+  feature of a fill layer), the app's KPIs are written and no Dash component is loading
+  (every callback of the first view has answered).
 """
 
 from __future__ import annotations
@@ -198,9 +202,10 @@ def first_view(app, path: str = "/") -> dict[str, Any]:
 
 
 # Runs in every page before its own scripts: notes (performance.now(), ms from the navigation's
-# start) the first moment the explorer's map is usable; see the module's docstring.
+# start) the first moment a map is usable, and the moment the interactive one is drawn; see
+# the module's docstring.
 USABLE_JS = """(function() {
-  function drawn() {
+  function interactive() {
     var g = document.querySelector('#explorar-map .js-plotly-plot');
     var sub = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
     var map = sub && sub.map;
@@ -212,25 +217,42 @@ USABLE_JS = """(function() {
         .map(function(l) { return l.id; });
     return fills.length > 0 && map.queryRenderedFeatures({layers: fills}).length > 0;
   }
+  function preview() {
+    var box = document.getElementById('vista-previa');
+    var area = box && box.querySelector('.preview-map a[href] path');
+    var kpis = box && box.querySelector('.explorer-kpis');
+    if (!area || !kpis || !kpis.innerText.trim()) { return false; }
+    var r = area.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < window.innerHeight;
+  }
+  function note(name) {   // the next frame: what the check saw has been painted
+    requestAnimationFrame(function() { window[name] = window[name] || performance.now(); });
+  }
   var timer = setInterval(function() {
     try {
-      if (drawn()) { window.__miradorUsable = performance.now(); clearInterval(timer); }
+      if (!window.__miradorUsable && preview()) { note('__miradorUsable'); }
+      if (interactive()) { note('__miradorUsable'); note('__miradorInteractive');
+                           clearInterval(timer); }
     } catch (e) { /* the map is being built */ }
   }, 50);
 })();"""
 
 
 def _visit(driver, url: str) -> dict[str, Any]:
-    """Open `url` and wait until the map is usable: its time (ms) and what travelled."""
+    """Open `url` and wait until the interactive map is drawn: when a map was usable and
+    when the interactive one was (ms), and what travelled."""
     driver.get(url)
     deadline = time.monotonic() + USABLE_TIMEOUT
-    usable = None
-    while usable is None and time.monotonic() < deadline:
-        usable = driver.execute_script("return window.__miradorUsable || null;")
+    times: list = [None, None]
+    while times[1] is None and time.monotonic() < deadline:
+        times = driver.execute_script(
+            "return [window.__miradorUsable || null, window.__miradorInteractive || null];")
         time.sleep(0.1)
     entries = _settled(driver)
     types = by_type(entries)
+    usable, interactive = times
     return {"usable_ms": None if usable is None else round(usable),
+            "interactive_ms": None if interactive is None else round(interactive),
             "requests": len(entries),
             "transfer": sum(g["transfer"] for g in types.values()),
             "from_cache": sum(1 for e in entries if not e[4] and e[3] == 0 and e[2] > 0),

@@ -44,6 +44,11 @@ def _gzipped(version: int, level: int, parent: str | None) -> bytes:
     return body
 
 
+def boundaries_bytes(level: int, parent: str | None = None) -> bytes:
+    """The GeoJSON the map's URL serves today (the shared cache's copy)."""
+    return gzip.decompress(_gzipped(geo_version(), level, parent))
+
+
 @bp.get("/geo/<int:version>/<int:level>.json")
 @bp.get("/geo/<int:version>/<int:level>/<parent>.json")
 def boundaries(version: int, level: int, parent: str | None = None) -> Response:

@@ -21,3 +21,12 @@ def post_fork(server, worker):
     from queries import db
 
     db.reset_engines()
+
+
+def when_ready(server):
+    """Before the workers are forked: compress the static files once (brotli 11 takes
+    seconds a file, dashboard/static_cache.py), so that every worker serves them at once."""
+    from dashboard import static_cache
+    from dashboard.app import app
+
+    server.log.info("static files compressed: %d", static_cache.warm(app))

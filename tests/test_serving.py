@@ -5,6 +5,7 @@ workers serves the pages, the callbacks and the boundaries, and the workers shar
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -83,6 +84,18 @@ def test_gunicorn_serves_pages_and_callbacks(gunicorn: tuple[str, int]) -> None:
     geo = http.get(base + "/geo/1/1.json", timeout=30)
     assert geo.status_code == 200 and geo.json()["type"] == "FeatureCollection"
     assert http.get(base + "/api/v1/areas?level=1", timeout=30).json()["total"] == 25
+
+
+def test_workers_serve_the_static_files_compressed_from_their_first_request(
+        gunicorn: tuple[str, int]) -> None:
+    """The master compressed them before forking (gunicorn.conf.py, when_ready): no worker
+    answers with gzip while it makes the brotli (seconds for the Plotly bundle)."""
+    base, _ = gunicorn
+    page = requests.get(base + "/", timeout=30).text
+    url = re.search(r'src="(/assets/plotly-[^"]+)"', page).group(1)
+    for _ in range(2 * WORKERS):   # a new connection each: the requests spread over workers
+        answer = requests.get(base + url, headers={"Accept-Encoding": "br, gzip"}, timeout=30)
+        assert answer.status_code == 200 and answer.headers["Content-Encoding"] == "br"
 
 
 def test_workers_share_the_cache_and_a_load_invalidates_it(

@@ -19,7 +19,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 from dashboard import i18n
 from dashboard.cache import cache
 from dashboard.explorer_state import ExplorerState
-from dashboard.i18n import _
+from dashboard.i18n import _, in_language
 from dashboard.reports_auth import current_client
 from dashboard.routes.follow import confirm_url
 from geodata import mail
@@ -39,7 +39,8 @@ def dom_id(component_id: dict) -> str:
 
 
 def feed_path(kind: str, key: str) -> str:
-    return f"/feeds/{kind}/{key}.atom"
+    """The feed's link, in the page's language (a feed reader sends no cookie)."""
+    return in_language(f"/feeds/{kind}/{key}.atom")
 
 
 def follow_section(kind: str, key: str, name: str) -> html.Section:

@@ -60,6 +60,15 @@ def current() -> str:
     return language
 
 
+def in_language(url: str) -> str:
+    """`url` with `lang=` in its query when the request is not in Spanish: a link that is
+    read without the reader's cookie (a feed reader, an e-mail) keeps the language."""
+    language = current()
+    if language == DEFAULT:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{PARAM}={language}"
+
+
 def locale() -> str:
     """The Babel locale of the current language (es_PE, qu_PE)."""
     return LOCALES[current()]

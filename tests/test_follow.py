@@ -312,7 +312,8 @@ def _feed(client, path: str) -> ET.Element:
     for required in ("id", "title", "updated", "author"):
         assert root.find(f"{ATOM}{required}") is not None, required
     [self_link] = [e for e in root.findall(f"{ATOM}link") if e.get("rel") == "self"]
-    assert urlsplit(self_link.get("href")).path == path
+    parts = urlsplit(self_link.get("href"))
+    assert parts.path + (f"?{parts.query}" if parts.query else "") == path
     return root
 
 
@@ -341,6 +342,29 @@ def test_feeds_are_atom_and_escape_hostile_text(client, citizen_works, national_
         assert len({e.find(f"{ATOM}id").text for e in entries}) == len(entries)
     if work.entity_id:
         _feed(client, f"/feeds/entidad/{work.entity_id}.atom")
+
+
+def test_a_quechua_page_links_a_quechua_feed(client, citizen_works, national_areas):
+    """A feed reader sends no cookie: the feed's link on a page in Runasimi carries
+    ?lang=qu, and that feed, fetched without a cookie, is in Runasimi, links included."""
+    from dashboard.follow_ui import feed_path
+    from dashboard.i18n import using
+
+    code = citizen_works["story"]
+    with using("qu"):
+        path = feed_path("obra", code)
+    assert path == f"/feeds/obra/{code}.atom?lang=qu"
+    with using("es"):
+        assert feed_path("obra", code) == f"/feeds/obra/{code}.atom"
+    client.delete_cookie("lang")
+    root = _feed(client, path)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "qu"
+    links = [e.get("href") for e in root.iter(f"{ATOM}link")]
+    assert links and all(href.endswith("lang=qu") for href in links), links
+    assert "Cookie" in client.get(path).headers["Vary"]
+    spanish = _feed(client, f"/feeds/obra/{code}.atom")
+    assert spanish.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    assert spanish.find(f"{ATOM}title").text != root.find(f"{ATOM}title").text
 
 
 def test_feeds_of_unknown_things(client, citizen_works):

@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import escape
 
-from dashboard.i18n import _, current
+from dashboard.i18n import _, current, in_language
 from geodata import mail
 from layers.changes import describe
 from queries import changes, subscriptions
@@ -49,9 +49,8 @@ def confirm_token(subscription_id: int, nonce: str) -> str:
 
 def confirm_url(subscription_id: int, nonce: str) -> str:
     """The double opt-in's link, opening in the language the form was sent in."""
-    language = "" if current() == "es" else f"?lang={current()}"
-    return (f"{mail.public_url()}/seguir/confirmar/"
-            f"{confirm_token(subscription_id, nonce)}{language}")
+    return in_language(f"{mail.public_url()}/seguir/confirmar/"
+                       f"{confirm_token(subscription_id, nonce)}")
 
 
 def read_confirm_token(token: str) -> tuple[int, str] | None | str:
@@ -84,14 +83,14 @@ def _stamp(moment: datetime | None) -> str:
 def atom(kind: str, key: str, name: str, events: list[dict], page: str) -> bytes:
     """The feed of one followed thing."""
     base = request.host_url.rstrip("/")     # the feed is read where it was fetched
-    self_url = f"{base}/feeds/{kind}/{key}.atom"
+    self_url = in_language(f"{base}/feeds/{kind}/{key}.atom")
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "qu" if current() == "qu" else "es"})
     _add(feed, "id", self_url)
     _add(feed, "title", _("Mirador de Obras — cambios de {nombre}", nombre=name))
     _add(feed, "subtitle", _("Alertas nuevas o resueltas, cambios de estado, avance, informes "
                              "de control y respuestas a reportes ciudadanos."))
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
-    _add(feed, "link", rel="alternate", type="text/html", href=f"{base}{page}")
+    _add(feed, "link", rel="alternate", type="text/html", href=in_language(f"{base}{page}"))
     newest = events[0]["detected_at"] if events else changes.last_change()
     _add(feed, "updated", _stamp(newest))
     author = _add(feed, "author")
@@ -103,7 +102,8 @@ def atom(kind: str, key: str, name: str, events: list[dict], page: str) -> bytes
         _add(entry, "id", f"{base}/feeds/cambio/{event['id']}")
         _add(entry, "title", text.title, type="text")
         _add(entry, "updated", _stamp(event["detected_at"]))
-        _add(entry, "link", rel="alternate", type="text/html", href=f"{base}{text.path}")
+        _add(entry, "link", rel="alternate", type="text/html",
+             href=in_language(f"{base}{text.path}"))
         _add(entry, "category", term=event["kind"])
         _add(entry, "content", text.text or text.title, type="text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -125,6 +125,7 @@ def _feed(kind: str, raw_key: str, page: str) -> Response:
     response = Response(body, content_type=ATOM_TYPE)
     response.cache_control.public = True
     response.cache_control.max_age = FEED_SECONDS
+    response.vary.add("Cookie")      # without ?lang= the cookie chooses the language
     return response
 
 

@@ -21,6 +21,7 @@ import gzip
 import os
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import brotli
@@ -105,7 +106,7 @@ def _compress(response: Response, key: str, accepted: list[str]) -> None:
             body = _packed[key, encoding] = gzip.compress(
                 response.get_data(), compresslevel=9, mtime=0)
             break
-        _brotli_later(key, response.get_data())
+        _brotli_later(key, response.get_data)
     if body is None:
         return
     if not response.is_sequence and hasattr(response.response, "close"):
@@ -118,7 +119,7 @@ def _compress(response: Response, key: str, accepted: list[str]) -> None:
     response.vary.add("Accept-Encoding")
 
 
-def _brotli_later(key: str, data: bytes) -> None:
+def _brotli_later(key: str, read: Callable[[], bytes]) -> None:
     """Queue the file's brotli, once, on the one background thread."""
     global _pool
     with _lock:
@@ -127,7 +128,7 @@ def _brotli_later(key: str, data: bytes) -> None:
         _pending.add(key)
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brotli")
-        done: Future = _pool.submit(brotli.compress, data, quality=BROTLI_QUALITY)
+        done: Future = _pool.submit(brotli.compress, read(), quality=BROTLI_QUALITY)
     done.add_done_callback(lambda f: _brotli_done(key, f))
 
 

@@ -1,36 +1,36 @@
-// The explorer's first paint (dashboard/preview.py) stays on screen while the Dash app builds
-// the same page hidden behind it; once the app's map has drawn (or the app shows a page
-// without a map, or 30 s have gone by) the app takes its place.
+// A page's first paint (dashboard/preview.py) stays on screen while the Dash app builds the
+// same page hidden behind it; once the app's page is there, no callback is running and the
+// maps the preview names (data-wait) have drawn, or after 30 s, the app takes its place.
 (function () {
   'use strict';
   var LIMIT_MS = 30000;
   var start = Date.now();
+  var preview = document.getElementById('vista-previa');
+  if (!preview) { return; }
+  var waits = (preview.getAttribute('data-wait') || '').split(' ').filter(Boolean);
 
-  function mapDrawn() {
-    var graph = document.querySelector('#explorar-map .js-plotly-plot');
+  function drawn(id) {       // a map the page does not hold (an error page) is not waited for
+    var box = document.getElementById(id);
+    if (!box) { return true; }
+    var graph = box.querySelector('.js-plotly-plot');
     var sub = graph && graph._fullLayout && graph._fullLayout.map && graph._fullLayout.map._subplot;
     return Boolean(sub && sub.map && sub.map.loaded());
   }
 
-  function pageWithoutMap() {
+  function ready() {
     var content = document.getElementById('_pages_content');
-    return Boolean(content && content.children.length && !document.getElementById('explorar-map'));
+    return Boolean(content && content.children.length)
+      && !document.querySelector('[data-dash-is-loading="true"]')
+      && waits.every(drawn);
   }
 
-  function swap(timer) {
+  var timer = setInterval(function () {
+    var done;
+    try { done = ready() || Date.now() - start > LIMIT_MS; } catch (e) { done = true; }
+    if (!done) { return; }
     clearInterval(timer);
-    var preview = document.getElementById('vista-previa');
-    if (preview) { preview.remove(); }
+    preview.remove();
     var app = document.getElementById('react-entry-point');
     if (app) { app.classList.remove('preview-behind'); }
-  }
-
-  if (!document.getElementById('vista-previa')) { return; }
-  var timer = setInterval(function () {
-    try {
-      if (mapDrawn() || pageWithoutMap() || Date.now() - start > LIMIT_MS) { swap(timer); }
-    } catch (e) {
-      swap(timer);
-    }
   }, 100);
 })();

@@ -1,9 +1,10 @@
-"""The explorer's first paint, in the page's HTML: on a phone over a slow network Plotly,
-MapLibre and Dash arrive seconds after the HTML, so the index of "/" carries the page as
-static HTML (the header, the title, the figures, the charts' tables and the map as SVG, each
-area a link to its view). The Dash app builds the same page behind it, hidden, and
-assets/preview.js swaps them once the interactive map has drawn. Without scripts the preview
-stays: a map that still drills down, area by area, by plain links.
+"""A page's first paint, in its HTML: on a phone over a slow network Plotly, MapLibre and
+Dash arrive seconds after the HTML, so the index of the explorer and of a work's page
+carries the page as static HTML (the explorer: the header, the title, the figures, and the
+map as SVG, each area a link to its view; a work: all its text and figures). The Dash app
+builds the same page behind it, hidden, and assets/preview.js swaps them once the app's
+page is there and its maps have drawn. Without scripts the preview stays: the explorer's map
+still drills down, area by area, by plain links.
 
 `static_html` writes a Dash component tree as HTML: the page's own layout, not a copy of it.
 A label's `for` is left out (its control is not in the preview).
@@ -11,6 +12,7 @@ A label's `for` is left out (its control is not in the preview).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -19,7 +21,6 @@ from typing import Any
 
 import dash
 import dash._pages
-from dash import dcc
 from dash.development.base_component import Component
 from flask import request
 
@@ -48,42 +49,44 @@ REFERENCES = frozenset({"aria-labelledby", "aria-describedby", "aria-controls",
                         "aria-owns", "list"})
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
-GraphWriter = Callable[[dcc.Graph], str]
+GraphWriter = Callable[[Mapping[str, Any]], str]   # a Graph's props -> HTML
 
 
 def static_html(node: Any, graph: GraphWriter | None = None) -> str:
-    """`node` (a component, a list, text or a number) as HTML. dcc.Link is a link, a
-    Dropdown, Checklist or RadioItems shows its choice, disabled; a Graph is what `graph`
-    writes (an empty box without it); other dcc components (stores, sliders, inputs) are
-    left out. Ids are prefixed with ID_PREFIX, and the attributes that name ids with them."""
+    """`node` (a component, as an object or as Dash sends it: {type, namespace, props}, a
+    list, text or a number) as HTML. dcc.Link is a link, a Dropdown, Checklist or
+    RadioItems shows its choice, disabled; a Graph is what `graph` writes from its props (an
+    empty box without it); other dcc components (stores, sliders, inputs) are left out. Ids
+    are prefixed with ID_PREFIX, and the attributes that name ids with them."""
     if node is None or isinstance(node, bool):
         return ""
     if isinstance(node, str | int | float):
         return escape(str(node))
     if isinstance(node, list | tuple):
         return "".join(static_html(child, graph) for child in node)
-    if not isinstance(node, Component):
+    if isinstance(node, Component):
+        kind, namespace, props = node._type, node._namespace, node.to_plotly_json()["props"]
+    elif isinstance(node, Mapping) and {"type", "namespace", "props"} <= node.keys():
+        kind, namespace, props = node["type"], node["namespace"], node["props"]
+    else:
         return ""
-    if node._namespace == "dash_html_components":
-        return _element(node, graph)
-    writer = DCC.get(node._type)
-    return writer(node, graph) if writer else ""
+    if namespace == "dash_html_components":
+        return _element(kind, props, graph)
+    writer = DCC.get(kind)
+    return writer(kind, props, graph) if writer else ""
 
 
-def _element(node: Component, graph: GraphWriter | None) -> str:
-    tag = node._type.lower()
-    if tag == "objectel":
-        tag = "object"
-    attributes = _attributes(node)
-    opening = f"<{tag}{attributes}>"
+def _element(kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> str:
+    tag = "object" if kind == "ObjectEl" else kind.lower()
+    opening = f"<{tag}{_attributes(props)}>"
     if tag in VOID:
         return opening
-    return f"{opening}{static_html(getattr(node, 'children', None), graph)}</{tag}>"
+    return f"{opening}{static_html(props.get('children'), graph)}</{tag}>"
 
 
-def _attributes(node: Component) -> str:
+def _attributes(props: Mapping[str, Any]) -> str:
     out = []
-    for name, value in node.to_plotly_json()["props"].items():   # aria-* and data-* too
+    for name, value in props.items():   # aria-* and data-* too
         if name == "id":
             if isinstance(value, str):
                 out.append(f' id="{escape(ID_PREFIX + value)}"')
@@ -101,115 +104,169 @@ def _attributes(node: Component) -> str:
     return "".join(out)
 
 
-def _link(node: Component, graph: GraphWriter | None) -> str:
-    class_name = getattr(node, "className", None)
-    return (f'<a href="{escape(str(node.href))}"'
+def _link(_kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> str:
+    class_name = props.get("className")
+    return (f'<a href="{escape(str(props.get("href") or ""))}"'
             + (f' class="{escape(class_name)}"' if class_name else "")
-            + f">{static_html(node.children, graph)}</a>")
+            + f">{static_html(props.get('children'), graph)}</a>")
 
 
-def _options(node: Component) -> list[tuple[Any, Any]]:
+def _options(props: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """(value, label) of a choice component's options (dicts, strings or a mapping)."""
-    options = getattr(node, "options", None) or []
+    options = props.get("options") or []
     if isinstance(options, Mapping):
         return list(options.items())
     return [(o.get("value"), o.get("label")) if isinstance(o, Mapping) else (o, o)
             for o in options]
 
 
-def _dropdown(node: Component, graph: GraphWriter | None) -> str:
-    chosen = getattr(node, "value", None)
-    chosen = set(chosen) if isinstance(chosen, list) else {chosen}
-    shown = [static_html(label, graph) for value, label in _options(node) if value in chosen]
+def _chosen(props: Mapping[str, Any]) -> set[Any]:
+    value = props.get("value")
+    return set(value) if isinstance(value, list) else {value}
+
+
+def _dropdown(_kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> str:
+    chosen = _chosen(props)
+    shown = [static_html(label, graph) for value, label in _options(props) if value in chosen]
     return (f'<span class="preview-control">'
-            f'{", ".join(shown) or escape(getattr(node, "placeholder", None) or "")}</span>')
+            f'{", ".join(shown) or escape(props.get("placeholder") or "")}</span>')
 
 
-def _choices(node: Component, graph: GraphWriter | None) -> str:
-    kind = "radio" if node._type == "RadioItems" else "checkbox"
-    chosen = getattr(node, "value", None)
-    chosen = set(chosen) if isinstance(chosen, list) else {chosen}
-    class_name = getattr(node, "className", None) or ""
-    return (f'<span class="preview-choices {escape(class_name)}">' + "".join(
-        f'<label><input type="{kind}" disabled{" checked" if value in chosen else ""}> '
-        f"{static_html(label, graph)}</label>" for value, label in _options(node))
-        + "</span>")
+def _choices(kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> str:
+    box = "radio" if kind == "RadioItems" else "checkbox"
+    chosen = _chosen(props)
+    return (f'<span class="preview-choices {escape(props.get("className") or "")}">'
+            + "".join(f'<label><input type="{box}" disabled{" checked" if v in chosen else ""}>'
+                      f" {static_html(label, graph)}</label>" for v, label in _options(props))
+            + "</span>")
 
 
-def _graph(node: Component, graph: GraphWriter | None) -> str:
-    return graph(node) if graph else '<div class="preview-pending"></div>'
+def _graph(_kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> str:
+    return graph(props) if graph else '<div class="preview-pending"></div>'
 
 
-DCC: dict[str, Callable[[Component, GraphWriter | None], str]] = {
+DCC: dict[str, Callable[[str, Mapping[str, Any], GraphWriter | None], str]] = {
     "Link": _link, "Dropdown": _dropdown, "Checklist": _choices, "RadioItems": _choices,
     "Graph": _graph}
 
 
-# -- the explorer's preview ------------------------------------------------------------------
-def explorer_preview(search: str) -> str:
-    """The explorer page of `search` ("?area=08&…") as static HTML inside the shell's
-    header and footer, cached per data version, query and language."""
-    key = f"preview:{data_version()}:{current()}:{search}"
+# -- the pages' previews -----------------------------------------------------------------------
+# The pages a phone most often opens first: the explorer (its map drawn as SVG) and a work's
+# page (a shared link); their graphs are boxes until the app has drawn them.
+PREVIEWED = ("/", "/obra/<codigo>")
+
+
+def page_preview(path: str, search: str) -> tuple[str, list[str]] | None:
+    """The page of `path` and `search` ("?area=08&…") as static HTML inside the shell's
+    header and footer, and the ids of the maps the app must draw before it takes the
+    preview's place; None for a page without a preview. Cached per data version, URL and
+    language."""
+    found = _previewed(path)
+    if found is None:
+        return None
+    key = f"preview:{data_version()}:{current()}:{path}{search}"
     page = cache.get(key)
     if page is None:
-        page = _explorer_page(search)
+        page = _page(*found, search)
         cache.set(key, page, timeout=CACHE_SECONDS)
     return page
 
 
-def _explorer_page(search: str) -> str:
+def _previewed(path: str) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The registered page of `path` among PREVIEWED, and its path's variables."""
+    for page in dash.page_registry.values():
+        template = page.get("path_template") or page["path"]
+        if template not in PREVIEWED:
+            continue
+        if template == path:
+            return page, {}
+        variables = dash._pages._parse_path_variables(path, template)
+        if variables:
+            return page, variables
+    return None
+
+
+def _page(page: dict[str, Any], variables: dict[str, str], search: str
+          ) -> tuple[str, list[str]]:
     from dashboard.app import shell  # the app imports this module
+
+    query = dash._pages._parse_query_string(search)  # as Dash gives a page its query
+    waits: list[str] = []
+    draw = (_explorer_map(query, waits) if page["path"] == "/"
+            else functools.partial(_graph_box, waits=waits))
+    body = static_html(page["layout"](**variables, **query), draw)
+    return static_html(shell(), lambda props: "").replace(
+        f'<div id="{ID_PREFIX}_pages_content"></div>',
+        f'<div id="{ID_PREFIX}_pages_content">{body}</div>', 1), waits
+
+
+def _is_map(figure: Any) -> bool:
+    figure = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure or {}
+    return "map" in (figure.get("layout") or {}) or any(
+        str(trace.get("type", "")).endswith("map") for trace in figure.get("data") or [])
+
+
+def _graph_box(props: Mapping[str, Any], waits: list[str]) -> str:
+    """An empty box where the app draws the graph; a map is waited for."""
+    if _is_map(props.get("figure")) and isinstance(props.get("id"), str):
+        waits.append(props["id"])
+    return '<div class="preview-pending"></div>'
+
+
+def _explorer_map(query: dict[str, Any], waits: list[str]) -> GraphWriter:
+    """What draws the explorer's graphs: its map as SVG (with its legend), the charts as
+    boxes."""
     from dashboard.explorer_state import ExplorerState, href
     from dashboard.explorer_view import view_data
     from dashboard.routes.geo import boundaries_bytes
     from queries.filters import FilterError
 
-    query = dash._pages._parse_query_string(search)  # as Dash gives a page its query
     try:
         state = ExplorerState.from_query(query)
     except FilterError:
         state = ExplorerState()
     data = view_data(state)
     view = data.view
-    found = svg_map.shapes(boundaries_bytes(view.level, view.parent))
 
-    def draw(node: dcc.Graph) -> str:
-        if node.id != MAP_ID:
-            return '<div class="preview-pending"></div>'
-        figure = node.figure
+    def draw(props: Mapping[str, Any]) -> str:
+        if props.get("id") != MAP_ID:
+            return _graph_box(props, waits)
+        waits.append(MAP_ID)
+        figure = props["figure"]
         hrefs = {u: href(state.with_area(u))
                  for u in figure["data"][svg_map.BASE].get("locations") or []}
         loading = _("Vista previa. Cargando el mapa interactivo: obras una por una, calles, "
                     "filtros…")
         return (f'<p class="preview-loading" role="status">{escape(loading)}</p>'
                 '<div class="preview-map">'
-                + svg_map.svg(found, figure, hrefs,
+                + svg_map.svg(svg_map.shapes(boundaries_bytes(view.level, view.parent)),
+                              figure, hrefs,
                               _("Mapa: {title}", title=data.breadcrumb[-1][1]),
                               data.polygon_less)
                 + "</div>" + svg_map.legend(figure))
-
-    layout = next(p["layout"] for p in dash.page_registry.values() if p["path"] == "/")
-    body = static_html(layout(**query), draw)
-    return static_html(shell(), lambda node: "").replace(
-        f'<div id="{ID_PREFIX}_pages_content"></div>',
-        f'<div id="{ID_PREFIX}_pages_content">{body}</div>', 1)
+    return draw
 
 
 def with_preview(interpolate: Callable[..., str]) -> Callable[..., str]:
-    """Dash's index with the explorer's preview before the app, which waits hidden behind
-    it; any other page, or a preview that fails, is Dash's index as it was."""
+    """Dash's index with the page's preview before the app, which waits hidden behind it;
+    a page without a preview, or a preview that fails, is Dash's index as it was."""
     def index(**parts: str) -> str:
-        if request.path == dash.get_relative_path("/"):
-            try:
-                query = request.query_string.decode()
-                preview = explorer_preview("?" + query if query else "")
-            except Exception as exc:  # noqa: BLE001 - the page loads without its preview
-                log.warning("explorer preview left out: %s",
-                            str(exc).splitlines()[0][:300] if str(exc) else repr(exc))
-            else:
-                parts["app_entry"] = (
-                    f'<div id="{PREVIEW_ID}" class="preview">{preview}</div>'
-                    + parts["app_entry"].replace('id="react-entry-point"',
-                                                 f'id="react-entry-point" class="{BEHIND}"', 1))
+        path = request.path
+        if dash.get_relative_path("/") != "/":           # served under a prefix
+            path = "/" + path.removeprefix(dash.get_relative_path("/")).lstrip("/")
+        try:
+            query = request.query_string.decode()
+            found = page_preview(path, "?" + query if query else "")
+        except Exception as exc:  # noqa: BLE001 - the page loads without its preview
+            log.warning("page preview left out: %s",
+                        str(exc).splitlines()[0][:300] if str(exc) else repr(exc))
+            found = None
+        if found is not None:
+            preview, waits = found
+            parts["app_entry"] = (
+                f'<div id="{PREVIEW_ID}" class="preview" data-wait="{escape(" ".join(waits))}">'
+                f"{preview}</div>"
+                + parts["app_entry"].replace('id="react-entry-point"',
+                                             f'id="react-entry-point" class="{BEHIND}"', 1))
         return interpolate(**parts)
     return index

@@ -13,7 +13,7 @@ from dash import dcc, html
 from dashboard.preview import ID_PREFIX, static_html
 from tests.a11y import report, violations
 from tests.browser_support import browser, live_server, screenshot  # noqa: F401
-from tests.test_explorer import all_works, explorer_works  # noqa: F401 - fixtures
+from tests.test_explorer import FIRST, all_works, explorer_works  # noqa: F401 - fixtures
 
 WAIT = 30
 
@@ -46,7 +46,7 @@ def test_static_html_writes_dash_controls_as_their_choice():
         dcc.Checklist(options=["Por habitante"], value=[]),
         dcc.Store(id="s", data={"secret": 1}), dcc.Location(id="u"),
         dcc.Graph(id="g", figure={}), html.Br(), html.Details(open=True, children="x")])
-    written = static_html(tree, graph=lambda node: f"<svg data-graph='{node.id}'></svg>")
+    written = static_html(tree, graph=lambda props: f"<svg data-graph='{props['id']}'></svg>")
     assert '<a href="/alertas" class="nav">Alertas</a>' in written
     assert '<span class="preview-control">Inversión</span>' in written
     assert '<input type="checkbox" disabled> Por habitante' in written
@@ -184,3 +184,26 @@ def test_the_app_takes_the_preview_s_place_once_its_map_is_drawn(browser, live_s
     assert not [i for i in ids if i.startswith(ID_PREFIX)]
     assert len(ids) == len(set(ids))
 
+
+
+@pytest.mark.db
+@pytest.mark.browser
+@pytest.mark.parametrize(("path", "texts"), [
+    ("/?area=08", "h1, .explorer-kpi"),
+    (f"/obra/{FIRST}", "h1, .citizen-kpi, .citizen-progress, .citizen-chip"),
+])
+def test_the_preview_shows_what_the_app_then_shows(browser, live_server, explorer_works,  # noqa: F811
+                                                  path, texts):
+    """Read at once (the preview is on screen), then once the app took its place: the same
+    texts and figures."""
+    read = ("return Array.from(document.querySelectorAll(arguments[0]))"
+            ".map(e => e.innerText.replace(/\\s+/g, ' ').trim());")
+    browser.get(live_server + path)
+    preview = browser.execute_script(
+        "var p = document.getElementById('vista-previa');"
+        "return p ? Array.from(p.querySelectorAll(arguments[0]))"
+        ".map(e => e.innerText.replace(/\\s+/g, ' ').trim()) : null;", texts)
+    assert preview, "no preview on screen right after loading"
+    _wait(browser, lambda d: not d.execute_script(
+        "return document.getElementById('vista-previa');"), "preview-same")
+    assert browser.execute_script(read, texts) == preview

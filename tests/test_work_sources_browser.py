@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.db, pytest.mark.browser]
 def test_work_page_sections(browser, live_server, joined):  # noqa: F811
     browser.get(f"{live_server}/obra/{joined['infobras_code']}")
     wait = WebDriverWait(browser, 30)
-    wait.until(ec.presence_of_element_located((By.ID, "obra-control")))
+    # Visible: the app's page, not the one it builds hidden behind the preview.
+    wait.until(ec.visibility_of_element_located((By.ID, "obra-control")))
     text = {name: browser.find_element(By.ID, name).text
             for name in ("obra-investment", "obra-procurement", "obra-control", "obra-sources")}
     assert "La inversión (MEF)" in text["obra-investment"]

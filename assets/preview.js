@@ -1,6 +1,8 @@
 // A page's first paint (dashboard/preview.py) stays on screen while the Dash app builds the
-// same page hidden behind it; once the app's page is there, no callback is running and the
-// maps the preview names (data-wait) have drawn, or after 30 s, the app takes its place.
+// same page hidden behind it. The moment the app's page is there (a MutationObserver: before
+// anyone can reach the hidden page) the app takes its place; a map the preview drew as SVG
+// (the explorer's) stays over the app's map box until the app's map has drawn (data-wait
+// names the maps), or for 30 s at most.
 (function () {
   'use strict';
   var LIMIT_MS = 30000;
@@ -17,20 +19,49 @@
     return Boolean(sub && sub.map && sub.map.loaded());
   }
 
-  function ready() {
+  function pageThere() {
     var content = document.getElementById('_pages_content');
-    return Boolean(content && content.children.length)
-      && !document.querySelector('[data-dash-is-loading="true"]')
-      && waits.every(drawn);
+    return Boolean(content && content.children.length);
   }
 
-  var timer = setInterval(function () {
-    var done;
-    try { done = ready() || Date.now() - start > LIMIT_MS; } catch (e) { done = true; }
-    if (!done) { return; }
-    clearInterval(timer);
+  // The preview's map, laid over the app's map box while that one is drawn.
+  function overlay() {
+    var id = waits.filter(function (w) { return !drawn(w); })[0];
+    var drawing = preview.querySelector('.preview-map');
+    if (!id || !drawing) { return; }
+    var box = drawing.parentNode;
+    var layer = document.createElement('div');
+    layer.className = 'preview-overlay';
+    while (box.firstChild) { layer.appendChild(box.firstChild); }
+    document.body.appendChild(layer);
+    function place() {
+      var target = document.getElementById(id);
+      var rect = target && target.getBoundingClientRect();
+      if (!rect || drawn(id) || Date.now() - start > LIMIT_MS) {
+        clearInterval(timer);
+        layer.remove();
+        return;
+      }
+      layer.style.top = (rect.top + window.scrollY) + 'px';
+      layer.style.left = (rect.left + window.scrollX) + 'px';
+      layer.style.width = rect.width + 'px';
+      layer.style.height = rect.height + 'px';
+    }
+    var timer = setInterval(place, 100);
+    place();
+  }
+
+  function swap() {
+    observer.disconnect();
+    clearTimeout(limit);
+    try { overlay(); } catch (e) { /* the app's map shows as it draws */ }
     preview.remove();
     var app = document.getElementById('react-entry-point');
     if (app) { app.classList.remove('preview-behind'); }
-  }, 100);
+  }
+
+  var observer = new MutationObserver(function () { if (pageThere()) { swap(); } });
+  observer.observe(document.getElementById('react-entry-point') || document.body,
+                   {childList: true, subtree: true});
+  var limit = setTimeout(swap, LIMIT_MS);
 })();

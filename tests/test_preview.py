@@ -167,23 +167,25 @@ def test_without_scripts_the_preview_map_drills_down(browser, live_server,  # no
 
 @pytest.mark.db
 @pytest.mark.browser
-def test_the_app_takes_the_preview_s_place_once_its_map_is_drawn(browser, live_server,  # noqa: F811
+def test_the_app_takes_the_preview_s_place_and_its_map_the_svg_s(browser, live_server,  # noqa: F811
                                                                   explorer_works):  # noqa: F811
+    """The app shows as soon as its page is there; the preview's SVG map stays over the
+    app's map box until that map has drawn."""
     browser.get(live_server + "/?area=08")
     map_drawn = """var g = document.querySelector('#explorar-map .js-plotly-plot');
         var s = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
         return Boolean(s && s.map && s.map.loaded());"""
     _wait(browser, lambda d: not d.execute_script(
         "return document.getElementById('vista-previa');"), "preview-swap")
-    assert browser.execute_script(map_drawn)
     assert browser.execute_script(
         "return getComputedStyle(document.getElementById('react-entry-point')).visibility"
     ) == "visible"
+    _wait(browser, lambda d: d.execute_script(map_drawn) and not d.execute_script(
+        "return document.querySelector('.preview-overlay');"), "preview-overlay")
     ids = browser.execute_script(
         "return Array.from(document.querySelectorAll('[id]')).map(e => e.id);")
     assert not [i for i in ids if i.startswith(ID_PREFIX)]
     assert len(ids) == len(set(ids))
-
 
 
 @pytest.mark.db

@@ -55,9 +55,9 @@ INDEX = """<!DOCTYPE html>
     <head>
         {%metas%}
         <title>{%title%}</title>
-        {preload}
         {%favicon%}
         {%css%}
+        {preload}
     </head>
     <body>
         <noscript>{noscript}</noscript>

@@ -16,7 +16,12 @@
     if (!box) { return true; }
     var graph = box.querySelector('.js-plotly-plot');
     var sub = graph && graph._fullLayout && graph._fullLayout.map && graph._fullLayout.map._subplot;
-    return Boolean(sub && sub.map && sub.map.loaded());
+    var map = sub && sub.map;
+    if (!map || !map.loaded()) { return false; }
+    // Loaded is not painted: the style loads before Plotly adds the areas.
+    var fills = map.getStyle().layers.filter(function (l) { return l.type === 'fill'; })
+      .map(function (l) { return l.id; });
+    return fills.length > 0 && map.queryRenderedFeatures({layers: fills}).length > 0;
   }
 
   function pageThere() {

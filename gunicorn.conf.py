@@ -29,4 +29,7 @@ def when_ready(server):
     from dashboard import static_cache
     from dashboard.app import app
 
-    server.log.info("static files compressed: %d", static_cache.warm(app))
+    try:
+        server.log.info("static files compressed: %d", static_cache.warm(app))
+    except Exception:   # the workers compress them themselves: never a reason not to serve
+        server.log.exception("static files not compressed before forking")

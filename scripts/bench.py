@@ -57,9 +57,9 @@ TARGETS = (
            50, "ms"),
     Target("cerca de mí: consulta p95", "callbacks.near_me_query.p95", 20, "ms"),
     Target("cerca de mí: callback p95", "callbacks.near_me_callback.cold.p95", 20, "ms"),
-    Target("primera vista sin bundles Dash/Plotly (gzip)",
+    Target("primera vista sin bundles Dash/Plotly (comprimida)",
            "first_view.beyond_bundles_gzip", 500 * 1024, "B"),
-    Target("primera vista: JavaScript (gzip)", "first_view.by_type.js.gzip", 900 * 1024, "B"),
+    Target("primera vista: JavaScript (comprimido)", "first_view.by_type.js.gzip", 900 * 1024, "B"),
     Target("teléfono, 4G lenta: mapa usable en la 1.ª visita", "phone.first.usable_ms", 5000,
            "ms"),
     Target("teléfono, 4G lenta: mapa usable en una visita repetida", "phone.repeat.usable_ms",
@@ -89,7 +89,7 @@ GROWTH = {
     "carga de fuentes y enlaces (s)": "sources_load_seconds",
     "tabla de alertas p95 sin caché (ms)": "callbacks.alerts_table.cold.p95",
     "respuesta de drill-down mediana (B gzip)": "callbacks.drilldown_bytes.p50_gzip",
-    "primera vista sin bundles (B gzip)": "first_view.beyond_bundles_gzip",
+    "primera vista sin bundles (B comprimidos)": "first_view.beyond_bundles_gzip",
     "teléfono: mapa usable, 1.ª visita (ms)": "phone.first.usable_ms",
     "teléfono: mapa interactivo, 1.ª visita (ms)": "phone.first.interactive_ms",
 }
@@ -214,8 +214,8 @@ def print_size(result: dict[str, Any]) -> None:
         fv = result["first_view"]
         for kind, g in sorted(fv["groups"].items()):
             print(f"  primera vista {kind:28s} {g['requests']:3d} pedidos "
-                  f"{g['gzip'] / 1024:8.1f} KiB gzip ({g['raw'] / 1024:8.1f} KiB)")
-        print(f"  primera vista sin bundles: {fv['beyond_bundles_gzip'] / 1024:.1f} KiB gzip")
+                  f"{g['gzip'] / 1024:8.1f} KiB por la red ({g['raw'] / 1024:8.1f} KiB)")
+        print(f"  primera vista sin bundles: {fv['beyond_bundles_gzip'] / 1024:.1f} KiB por la red")
         print("  primera vista por tipo: " + ", ".join(
             f"{kind} {g['gzip'] / 1024:.1f} KiB" for kind, g in sorted(fv["by_type"].items())))
     if "phone" in result:

@@ -1,5 +1,6 @@
 """What a first visit costs: serve the app, open "/" in headless Chromium, and add up what
-travelled (the performance API's encoded = gzip sizes), Dash/Plotly bundles apart from the
+travelled (the performance API's encoded sizes: brotli or gzip as sent; the results keep
+the key names "gzip" of earlier runs), Dash/Plotly bundles apart from the
 rest and by type (JS, CSS, JSON, GeoJSON, fonts, images); every callback response the browser
 received is read back through CDP and checked for boundary geometry.
 

@@ -85,10 +85,15 @@ def content_type(url: str, navigation: bool = False) -> str:
 
 @contextmanager
 def served(app) -> Iterator[str]:
-    """The Flask app on a free loopback port, in a thread; its base URL."""
+    """The Flask app on a free loopback port, in a thread; its base URL. Its static files
+    are compressed first, as gunicorn's master does before forking (static_cache.warm):
+    otherwise the first seconds would measure gzip while the brotli is being made."""
     from werkzeug.serving import make_server
 
+    from dashboard.static_cache import warm
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    warm(app)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

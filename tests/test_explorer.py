@@ -277,6 +277,45 @@ def _kpi(driver) -> str:
     return _text(driver, "#explorar-kpis .explorer-kpi-value")
 
 
+CHART_JS = """
+var g = document.querySelector('#explorar-chart-' + arguments[0] + ' .js-plotly-plot');
+var t = g && g.data && g.data[0];
+if (!t) { return null; }
+var s = g._fullLayout._size, m = g.layout.margin || {};
+return {trace: {x: t.x, y: t.y, text: t.text, hovertext: t.hovertext, customdata: t.customdata},
+        margin: [s.l, s.r, s.t, s.b], asked: [m.l, m.r, m.t, m.b],
+        columns: g.layout.meta.table.columns};"""
+
+
+def _chart(driver, name: str) -> dict | None:
+    """The chart as Plotly drew it (its bar trace, the margins it drew with and the margins
+    its figure asked for); None while it is not drawn."""
+    return driver.execute_script(CHART_JS, name)
+
+
+def _reach_chart(driver, wait, name: str) -> dict:
+    """Scroll to a chart as a reader does (the charts are drawn once near the screen) and
+    wait until it is drawn."""
+    driver.execute_script("document.querySelector(arguments[0]).scrollIntoView("
+                          "{block: 'center'});", f"[data-chart='explorar-chart-{name}']")
+    return wait.until(lambda _: _chart(driver, name))
+
+
+def _chart_text(driver, name: str) -> list[str]:
+    """A chart's text alternative, item by item (as a screen reader gets it)."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#explorar-chart-' + arguments[0] + "
+        "'-text li')).map(li => li.textContent);", name)
+
+
+def _drawn_items(name: str, chart: dict) -> list[str]:
+    """The text alternative's items for what the chart drew."""
+    from layers.charts import list_items
+    from tests.chart_support import drawn_rows
+
+    return list_items({"columns": chart["columns"], "rows": drawn_rows(name, chart["trace"])})
+
+
 def _click_map(driver, trace: int, location: str | None = None, point: int = 0) -> None:
     """What Plotly emits when a user clicks an area (or a point) of the map."""
     driver.execute_script(
@@ -311,8 +350,7 @@ def test_explore_drill_down_filter_share_and_phone(live_server, browser, explore
     screenshot(browser, "explorar-peru")
 
     # Region: a click on its bar in the top-10 chart.
-    bars = browser.execute_script(
-        "return document.querySelector('#explorar-chart-top .js-plotly-plot').data[0].customdata;")
+    bars = _reach_chart(browser, wait, "top")["trace"]["customdata"]
     bar = browser.find_elements(By.CSS_SELECTOR, "#explorar-chart-top .bars .point path")[
         list(bars).index("08")]
     ActionChains(browser).move_to_element(bar).click().perform()  # as a user, through Plotly
@@ -366,6 +404,56 @@ def test_explore_drill_down_filter_share_and_phone(live_server, browser, explore
             "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
         assert widths[0] <= widths[1]
         screenshot(browser, "explorar-telefono")
+    finally:
+        resize(browser, 1366, 900)
+
+
+@pytest.mark.browser
+def test_charts_drawn_near_the_screen_say_their_figures(live_server, browser, explorer_works):
+    """On a phone the charts, below the map, are not drawn until a reader scrolls near them;
+    each is then drawn once (the margins its figure asks hold its labels, so Plotly's
+    automargin does not lay it out again), and its text alternative holds the figures it
+    draws. A new view reaches the tables at once, and a chart far from the screen when it
+    comes near."""
+    import time
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.browser_support import resize
+
+    names = ("status", "year", "sector", "top")
+    wait = WebDriverWait(browser, 30)
+    resize(browser, 390, 844)
+    try:
+        browser.get(f"{live_server}/?area=08")
+        wait.until(_shows(browser, "08", 13, explorer.summary(Filters(area="08")).totals["works"]))
+        time.sleep(1.5)   # the map has drawn: a chart due now would be drawn by then
+        assert [_chart(browser, name) for name in names] == [None] * 4
+        assert _chart_text(browser, "top")    # the tables are there all along
+
+        for name in names:
+            chart = _reach_chart(browser, wait, name)
+            assert chart["margin"] == chart["asked"], name
+            text = _chart_text(browser, name)
+            assert text[:len(chart["trace"]["x"])] == _drawn_items(name, chart), name
+        provinces = _reach_chart(browser, wait, "top")["trace"]["customdata"]
+        assert provinces and all(p.startswith("08") and len(p) == 4 for p in provinces)
+        before = _chart_text(browser, "top")
+
+        # A drill-down from the top of the page: the top chart, far below, keeps what it
+        # drew, its table is the new view's at once; scrolled to, it draws the new view.
+        browser.execute_script("window.scrollTo(0, 0);")
+        _click_map(browser, chm.VALUES, "0813")
+        wait.until(_shows(browser, "0813", 7, explorer.summary(
+            Filters(area="0813")).totals["works"]))
+        wait.until(lambda _: _chart_text(browser, "top") != before)
+        time.sleep(1)
+        assert _chart(browser, "top")["trace"]["customdata"] == provinces
+        wait.until(lambda _: _reach_chart(browser, wait, "top")["trace"]["customdata"]
+                   != provinces)
+        chart = _chart(browser, "top")
+        assert all(d.startswith("0813") for d in chart["trace"]["customdata"])
+        assert _chart_text(browser, "top") == _drawn_items("top", chart)
     finally:
         resize(browser, 1366, 900)
 
@@ -488,9 +576,7 @@ def test_first_view_needs_no_callback_and_drill_down_still_works(live_server, br
             By.XPATH, "//*[@id='explorar-status']//label[contains(., 'Paralizada')]//input"
         ).is_selected()
         assert "1 activos" in _text(browser, "#explorar-filters summary")
-        status = browser.execute_script(
-            "return document.querySelector('#explorar-chart-status .js-plotly-plot').data"
-            "[0].customdata;")
+        status = _reach_chart(browser, wait, "status")["trace"]["customdata"]
         assert list(status) == ["paralizada"] or "paralizada" in list(status)
 
         # A drill-down afterwards: navigate and render answer it.

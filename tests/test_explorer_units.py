@@ -147,6 +147,58 @@ def test_charts_carry_click_values():
     assert charts.status_chart([]).layout.annotations[0].text == charts.EMPTY_TEXT
 
 
+def test_each_chart_says_in_its_text_the_figures_it_draws():
+    """The text alternative of each chart (its meta's table, written by text_alternative)
+    holds the rows the bars draw: names, works and amounts as the bars and labels write
+    them, and the chart's note."""
+    from tests.chart_support import drawn_rows
+
+    sectors = [{"key": f"Sector {i}", "works": 1000 + i, "investment": 1e6 * i}
+               for i in range(12)]
+    figures = {
+        "status": charts.status_chart([{"key": "paralizada", "works": 1234, "investment": 3e9},
+                                       {"key": "finalizada", "works": 1, "investment": 5.0}]),
+        "sector": charts.sector_chart(sectors, ["Sector 3"]),
+        "year": charts.year_chart([{"key": "2021", "works": 2, "investment": 4e6},
+                                   {"key": "2019", "works": 1, "investment": 7e8},
+                                   {"key": None, "works": 4, "investment": 1.0}]),
+        "top": charts.top_areas_chart(ROWS, [3.0, None, 9.0], chm.METRICS["works"], "03"),
+    }
+    for name, fig in figures.items():
+        table = fig.layout.meta["table"]
+        assert table["rows"] == drawn_rows(name, fig.data[0].to_plotly_json()), name
+        items = [li.children for li in charts.text_alternative(fig, "Título").children]
+        assert items[:len(table["rows"])] == charts.list_items(table), name
+        assert items[len(table["rows"]):] == ([table["note"]] if table["note"] else [])
+    assert charts.list_items(figures["status"].layout.meta["table"])[0] == (
+        "Paralizada: obras 1 234, inversión S/ 3,0 mil M")
+    assert figures["sector"].layout.meta["table"]["rows"][-1][:2] == ["Otros 4 sectores",
+                                                                       "4 006"]
+    assert figures["year"].layout.meta["table"]["note"] == "4 obras sin fecha de inicio"
+    listed = charts.text_alternative(figures["top"], "Las 10 regiones")
+    assert listed.to_plotly_json()["props"]["aria-label"] == "Las 10 regiones"
+    empty = charts.text_alternative(charts.status_chart([]), "Por estado")
+    assert empty.children == f"Por estado: {charts.EMPTY_TEXT}"
+
+
+def test_chart_margins_hold_their_labels():
+    """The left margin is estimated from the labels (Plotly's automargin then has nothing to
+    push): wider for longer names, the detail line counted in its smaller size."""
+    short = charts.status_chart([{"key": "paralizada", "works": 1, "investment": 1.0}])
+    rows = [{"key": "Transportes y Comunicaciones", "works": 7182, "investment": 4e10}]
+    long = charts.sector_chart(rows)
+    assert short.layout.margin.l < long.layout.margin.l
+    # The widest line: the name, 28 characters at 12 px (DejaVu Sans draws it in 185 px).
+    assert 185 <= long.layout.margin.l - charts.TICK_PAD <= 215
+    assert charts.text_width("1 obra", 11) < charts.text_width("1 obra", 12)
+    # The years' labels are few enough to stand level on a phone: every 5 years for 19.
+    years = charts.year_chart([{"key": str(y), "works": 1, "investment": 1e6}
+                               for y in range(2008, 2027)])
+    assert years.layout.xaxis.dtick == 5 and years.layout.xaxis.tick0 == 0
+    assert charts.year_chart([{"key": "2020", "works": 1, "investment": 1.0}]
+                             ).layout.xaxis.dtick == 1
+
+
 def test_state_round_trips_through_the_url():
     state = ExplorerState(Filters(area="0801", status=("paralizada",), year_min=2020,
                                   q="puente"), "investment_hab")

@@ -20,6 +20,7 @@ from typing import Any
 import dash
 import sqlalchemy as sa
 from dash import Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
+from dash.dependencies import ClientsideFunction
 
 from dashboard import explorer_components as parts
 from dashboard import party_ui, tiles
@@ -59,6 +60,18 @@ CLICKS = {"map": f"{P}-map", "status_chart": f"{P}-chart-status",
           "sector_chart": f"{P}-chart-sector", "year_chart": f"{P}-chart-year",
           "top_chart": f"{P}-chart-top"}
 GRAPH_CONFIG = {"displayModeBar": False}
+# The charts in the page's order: name, title (the top chart's is the view's), tall.
+CHARTS = (("status", N_("Inversión y obras por estado"), False),
+          ("year", N_("Inversión por año de inicio"), False),
+          ("sector", N_("Inversión por sector"), True),
+          ("top", None, True))
+CHART_NAMES = tuple(name for name, _title, _tall in CHARTS)
+# A chart's Graph until it is drawn (assets/explorer_charts.js): nothing to lay out or
+# measure, a soft box where the chart will be.
+PENDING_CHART = {"data": [], "layout": {
+    "xaxis": {"visible": False}, "yaxis": {"visible": False},
+    "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+    "paper_bgcolor": "#f5f7fa", "plot_bgcolor": "#f5f7fa"}}
 MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
 OPTIONS_SECONDS = 3600
 DISTRICTS = 3
@@ -153,25 +166,29 @@ def layout(_pages_store: dict | None = None, **query) -> Any:
                         html.Div(id=f"{P}-table")]),
                 ]),
                 html.Div(className="explorer-charts", children=[
-                    _chart_card("Inversión y obras por estado", values["status"], "status"),
-                    _chart_card("Inversión por año de inicio", values["year"], "year"),
-                    _chart_card("Inversión por sector", values["sector"], "sector", tall=True),
-                    _chart_card(values["top_title"], values["top"], "top",
-                                title_id=f"{P}-top-title", tall=True),
-                ]),
+                    dcc.Store(id=f"{P}-charts-near", data=[]),
+                    *(_chart_card(name, _(title) if title else values["top_title"], values,
+                                  tall) for name, title, tall in CHARTS)]),
             ]),
         ]),
     ])
 
 
-def _chart_card(title: str, figure: Any, name: str, title_id: str | None = None,
-                tall: bool = False) -> html.Section:
-    heading = html.H2(title, id=title_id) if title_id else html.H2(title)
-    return html.Section(className="explorer-chart" + (" explorer-chart-tall" if tall else ""),
-                        children=[
-        heading, html.Div(className="explorer-chart-box", children=dcc.Graph(
-            id=f"{P}-chart-{name}", config=GRAPH_CONFIG, responsive=True,
-            figure=figure))])
+def _chart_card(name: str, title: str, values: dict[str, Any], tall: bool) -> html.Section:
+    """A chart: its title, its figure waiting in a store for the Graph to draw once near the
+    screen (assets/explorer_charts.js), and its text alternative; Plotly's SVG, which a
+    screen reader would read as loose labels, is hidden from them."""
+    graph = f"{P}-chart-{name}"
+    return html.Section(
+        className="explorer-chart" + (" explorer-chart-tall" if tall else ""),
+        **{"data-chart": graph}, children=[
+            html.H2(title, **({"id": f"{P}-top-title"} if name == "top" else {})),
+            dcc.Store(id=f"{graph}-figure", data=values["charts"][name]),
+            html.Div(className="explorer-chart-box", **{"aria-hidden": "true"},
+                     children=dcc.Graph(id=graph, config=GRAPH_CONFIG, responsive=True,
+                                        figure=PENDING_CHART)),
+            html.Div(values["chart_texts"][name], id=f"{graph}-text",
+                     className="chart-text")])
 
 
 def patched(figure: dict[str, Any], patch: Patch) -> dict[str, Any]:
@@ -362,10 +379,10 @@ clientside_callback(
             "breadcrumb": Output(f"{P}-breadcrumb", "children"),
             "title": Output(f"{P}-title", "children"),
             "note": Output(f"{P}-note", "children"),
-            "status": Output(f"{P}-chart-status", "figure"),
-            "sector": Output(f"{P}-chart-sector", "figure"),
-            "year": Output(f"{P}-chart-year", "figure"),
-            "top": Output(f"{P}-chart-top", "figure"),
+            "charts": {name: Output(f"{P}-chart-{name}-figure", "data")
+                       for name in CHART_NAMES},
+            "chart_texts": {name: Output(f"{P}-chart-{name}-text", "children")
+                            for name in CHART_NAMES},
             "top_title": Output(f"{P}-top-title", "children"),
             "filter_count": Output(f"{P}-filter-count", "children"),
             "downloads": Output(f"{P}-downloads", "children")},
@@ -419,22 +436,43 @@ def view_values(data: ViewData) -> dict[str, Any]:
     summary = data.summary
     area_values = chm.values(summary.children, metric, data.alerts)
     population = _population(summary.children, view)
+    f = data.state.filters
+    figures = {"status": charts.status_chart(summary.by_status),
+               "sector": charts.sector_chart(summary.by_sector, f.sector),
+               "year": charts.year_chart(summary.by_year, (f.year_min, f.year_max)),
+               "top": charts.top_areas_chart(summary.children, area_values, metric,
+                                             view.selected)}
+    top_title = parts.top_title(view, metric)
     return {
         "map": map_patch(data, metric),
         "kpis": parts.kpis(summary.totals, population),
         "breadcrumb": parts.breadcrumb(data.state, data.breadcrumb),
         "title": parts.title(view, data.breadcrumb),
         "note": parts.map_note(data.total_works, data.shows_points, len(data.points), view),
-        "status": charts.status_chart(summary.by_status),
-        "sector": charts.sector_chart(summary.by_sector, data.state.filters.sector),
-        "year": charts.year_chart(summary.by_year, (data.state.filters.year_min,
-                                                    data.state.filters.year_max)),
-        "top": charts.top_areas_chart(summary.children, area_values, metric, view.selected),
-        "top_title": parts.top_title(view, metric),
+        "charts": figures,
+        "chart_texts": {name: charts.text_alternative(figures[name],
+                                                      _(title) if title else top_title)
+                        for name, title, _tall in CHARTS},
+        "top_title": top_title,
         "filter_count": parts.filter_count(data.state),
         "downloads": parts.downloads(data.state, data.total_works, view,
                                      data.breadcrumb[-1][1]),
     }
+
+
+# -- the charts, near the screen ---------------------------------------------------------------
+# A phone has them below the map, and drawing them took a second of its main thread while the
+# map was being drawn: each waits until the map has drawn and it comes near the screen, and a
+# new view's figures reach only the charts near it (assets/explorer_charts.js: `watch` keeps
+# the list of those in the store, `draw` gives their Graphs the figures they lack).
+clientside_callback(ClientsideFunction("mirador_charts", "watch"),
+                    Output(f"{P}-charts-near", "data"), Input(f"{P}-charts-near", "id"))
+clientside_callback(ClientsideFunction("mirador_charts", "draw"),
+                    [Output(f"{P}-chart-{name}", "figure") for name in CHART_NAMES],
+                    Input(f"{P}-charts-near", "data"),
+                    [Input(f"{P}-chart-{name}-figure", "data") for name in CHART_NAMES],
+                    [State(f"{P}-chart-{name}", "figure") for name in CHART_NAMES],
+                    prevent_initial_call=True)
 
 
 # -- the map's table, while it is open -------------------------------------------------------

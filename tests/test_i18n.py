@@ -30,7 +30,7 @@ JOURNEY = ["dashboard/app.py", "dashboard/widgets.py", "dashboard/citizen_ui.py"
            "queries/subscriptions.py", "geodata/digest.py", "geodata/procurement_rules.py",
            "layers/work_story.py", "layers/alert_text.py", "layers/format.py", "layers/alerts.py",
            "geodata/alert_rules.py", "geodata/infobras_format.py", "queries/reports.py",
-           "dashboard/preview.py"]
+           "dashboard/preview.py", "layers/charts.py", "dashboard/pages/explorer.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PO = ROOT / "dashboard/locale/qu/LC_MESSAGES/messages.po"
 

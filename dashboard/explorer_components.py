@@ -209,7 +209,8 @@ def map_note(total: int, shows_points: bool, located: int, view: View) -> str:
             "la capital de su distrito.",
             "{count} obras en esta vista, por estado; el tamaño del punto indica la inversión. "
             "Haga clic en una obra para ver su ficha. Las obras sin coordenadas se ubican en "
-            "la capital de su distrito.", total, count=fmt.number(total)) + missing
+            "la capital de su distrito.", total, count=fmt.number(total)) + " " + _(
+            "Las obras paralizadas son anillos (◯).") + missing
     return _("{total} obras: el mapa las suma por {level}. Haga clic en un área para "
              "acercarse, o filtre hasta {limit} obras o menos para verlas una por una. Gris: "
              "sin datos.", total=fmt.number(total), level=_(LEVEL_PLURALS[view.level]),

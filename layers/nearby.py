@@ -18,6 +18,7 @@ from layers.briefing import STATUS_COLORS
 from layers.figures import checked, plain_spec, template
 from layers.map_table import Cell, sortable_table
 from layers.work_story import FONT, MUTED, SEPARATORS
+from layers.works_layer import RING, RING_HOLE, RING_MARK
 
 _WGS84 = Geod(ellps="WGS84")
 RING_POINTS = 73
@@ -84,15 +85,20 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
                  and w["infobras_code"] not in stacked]
         if not group:
             continue
-        traces.append({
+        dots = {
             "type": "scattermap", "lon": [w["lon"] for w in group],
-            "lat": [w["lat"] for w in group], "mode": "markers", "name": _(label),
+            "lat": [w["lat"] for w in group], "mode": "markers",
+            "name": _(label) + (RING_MARK if status == RING else ""), "legendgroup": status,
             "marker": {"size": 11, "color": STATUS_COLORS[status], "opacity": 0.85},
             "customdata": [[w["infobras_code"], w["name"][:80], distance_text(w["distance_m"])]
                            for w in group],
             "hovertemplate": "%{customdata[1]}<br>"
                              + _("a {distance}", distance="%{customdata[2]}")
-                             + "<extra></extra>"})
+                             + "<extra></extra>"}
+        traces.append(dots)
+        if status == RING:   # a ring: its colour is not what alone tells it apart
+            traces.append({**dots, "showlegend": False, "opacity": 1,
+                           "marker": {"size": round(11 * RING_HOLE, 1), "color": "#ffffff"}})
     if stacks:
         traces.append({
             "type": "scattermap", "lon": [g[0]["lon"] for g in stacks],

@@ -1,5 +1,7 @@
 """Works as points on the map: one trace per status (colour-blind-safe Okabe–Ito colours, so
-the legend names them), marker area proportional to the amount."""
+the legend names them), marker area proportional to the amount. The paralysed works are
+rings (a white centre drawn over their dots, the last trace): their colour is not what
+alone tells them apart."""
 
 from __future__ import annotations
 
@@ -25,16 +27,29 @@ MIN_SIZE, MAX_SIZE = 6.0, 22.0
 LOCATION_NOTE = {"surveyed": "", "district_capital": " · en la capital del distrito"}
 COORD_DIGITS = 5  # about a metre
 HOVER_NAME = 60   # characters of a work's name in its hover label
+RING = "paralizada"          # the status drawn as a ring
+RING_HOLE = 0.45             # the white centre's diameter, as a share of the dot's
+RING_MARK = " ◯"             # the legend's word for it
+
+
+def _hover_template(status: str) -> str:
+    return (f"%{{hovertext}}<br>{STATUS_LABELS[status]}"
+            "<br><i>Clic para ver la ficha</i><extra></extra>")
 
 
 def works_traces() -> list[go.Scattermap]:
-    """Empty traces, one per status, in STATUSES order (filled by points_update)."""
-    return [go.Scattermap(lat=[], lon=[], mode="markers", name=STATUS_LABELS[s],
-                          marker=dict(color=STATUS_COLORS[s], size=[], opacity=0.85),
-                          customdata=[], hovertext=[], visible=True, legendgroup=s,
-                          hovertemplate=f"%{{hovertext}}<br>{STATUS_LABELS[s]}"
-                                        "<br><i>Clic para ver la ficha</i><extra></extra>")
-            for s in STATUSES]
+    """Empty traces, one per status, in STATUSES order, then the rings' centres (in the
+    paralysed works' legend group: hidden with them; a click there is on the same work).
+    Filled by points_update."""
+    return [*(go.Scattermap(lat=[], lon=[], mode="markers", name=STATUS_LABELS[s],
+                            marker=dict(color=STATUS_COLORS[s], size=[], opacity=0.85),
+                            customdata=[], hovertext=[], visible=True, legendgroup=s,
+                            hovertemplate=_hover_template(s))
+              for s in STATUSES),
+            go.Scattermap(lat=[], lon=[], mode="markers", name=f"{STATUS_LABELS[RING]} (centro)",
+                          marker=dict(color="#ffffff", size=[], opacity=1), customdata=[],
+                          hovertext=[], visible=True, legendgroup=RING, showlegend=False,
+                          hovertemplate=_hover_template(RING))]
 
 
 def marker_sizes(amounts: Sequence[float | None], largest: float | None) -> list[float]:
@@ -70,12 +85,17 @@ def points_update(points: Mapping[str, Sequence[Any]], first_trace: int
         mine = rows[name]
         lat, lon, codes, hover, size = (_rows(columns[field], mine) for field in (
             "lat", "lon", "customdata", "hovertext", "size"))
+        mark = RING_MARK if name == RING else ""
         out[first_trace + offset] = {
             "lat": lat, "lon": lon, "customdata": codes, "hovertext": hover,
             "marker": {"size": size},
-            "name": f"{STATUS_LABELS[name]} ({fmt.number(len(mine))})",
+            "name": f"{STATUS_LABELS[name]}{mark} ({fmt.number(len(mine))})",
             "showlegend": bool(status),
         }
+        if name == RING:
+            out[first_trace + len(STATUSES)] = {
+                "lat": lat, "lon": lon, "customdata": codes, "hovertext": hover,
+                "marker": {"size": [round(d * RING_HOLE, 1) for d in size]}}
     return out
 
 

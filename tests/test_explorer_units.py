@@ -12,7 +12,14 @@ from dashboard.explorer_state import ExplorerState, href
 from layers import charts
 from layers import choropleth as chm
 from layers import format as fmt
-from layers.works_layer import MAX_SIZE, MIN_SIZE, STATUSES, marker_sizes, points_update
+from layers.works_layer import (
+    MAX_SIZE,
+    MIN_SIZE,
+    STATUSES,
+    marker_sizes,
+    points_update,
+    works_traces,
+)
 from queries.explorer import View
 from queries.filters import FilterError, Filters
 
@@ -116,11 +123,20 @@ def test_works_layer_sizes_and_traces():
               "investment": [10.0, None, 40.0], "name": ["<i>Puente</i>", None, "Pista"],
               "geom_source": ["surveyed", "district_capital", "surveyed"]}
     update = points_update(points, 4)
-    assert len(update) == len(STATUSES)
+    assert len(update) == len(STATUSES) + 1 == len(works_traces())   # + the rings' centres
     paralysed = update[4 + STATUSES.index("paralizada")]
     assert paralysed["customdata"] == [1, 3] and "&lt;i&gt;" in paralysed["hovertext"][0]
     assert paralysed["marker"]["size"] == marker_sizes([10.0, 40.0], 40.0)
-    assert paralysed["name"] == "Paralizada (2)"
+    assert paralysed["name"] == "Paralizada ◯ (2)"
+    # A ring: a white centre over each paralysed dot, the same work under a click or hover.
+    centres = update[4 + len(STATUSES)]
+    assert (centres["lat"], centres["lon"], centres["customdata"], centres["hovertext"]) == (
+        paralysed["lat"], paralysed["lon"], paralysed["customdata"], paralysed["hovertext"])
+    assert all(0 < c < d for c, d in zip(centres["marker"]["size"], paralysed["marker"]["size"],
+                                         strict=True))
+    ring = works_traces()[-1]
+    assert ring.legendgroup == "paralizada" and ring.showlegend is False
+    assert ring.marker.color == "#ffffff"
     done = update[4 + STATUSES.index("finalizada")]
     assert (done["customdata"], done["lon"], done["lat"]) == ([2], [-77.12346], [-12.5])
     assert done["hovertext"] == ["<b></b><br>— · en la capital del distrito"]

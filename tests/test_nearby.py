@@ -182,6 +182,25 @@ def test_map_circle_is_the_radius():
     assert nearby_layer.distance_text(12_345) == "12,3 km"
 
 
+def test_a_paralysed_work_is_a_ring_not_only_a_colour():
+    works = [{"infobras_code": code, "name": f"Obra {code}", "status": status, "lon": lon,
+              "lat": -12.07, "distance_m": 100.0 * code, "geom_source": "surveyed"}
+             for code, status, lon in ((1, "paralizada", -75.20), (2, "en_ejecucion", -75.21))]
+    traces = nearby_layer.nearby_map(-75.2, -12.07, 5, works)["data"]
+    dots = next(t for t in traces if t.get("legendgroup") == "paralizada"
+                and t.get("showlegend", True))
+    centre = next(t for t in traces if t.get("legendgroup") == "paralizada"
+                  and t.get("showlegend") is False)
+    assert dots["name"].endswith("◯")
+    assert (centre["lon"], centre["lat"], centre["customdata"]) == (
+        dots["lon"], dots["lat"], dots["customdata"])
+    assert centre["marker"]["color"] == "#ffffff"
+    assert 0 < centre["marker"]["size"] < dots["marker"]["size"]
+    assert traces.index(centre) > traces.index(dots)     # drawn over the dot
+    running = next(t for t in traces if t.get("legendgroup") == "en_ejecucion")
+    assert not running["name"].endswith("◯")
+
+
 def test_count_stops_at_the_cap(center, monkeypatch):
     monkeypatch.setattr(nearby, "COUNT_CAP", 3)
     assert nearby.nearby(center, 25, limit=2)["total"] == 4
@@ -283,7 +302,8 @@ def test_the_list_starts_short_and_more_cards_come_on_demand(cerca, monkeypatch)
     assert label == f"Ver {min(len(works) - 2, 2)} obras más"
     graph = next(c for c in components(results) if getattr(c, "id", None) == "cerca-map")
     traces = graph.figure["data"]
-    drawn = sum(len(t["lon"]) for t in traces[1:-1] if t["mode"] == "markers")
+    drawn = sum(len(t["lon"]) for t in traces[1:-1]   # a ring's centre is the same work
+                if t["mode"] == "markers" and t.get("showlegend", True))
     assert drawn == len(works) or any(t.get("name") == "Varias obras en un punto"
                                       for t in traces)
     patch, hidden, _ = cerca.more(1, search)

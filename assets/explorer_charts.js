@@ -73,6 +73,9 @@
         entries.forEach(function (e) {
           near[e.target.getAttribute('data-chart')] = e.isIntersecting;
         });
+        // A chart that left is dropped at once (a new view must not reach it); those that
+        // came near are added one per idle moment.
+        if (entries.some(function (e) { return !e.isIntersecting; })) { step(); }
         schedule();
       }, {rootMargin: AHEAD});
       sections.forEach(function (s) { observer.observe(s); });

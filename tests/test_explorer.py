@@ -443,6 +443,7 @@ def test_charts_drawn_near_the_screen_say_their_figures(live_server, browser, ex
         # A drill-down from the top of the page: the top chart, far below, keeps what it
         # drew, its table is the new view's at once; scrolled to, it draws the new view.
         browser.execute_script("window.scrollTo(0, 0);")
+        time.sleep(0.5)   # the scroll is seen (an IntersectionObserver reports at a frame)
         _click_map(browser, chm.VALUES, "0813")
         wait.until(_shows(browser, "0813", 7, explorer.summary(
             Filters(area="0813")).totals["works"]))

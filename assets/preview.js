@@ -1,8 +1,8 @@
 // A page's first paint (dashboard/preview.py) stays on screen while the Dash app builds the
 // same page hidden behind it. The moment the app's page is there (a MutationObserver: before
 // anyone can reach the hidden page) the app takes its place; a map the preview drew as SVG
-// (the explorer's) stays over the app's map box until the app's map has drawn (data-wait
-// names the maps), or for 30 s at most.
+// (the explorer's) stays over the app's map box, as a picture, until the app's map has drawn
+// (data-wait names the maps), or for 30 s at most.
 (function () {
   'use strict';
   var LIMIT_MS = 30000;
@@ -37,6 +37,11 @@
     var box = drawing.parentNode;
     var layer = document.createElement('div');
     layer.className = 'preview-overlay';
+    // A picture of the map while the app's own draws, nothing to reach: out of the tab order
+    // and of the accessibility tree (the app's page, with its map table, is there now),
+    // and clicks go through to the app's map.
+    layer.inert = true;
+    layer.setAttribute('aria-hidden', 'true');
     while (box.firstChild) { layer.appendChild(box.firstChild); }
     document.body.appendChild(layer);
     function place() {

@@ -190,6 +190,34 @@ def test_the_app_takes_the_preview_s_place_and_its_map_the_svg_s(browser, live_s
 
 @pytest.mark.db
 @pytest.mark.browser
+def test_the_svg_map_over_the_app_s_is_a_picture_nobody_tabs_into(browser, live_server,  # noqa: F811
+                                                                   explorer_works):  # noqa: F811
+    """While the app's map draws (here never: its boundaries are blocked) the preview's map
+    lies over it inert: out of the tab order and of the accessibility tree."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/geo/*"]})
+    try:
+        browser.get(live_server + "/?area=08")
+        _wait(browser, lambda d: d.execute_script(
+            "return !document.getElementById('vista-previa') "
+            "&& document.querySelector('.preview-overlay');"), "preview-inert")
+        layer = browser.execute_script(
+            "var l = document.querySelector('.preview-overlay');"
+            "return [l.inert, l.getAttribute('aria-hidden'), l.querySelectorAll('a').length];")
+        assert layer[:2] == [True, "true"] and layer[2] > 0
+        browser.execute_script("document.activeElement.blur();")
+        for _ in range(15):      # backwards from the page's end, where the layer is
+            browser.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+            assert not browser.execute_script(
+                "return !!document.activeElement.closest('.preview-overlay');")
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
+@pytest.mark.db
+@pytest.mark.browser
 @pytest.mark.parametrize(("path", "texts"), [
     ("/?area=08", "h1, .explorer-kpi"),
     (f"/obra/{FIRST}", "h1, .citizen-kpi, .citizen-progress, .citizen-chip"),

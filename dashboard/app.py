@@ -235,8 +235,8 @@ def create_app() -> dash.Dash:
     register_blueprints(server)
     _register_error_pages(server)
     app.layout = shell
-    app.interpolate_index = with_preview(localized_index(app.interpolate_index,
-                                                         head_links(app)))
+    app.interpolate_index = with_preview(app, localized_index(app.interpolate_index,
+                                                              head_links(app)))
     _register_shell_callbacks(app)
     harden(app)   # security headers and the CSP (dashboard/security.py)
     return app

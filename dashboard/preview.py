@@ -3,8 +3,9 @@ Dash arrive seconds after the HTML, so the index of the explorer and of a work's
 carries the page as static HTML (the explorer: the header, the title, the figures, and the
 map as SVG, each area a link to its view; a work: all its text and figures). The Dash app
 builds the same page behind it, hidden, and assets/preview.js swaps them once the app's
-page is there and its maps have drawn. Without scripts the preview stays: the explorer's map
-still drills down, area by area, by plain links.
+page is there; the explorer's SVG map stays over the app's map box until that map has drawn.
+Without scripts the preview stays: the explorer's map still drills down, area by area, by
+plain links.
 
 `static_html` writes a Dash component tree as HTML: the page's own layout, not a copy of it.
 A label's `for` is left out (its control is not in the preview).
@@ -12,7 +13,6 @@ A label's `for` is left out (its control is not in the preview).
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -50,6 +50,7 @@ REFERENCES = frozenset({"aria-labelledby", "aria-describedby", "aria-controls",
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 GraphWriter = Callable[[Mapping[str, Any]], str]   # a Graph's props -> HTML
+PENDING = '<div class="preview-pending"></div>'     # a box where the app draws a graph
 
 
 def static_html(node: Any, graph: GraphWriter | None = None) -> str:
@@ -142,7 +143,7 @@ def _choices(kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> 
 
 
 def _graph(_kind: str, props: Mapping[str, Any], graph: GraphWriter | None) -> str:
-    return graph(props) if graph else '<div class="preview-pending"></div>'
+    return graph(props) if graph else PENDING
 
 
 DCC: dict[str, Callable[[str, Mapping[str, Any], GraphWriter | None], str]] = {
@@ -158,9 +159,9 @@ PREVIEWED = ("/", "/obra/<codigo>")
 
 def page_preview(path: str, search: str) -> tuple[str, list[str]] | None:
     """The page of `path` and `search` ("?area=08&…") as static HTML inside the shell's
-    header and footer, and the ids of the maps the app must draw before it takes the
-    preview's place; None for a page without a preview. Cached per data version, URL and
-    language."""
+    header and footer, and the ids of the maps it drew as SVG (they stay over the app's
+    until those have drawn); None for a page without a preview. Cached per data version,
+    URL and language."""
     found = _previewed(path)
     if found is None:
         return None
@@ -191,47 +192,29 @@ def _page(page: dict[str, Any], variables: dict[str, str], search: str
     from dashboard.app import shell  # the app imports this module
 
     query = dash._pages._parse_query_string(search)  # as Dash gives a page its query
-    waits: list[str] = []
-    draw = (_explorer_map(query, waits) if page["path"] == "/"
-            else functools.partial(_graph_box, waits=waits))
+    drawn: list[str] = []
+    draw = _explorer_map(search, drawn) if page["path"] == "/" else None
     body = static_html(page["layout"](**variables, **query), draw)
-    return static_html(shell(), lambda props: "").replace(
+    return static_html(shell()).replace(
         f'<div id="{ID_PREFIX}_pages_content"></div>',
-        f'<div id="{ID_PREFIX}_pages_content">{body}</div>', 1), waits
+        f'<div id="{ID_PREFIX}_pages_content">{body}</div>', 1), drawn
 
 
-def _is_map(figure: Any) -> bool:
-    figure = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure or {}
-    return "map" in (figure.get("layout") or {}) or any(
-        str(trace.get("type", "")).endswith("map") for trace in figure.get("data") or [])
-
-
-def _graph_box(props: Mapping[str, Any], waits: list[str]) -> str:
-    """An empty box where the app draws the graph; a map is waited for."""
-    if _is_map(props.get("figure")) and isinstance(props.get("id"), str):
-        waits.append(props["id"])
-    return '<div class="preview-pending"></div>'
-
-
-def _explorer_map(query: dict[str, Any], waits: list[str]) -> GraphWriter:
-    """What draws the explorer's graphs: its map as SVG (with its legend), the charts as
-    boxes."""
-    from dashboard.explorer_state import ExplorerState, href
+def _explorer_map(search: str, drawn: list[str]) -> GraphWriter:
+    """What draws the explorer's graphs: its map as SVG (with its legend; its id noted in
+    `drawn`), the charts as boxes."""
+    from dashboard.explorer_state import href, state_or_national
     from dashboard.explorer_view import view_data
     from dashboard.routes.geo import boundaries_bytes
-    from queries.filters import FilterError
 
-    try:
-        state = ExplorerState.from_query(query)
-    except FilterError:
-        state = ExplorerState()
+    state = state_or_national(search)
     data = view_data(state)
     view = data.view
 
     def draw(props: Mapping[str, Any]) -> str:
         if props.get("id") != MAP_ID:
-            return _graph_box(props, waits)
-        waits.append(MAP_ID)
+            return PENDING
+        drawn.append(MAP_ID)
         figure = props["figure"]
         hrefs = {u: href(state.with_area(u))
                  for u in figure["data"][svg_map.BASE].get("locations") or []}
@@ -247,13 +230,11 @@ def _explorer_map(query: dict[str, Any], waits: list[str]) -> GraphWriter:
     return draw
 
 
-def with_preview(interpolate: Callable[..., str]) -> Callable[..., str]:
-    """Dash's index with the page's preview before the app, which waits hidden behind it;
+def with_preview(app: dash.Dash, interpolate: Callable[..., str]) -> Callable[..., str]:
+    """`app`'s index with the page's preview before the app, which waits hidden behind it;
     a page without a preview, or a preview that fails, is Dash's index as it was."""
     def index(**parts: str) -> str:
-        path = request.path
-        if dash.get_relative_path("/") != "/":           # served under a prefix
-            path = "/" + path.removeprefix(dash.get_relative_path("/")).lstrip("/")
+        path = "/" + (app.strip_relative_path(request.path) or "")   # without a prefix
         try:
             query = request.query_string.decode()
             found = page_preview(path, "?" + query if query else "")
@@ -262,9 +243,9 @@ def with_preview(interpolate: Callable[..., str]) -> Callable[..., str]:
                         str(exc).splitlines()[0][:300] if str(exc) else repr(exc))
             found = None
         if found is not None:
-            preview, waits = found
+            preview, drawn = found
             parts["app_entry"] = (
-                f'<div id="{PREVIEW_ID}" class="preview" data-wait="{escape(" ".join(waits))}">'
+                f'<div id="{PREVIEW_ID}" class="preview" data-wait="{escape(" ".join(drawn))}">'
                 f"{preview}</div>"
                 + parts["app_entry"].replace('id="react-entry-point"',
                                              f'id="react-entry-point" class="{BEHIND}"', 1))

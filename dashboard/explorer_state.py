@@ -58,6 +58,15 @@ class ExplorerState:
         return (self.metric, self.filters.key())
 
 
+def state_or_national(search: str | None) -> ExplorerState:
+    """The state of a search; the national view for a search that is refused (the page
+    says what was wrong)."""
+    try:
+        return ExplorerState.from_search(search)
+    except FilterError:
+        return ExplorerState()
+
+
 def href(state: ExplorerState) -> str:
     """The explorer's URL for a state (links in the breadcrumb, other pages)."""
     return "/" + state.to_search()

@@ -26,7 +26,7 @@ from dashboard import explorer_components as parts
 from dashboard import party_ui, tiles
 from dashboard.app import error_message, keep_on_search
 from dashboard.cache import cache, data_version, memoize
-from dashboard.explorer_state import ExplorerState
+from dashboard.explorer_state import ExplorerState, state_or_national
 from dashboard.explorer_view import ViewData, view_data
 from dashboard.follow_ui import area_follow
 from dashboard.i18n import N_, _, current
@@ -398,10 +398,7 @@ def render(view):
 def view_state(view: dict | None) -> ExplorerState:
     """The state of the view store's search; the national view for a search navigate
     refused (it says what was wrong)."""
-    try:
-        return ExplorerState.from_search((view or {}).get("search"))
-    except FilterError:
-        return ExplorerState()
+    return state_or_national((view or {}).get("search"))
 
 
 def rendered(state: ExplorerState, width: float | None, height: float | None,

@@ -262,8 +262,7 @@ def area_table(state: ExplorerState, rows: Sequence[Mapping[str, Any]], metric: 
     paralysed share and progress. The values are the map's (layers.choropleth.area_value)."""
     others = [chm.METRICS[k] for k in TABLE_METRICS if k != metric.key]
     columns = [metric, *others]
-    headers = [_(LEVEL_NAMES[view.level]).capitalize(),
-               *(m.title if m.unit in m.title else f"{m.title} ({m.unit})" for m in columns)]
+    headers = [_(LEVEL_NAMES[view.level]).capitalize(), *(m.heading for m in columns)]
     body, selected = [], None
     for n, row in enumerate(rows):
         name = row.get("name") or row["ubigeo"]

@@ -235,8 +235,7 @@ def top_areas_chart(rows: Sequence[Mapping[str, Any]], vals: Sequence[float | No
     colors = [HIGHLIGHT_COLOR if r["ubigeo"] == selected else BAR_COLOR for _, r in ranked]
     hover = [f"<b>{escape(r['name'])}</b><br>{metric.title}: {t}"
              "<br><i>Clic para ver esta área</i>" for (_, r), t in zip(ranked, texts, strict=True)]
-    table = _table([_("Área"), metric.title if metric.unit in metric.title
-                    else f"{metric.title} ({metric.unit})"],
+    table = _table([_("Área"), metric.heading],
                    [(r["name"], t) for (_v, r), t in zip(ranked, texts, strict=True)])
     return _horizontal([_tick(r["name"]) for _, r in ranked], [max(v, 0) for v, _ in ranked],
                        texts, colors, [r["ubigeo"] for _, r in ranked], hover, table)

@@ -68,6 +68,11 @@ class Metric:
             _("{label} por 10 000 habitantes", label=_(self.label)))
 
     @property
+    def heading(self) -> str:
+        """The title with its unit, unless the title already says it (a legend, a column)."""
+        return self.title if self.unit in self.title else f"{self.title} ({self.unit})"
+
+    @property
     def unit(self) -> str:
         if self.kind == "money":
             return _("S/ por habitante") if self.per_capita else "S/"
@@ -272,15 +277,13 @@ def choropleth_update(rows: Sequence[Mapping[str, Any]], metric: Metric,
               if r["ubigeo"] in polygon_less]
     whole = metric.kind == "count" and not metric.per_capita
     ticks = [t for t in nice_ticks(low, high, whole=whole) if low <= t <= high]
-    colorbar_title = metric.title if metric.unit in metric.title else (
-        f"{metric.title} ({metric.unit})")
     return {
         BASE: {"locations": [r["ubigeo"] for r in rows], "z": [0] * len(rows),
                "hovertext": hover},
         VALUES: {"locations": [p[0] for p in present], "z": [p[1] for p in present],
                  "hovertext": [p[2] for p in present], "zmin": low, "zmax": high,
                  "colorscale": metric.colorscale,
-                 "colorbar": {"title": {"text": colorbar_title}, "tickvals": ticks,
+                 "colorbar": {"title": {"text": metric.heading}, "tickvals": ticks,
                               "ticktext": [metric.format(t) for t in ticks]}},
         SELECTED: {"locations": [selected] if selected else [], "z": [1] if selected else []},
         AREA_POINTS: {"customdata": [u for u, _, _ in points],

@@ -23,6 +23,7 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from urllib.parse import parse_qsl, urlsplit
 
 import brotli
 import dash
@@ -81,8 +82,8 @@ def settle() -> None:
 
 
 def _split(url: str) -> tuple[str, dict[str, str]]:
-    path, _, query = url.partition("?")
-    return path, dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+    parts = urlsplit(url)
+    return parts.path, dict(parse_qsl(parts.query))
 
 
 def _file_key(path: str, response: Response) -> str:

@@ -18,7 +18,7 @@ from layers.briefing import STATUS_COLORS
 from layers.figures import checked, plain_spec, template
 from layers.map_table import Cell, sortable_table
 from layers.work_story import FONT, MUTED, SEPARATORS
-from layers.works_layer import RING, RING_HOLE, RING_MARK
+from layers.works_layer import RING, RING_CENTRE, RING_HOLE, RING_MARK
 
 _WGS84 = Geod(ellps="WGS84")
 RING_POINTS = 73
@@ -97,8 +97,8 @@ def nearby_map(lon: float, lat: float, radius_km: int, works: Sequence[Mapping[s
                              + "<extra></extra>"}
         traces.append(dots)
         if status == RING:   # a ring: its colour is not what alone tells it apart
-            traces.append({**dots, "showlegend": False, "opacity": 1,
-                           "marker": {"size": round(11 * RING_HOLE, 1), "color": "#ffffff"}})
+            traces.append({**dots, "showlegend": False,
+                           "marker": {"size": round(11 * RING_HOLE, 1), "color": RING_CENTRE}})
     if stacks:
         traces.append({
             "type": "scattermap", "lon": [g[0]["lon"] for g in stacks],

@@ -11,7 +11,7 @@ interactive map keeps the shapes where they were.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -80,15 +80,21 @@ def _path(geometry: Any) -> str:
     return "".join(rings)
 
 
+def _place(values: Mapping[str, Any]) -> Callable[[float], float]:
+    """Where a value falls (0..1) on the values trace's colour scale, zmin to zmax."""
+    low, high = values.get("zmin", 0), values.get("zmax", 1)
+    span = (high - low) or 1
+    return lambda z: (z - low) / span
+
+
 def fills(figure: Mapping[str, Any]) -> dict[str, str]:
     """Each area's colour as the interactive map paints it: the values trace's colour scale
     between zmin and zmax; grey for an area without a value."""
     data = figure["data"]
     out = {u: NO_DATA_COLOR for u in data[BASE].get("locations") or []}
     values = data[VALUES]
-    low, high = values.get("zmin", 0), values.get("zmax", 1)
-    span = (high - low) or 1
-    places = [min(max((z - low) / span, 0), 1) for z in values.get("z") or []]
+    place = _place(values)
+    places = [min(max(place(z), 0), 1) for z in values.get("z") or []]
     colors = sample_colorscale(values["colorscale"], places) if places else []
     out.update(zip(values.get("locations") or [], colors, strict=True))
     return out
@@ -118,21 +124,21 @@ def svg(found: Shapes, figure: Mapping[str, Any], hrefs: Mapping[str, str], titl
         if ubigeo not in colours:
             continue
         parts.append(_area(hrefs.get(ubigeo), names.get(ubigeo, escape(found.names[ubigeo])),
-                           f'<path d="{d}" fill="{colours[ubigeo]}"'
+                           "path", f'd="{d}" fill="{colours[ubigeo]}"'
                            + (' class="preview-selected"' if ubigeo in selected else "")))
     for ubigeo in figure["data"][AREA_POINTS].get("customdata") or []:
         if polygon_less and ubigeo in polygon_less:
             x, y = found.point(*polygon_less[ubigeo])
-            parts.append(_area(hrefs.get(ubigeo), names.get(ubigeo, ubigeo),
-                               f'<circle cx="{x}" cy="{y}" r="{POINT_RADIUS}" '
+            parts.append(_area(hrefs.get(ubigeo), names.get(ubigeo, ubigeo), "circle",
+                               f'cx="{x}" cy="{y}" r="{POINT_RADIUS}" '
                                f'fill="{colours.get(ubigeo, NO_DATA_COLOR)}"'))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _area(href: str | None, label: str, shape: str) -> str:
-    """A shape (its opening tag, unclosed) with its tooltip, inside its link."""
-    drawn = f"{shape}><title>{label}</title></{shape[1:shape.index(' ')]}>"
+def _area(href: str | None, label: str, tag: str, attributes: str) -> str:
+    """A shape with its tooltip, inside its link."""
+    drawn = f"<{tag} {attributes}><title>{label}</title></{tag}>"
     if not href:
         return drawn
     return f'<a href="{escape(href)}" aria-label="{label}">{drawn}</a>'
@@ -142,11 +148,10 @@ def legend(figure: Mapping[str, Any]) -> str:
     """The colour scale with the interactive map's title and ticks, as HTML."""
     values = figure["data"][VALUES]
     colorbar = values.get("colorbar") or {}
-    low, high = values.get("zmin", 0), values.get("zmax", 1)
-    span = (high - low) or 1
+    place = _place(values)
     stops = ", ".join(f"{color} {position * 100:g}%" for position, color in values["colorscale"])
     ticks = "".join(
-        f'<span class="preview-tick" style="left: {(v - low) / span * 100:.1f}%">'
+        f'<span class="preview-tick" style="left: {place(v) * 100:.1f}%">'
         f"{escape(str(text))}</span>"
         for v, text in zip(colorbar.get("tickvals") or [], colorbar.get("ticktext") or [],
                            strict=False))

@@ -29,6 +29,7 @@ COORD_DIGITS = 5  # about a metre
 HOVER_NAME = 60   # characters of a work's name in its hover label
 RING = "paralizada"          # the status drawn as a ring
 RING_HOLE = 0.45             # the white centre's diameter, as a share of the dot's
+RING_CENTRE = "#ffffff"
 RING_MARK = " ◯"             # the legend's word for it
 
 
@@ -47,7 +48,7 @@ def works_traces() -> list[go.Scattermap]:
                             hovertemplate=_hover_template(s))
               for s in STATUSES),
             go.Scattermap(lat=[], lon=[], mode="markers", name=f"{STATUS_LABELS[RING]} (centro)",
-                          marker=dict(color="#ffffff", size=[], opacity=1), customdata=[],
+                          marker=dict(color=RING_CENTRE, size=[], opacity=1), customdata=[],
                           hovertext=[], visible=True, legendgroup=RING, showlegend=False,
                           hovertemplate=_hover_template(RING))]
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dash import dcc, html
 
 from dashboard.preview import ID_PREFIX, static_html
+from layers import format as fmt
 from tests.a11y import report, violations
 from tests.browser_support import browser, live_server, screenshot  # noqa: F401
 from tests.test_explorer import FIRST, all_works, explorer_works  # noqa: F401 - fixtures
@@ -120,6 +122,26 @@ def test_the_preview_shows_each_area_s_works_as_pandas_counts_them(client, all_w
     assert len(parsed.ids) == len(set(parsed.ids))
     assert all(i.startswith(ID_PREFIX) or i == "react-entry-point" or i.startswith("_dash")
                for i in parsed.ids)
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("area", [None, "08"])
+def test_the_preview_shows_each_area_s_investment_as_pandas_sums_it(client, all_works,  # noqa: F811
+                                                                     area):
+    """The map's money, area by area and in the KPI: the works table's amounts summed by
+    pandas, written as the page writes money."""
+    search = f"?area={area}&metric=investment" if area else "?metric=investment"
+    parsed = _preview(client, "/" + search)
+    works = all_works if area is None else all_works[all_works.ubigeo.str.startswith(area)]
+    size = 2 if area is None else 4
+    sums = works.groupby(works.ubigeo.str[:size])["inv"].sum()
+    shown = {parse_qs(urlsplit(href).query)["area"][0]:
+             re.search(r"Inversión total: ([^·]+)", label).group(1).strip()
+             for href, label in parsed.links.items()}
+    assert shown and all(len(u) == size for u in shown)
+    assert shown == {u: fmt.money(sums.get(u, 0.0)) for u in shown}
+    assert set(sums.index) <= set(shown)
+    assert parsed.kpis[1] == fmt.money(works["inv"].sum())
 
 
 @pytest.mark.db
